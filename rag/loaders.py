@@ -1,0 +1,244 @@
+"""Reading source files into normalised text: txt, md, pdf, docx, html.
+
+Each loader returns a ``LoadedDoc`` whose text is NFC-normalised, with the start offset of every
+page for paginated formats so a chunk can name its page. Text files may be UTF-8 (with or without
+BOM), UTF-16 (BOM or BOM-less, detected by NUL bytes) or the legacy Vietnamese code page
+windows-1258. Every failure is a ``LoadError`` naming the file and the reason.
+Left out: OCR of scanned PDFs, legacy .doc, spreadsheets.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+from rag.errors import LoadError
+from rag.textnorm import nfc
+
+SUPPORTED = (".txt", ".md", ".markdown", ".pdf", ".docx", ".html", ".htm")
+MAX_BYTES = 200 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class LoadedDoc:
+    source: str
+    text: str
+    pages: tuple[int, ...] | None  # start offset of each page in ``text``
+    kind: str
+
+    def page_at(self, offset: int) -> int | None:
+        if not self.pages:
+            return None
+        page = 1
+        for i, start in enumerate(self.pages):
+            if start <= offset:
+                page = i + 1
+            else:
+                break
+        return page
+
+
+def _clean(text: str) -> str:
+    text = nfc(text).replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
+    text = text.replace("\ufeff", "").replace("\u200b", "")
+    # Strip control characters except newline and tab: they break tokenisers and JSON output.
+    text = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", text)
+    text = re.sub(r"[ \t]+\n", "\n", text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def decode_text(data: bytes, path: str) -> str:
+    """Decode a text file: BOMs first, then UTF-8, UTF-16 without BOM, then windows-1258."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    if data.count(b"\x00") > len(data) // 8:
+        # BOM-less UTF-16: ASCII characters leave NULs in every other byte.
+        even, odd = data[0::2].count(0), data[1::2].count(0)
+        enc = "utf-16-le" if odd > even else "utf-16-be"
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            raise LoadError(path, "binary data, not text") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    if _looks_binary(data):
+        raise LoadError(path, "binary data, not text")
+    return data.decode("cp1258", errors="replace")
+
+
+def _looks_binary(data: bytes) -> bool:
+    sample = data[:65536]
+    if b"\x00" in sample:
+        return True
+    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
+    return controls > len(sample) * 0.05
+
+
+def load(path: str | Path, source: str | None = None) -> LoadedDoc:
+    """Load one file. ``source`` is the name recorded in the index (default: the path)."""
+    p = Path(path)
+    src = source or str(path)
+    suffix = p.suffix.lower()
+    if suffix not in SUPPORTED:
+        raise LoadError(src, f"unsupported file type '{suffix or p.name}' (supported: {', '.join(SUPPORTED)})")
+    try:
+        size = p.stat().st_size
+    except OSError as e:
+        raise LoadError(src, f"cannot read file: {e.strerror or e}") from None
+    if size == 0:
+        raise LoadError(src, "empty file (0 bytes)")
+    if size > MAX_BYTES:
+        raise LoadError(src, f"file too large ({size // (1024 * 1024)} MB > {MAX_BYTES // (1024 * 1024)} MB)")
+    try:
+        if suffix == ".pdf":
+            doc = _load_pdf(p, src)
+        elif suffix == ".docx":
+            doc = _load_docx(p, src)
+        elif suffix in (".html", ".htm"):
+            doc = LoadedDoc(src, _clean(html_to_text(decode_text(p.read_bytes(), src))), None, "html")
+        else:
+            doc = LoadedDoc(src, _clean(decode_text(p.read_bytes(), src)), None, suffix.lstrip("."))
+    except LoadError:
+        raise
+    except MemoryError:
+        raise LoadError(src, "file too large to load in memory") from None
+    except OSError as e:
+        raise LoadError(src, f"cannot read file: {e.strerror or e}") from None
+    if not doc.text.strip():
+        raise LoadError(src, "no text found in file")
+    return doc
+
+
+def _load_pdf(p: Path, src: str) -> LoadedDoc:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(str(p))
+        if reader.is_encrypted:
+            try:
+                ok = reader.decrypt("")
+            except Exception:
+                ok = 0
+            if not ok:
+                raise LoadError(src, "encrypted PDF (password protected)")
+        parts: list[str] = []
+        for page in reader.pages:
+            parts.append(_clean(page.extract_text() or ""))
+    except LoadError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as e:
+        raise LoadError(src, f"corrupt PDF: {str(e)[:120] or type(e).__name__}") from None
+    except Exception as e:  # pypdf raises many ad-hoc types on damaged files
+        raise LoadError(src, f"corrupt PDF: {type(e).__name__}: {str(e)[:100]}") from None
+    if not any(part.strip() for part in parts):
+        raise LoadError(src, "no text layer: OCR is not supported")
+    starts: list[int] = []
+    text = ""
+    for part in parts:
+        if text:
+            text += "\n\n"
+        starts.append(len(text))
+        text += part
+    return LoadedDoc(src, text, tuple(starts), "pdf")
+
+
+def _load_docx(p: Path, src: str) -> LoadedDoc:
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    if not zipfile.is_zipfile(p):
+        raise LoadError(src, "not a valid .docx file (not a zip archive)")
+    try:
+        with zipfile.ZipFile(p) as z:
+            if "word/document.xml" not in z.namelist():
+                raise LoadError(src, "not a valid .docx file (no word/document.xml inside)")
+        d = docx.Document(str(p))
+    except LoadError:
+        raise
+    except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile) as e:
+        raise LoadError(src, f"not a valid .docx file: {str(e)[:120]}") from None
+    except Exception as e:
+        raise LoadError(src, f"not a valid .docx file: {type(e).__name__}") from None
+    blocks = [para.text for para in d.paragraphs]
+    for table in d.tables:
+        for row in table.rows:
+            blocks.append(" | ".join(cell.text.strip() for cell in row.cells))
+    return LoadedDoc(src, _clean("\n\n".join(b for b in blocks if b.strip())), None, "docx")
+
+
+_SKIP = {"script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form", "menu", "svg", "iframe", "button", "select"}
+_BLOCK = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table", "section", "article", "main", "blockquote", "pre", "hr", "dd", "dt", "figcaption", "title"}
+_VOID = {"br", "hr", "img", "input", "meta", "link", "area", "base", "col", "embed", "source", "track", "wbr"}
+
+
+class _Extractor(HTMLParser):
+    """Iterative (no recursion), so deeply nested markup cannot overflow the stack."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.skip = 0
+        self.main_depth = 0
+        self.all: list[str] = []
+        self.main: list[str] = []
+        self.title: list[str] = []
+        self.in_title = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP:
+            self.skip += 1
+        elif tag in ("main", "article"):
+            self.main_depth += 1
+        elif tag == "title":
+            self.in_title = True
+        if tag in _BLOCK:
+            self._emit("\n")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _BLOCK:
+            self._emit("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP and self.skip:
+            self.skip -= 1
+        elif tag in ("main", "article") and self.main_depth:
+            self.main_depth -= 1
+        elif tag == "title":
+            self.in_title = False
+        if tag in _BLOCK:
+            self._emit("\n")
+
+    def handle_data(self, data: str) -> None:
+        if self.in_title:
+            self.title.append(data)
+            return
+        if not self.skip:
+            self._emit(re.sub(r"\s+", " ", data))
+
+    def _emit(self, s: str) -> None:
+        self.all.append(s)
+        if self.main_depth:
+            self.main.append(s)
+
+
+def html_to_text(html: str) -> str:
+    """Main text of an HTML page: <main>/<article> when present, without menus and scripts."""
+    ex = _Extractor()
+    ex.feed(html)
+    ex.close()
+    body = "".join(ex.main) if "".join(ex.main).strip() else "".join(ex.all)
+    lines = [ln.strip() for ln in body.split("\n")]
+    text = "\n".join(ln for ln in lines if ln)
+    title = " ".join("".join(ex.title).split())
+    if title and not text.startswith(title):
+        first = text.split("\n", 1)[0]
+        if title not in first and first not in title:
+            text = title + "\n" + text
+    return text.replace("\n", "\n\n")

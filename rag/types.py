@@ -1,0 +1,162 @@
+"""Result types shared by every part of the library.
+
+Frozen dataclasses only: what a loader, the chunker, the retriever and the answerers hand to each
+other and to the shells (CLI, UI). No behaviour beyond small conversions to plain dicts.
+Left out: anything about storage layout (see ``rag.store``) or scoring (see ``rag.retrieval``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Article:
+    """One report inside a source file; offsets index the file's normalised (NFC) text."""
+
+    source: str
+    index: int
+    title: str
+    date: str | None  # ISO yyyy-mm-dd when a day is known
+    period: str | None  # e.g. "6 tháng đầu năm 2022" when only a period is given
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage that is embedded and searched; ``text == source_text[start:end]``."""
+
+    id: int
+    source: str
+    article: int
+    title: str
+    date: str | None
+    page: int | None  # 1-based page for paginated formats (pdf)
+    start: int
+    end: int
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk with its fused score and the per-retriever scores behind it."""
+
+    rank: int
+    score: float
+    chunk: Chunk
+    scores: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        c = self.chunk
+        return {
+            "rank": self.rank,
+            "score": round(self.score, 6),
+            "source": c.source,
+            "title": c.title,
+            "date": c.date,
+            "page": c.page,
+            "start": c.start,
+            "end": c.end,
+            "text": c.text,
+        }
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A numbered source of an answer. ``highlights`` are (start, end) spans inside ``text``."""
+
+    n: int
+    source: str
+    title: str
+    date: str | None
+    page: int | None
+    start: int
+    end: int
+    text: str
+    highlights: tuple[tuple[int, int], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["highlights"] = [list(h) for h in self.highlights]
+        return d
+
+
+@dataclass(frozen=True)
+class AnswerSentence:
+    """One sentence of an answer with the citation numbers it carries."""
+
+    text: str
+    citations: tuple[int, ...]
+    supported: bool | None = None  # None: not checked (extractive sentences are quotes)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "citations": list(self.citations), "supported": self.supported}
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    answer: str
+    found: bool
+    citations: tuple[Citation, ...]
+    answerer: str = "extractive"
+    sentences: tuple[AnswerSentence, ...] = ()
+    notice: str | None = None  # e.g. why the extractive fallback was used
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "question": self.question,
+            "answer": self.answer,
+            "found": self.found,
+            "answerer": self.answerer,
+            "citations": [c.to_dict() for c in self.citations],
+            "sentences": [s.to_dict() for s in self.sentences],
+        }
+        if self.notice:
+            d["notice"] = self.notice
+        return d
+
+
+@dataclass(frozen=True)
+class DocInfo:
+    """An indexed source file as listed by ``rag docs``."""
+
+    source: str
+    title: str
+    date: str | None
+    chunks: int
+    articles: int
+    sha256: str
+    size: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    added: tuple[str, ...]
+    replaced: tuple[str, ...]
+    unchanged: tuple[str, ...]
+    failed: tuple[tuple[str, str], ...]  # (path, reason)
+    chunks_added: int
+    seconds: dict[str, float] = field(default_factory=dict)  # load/chunk/embed/store
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "added": list(self.added),
+            "replaced": list(self.replaced),
+            "unchanged": list(self.unchanged),
+            "failed": [{"path": p, "reason": r} for p, r in self.failed],
+            "chunks_added": self.chunks_added,
+            "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
+        }
