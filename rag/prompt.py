@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from rag.errors import LLMError
 from rag.llm import ChatLLM, Message
-from rag.textnorm import fold, has_diacritics, sentence_spans, words
+from rag.textnorm import fold, has_diacritics, nfc, sentence_spans, words
 from rag.types import Hit
 
 NOT_FOUND = "Không tìm thấy thông tin này trong tài liệu."
@@ -156,14 +156,15 @@ _CUES = (
 _CUE_RE = re.compile("|".join(_CUES), re.IGNORECASE)
 _CUE_FOLDED_RE = re.compile("|".join(fold(c) for c in _CUES), re.IGNORECASE)
 
-# Function words and question words that carry no topic (folded, so both spellings match).
+# Function words and question words that carry no topic.
 _STOP_TEXT = """
 ai gì nào đâu sao bao nhiêu mấy khi nào lúc thế nào như thế nào tại sao vì sao là có không của và
 với cho trong ngoài trên dưới được bị đã đang sẽ những các một này đó kia thì mà hay hoặc thế vậy
 ra vào về từ đến theo để nhé ạ à ư hả nhỉ gồm bao gồm nêu cho biết hãy hỏi xin còn họ ông bà anh
 chị ấy người việc điều nội dung cái
 """
-_STOP = frozenset(fold(w) for w in _STOP_TEXT.split())
+_STOP = frozenset(_STOP_TEXT.split())
+_STOP_FOLDED = frozenset(fold(w) for w in _STOP)
 
 
 def is_followup(question: str) -> bool:
@@ -176,14 +177,18 @@ def is_followup(question: str) -> bool:
 
 
 def key_terms(text: str, limit: int = 12) -> list[str]:
-    """Topic syllables of ``text`` in order, function words and question words removed."""
+    """Topic syllables of ``text`` as typed, in order, function words and question words removed."""
+    # Accented text is compared accented: folding would merge "hội" (meeting) with "hỏi" (ask).
+    accented = has_diacritics(text)
+    stop = _STOP if accented else _STOP_FOLDED
     out: list[str] = []
     seen: set[str] = set()
-    for w in words(text):
-        f = fold(w)
-        if f in _STOP or f in seen or (len(f) == 1 and not f.isdigit()):
+    for m in re.finditer(r"\w+", nfc(text)):
+        w = m.group(0)
+        key = w.lower() if accented else fold(w)
+        if key in stop or fold(w) in seen or (len(w) == 1 and not w.isdigit()):
             continue
-        seen.add(f)
+        seen.add(fold(w))
         out.append(w)
     return out[:limit]
 

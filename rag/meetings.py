@@ -1,0 +1,285 @@
+"""The facts of one meeting report: what meeting, when, where, who chaired, bridge points, who
+attended, the tasks handed out and the decisions taken, each with the (start, end) span it is read from.
+
+Covers the opening paragraph forms of Vietnamese reports ("Ngày 07/12, tại Hà Nội, Bộ Công an tổ chức
+Hội nghị ...", "ngày 15 tháng 12 năm 2023", "Đăng vào 08/12/2023"), chair sentences ("<người>, <chức
+vụ> chủ trì", "... và đồng chí ... đồng chủ trì"), bridge points ("Tại điểm cầu tỉnh Bắc Ninh, đồng chí
+... chủ trì"; "kết nối đến điểm cầu Công an 63 tỉnh"), attendance sentences ("Dự Hội nghị có ...")
+and tasks read from assignment/requirement statements ("giao Sở ... hoàn thành trước ngày 30/11/2024").
+All offsets are absolute in the source text. Left out: meetings described across several articles,
+attendance given only as groups without names, and dates written only in words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import date as _date
+from typing import Any
+
+from rag.speech import Mention, Statement, extract_statements, mask_quotes, person_mentions
+from rag.textnorm import nfc, sentence_spans
+
+
+@dataclass(frozen=True)
+class Fact:
+    value: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    title: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Bridge:
+    place: str
+    chair: Person | None
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Task:
+    who: str  # the unit or people the task is given to, as written
+    what: str
+    deadline: str | None  # as written: "trước ngày 30/11/2024", "trong tháng 11/2024"
+    assigned_by: str | None  # speaker's full name when the task comes from a statement
+    start: int  # the sentence the task is read from
+    end: int
+
+
+@dataclass(frozen=True)
+class Meeting:
+    source: str
+    article: int
+    title: Fact | None
+    name: Fact | None  # "Hội nghị tổng kết công tác ..."
+    date: Fact | None  # value: ISO yyyy-mm-dd
+    place: Fact | None
+    chairs: tuple[Person, ...]
+    bridges: tuple[Bridge, ...]
+    participants: tuple[Person, ...]
+    tasks: tuple[Task, ...]
+    decisions: tuple[Fact, ...]
+    start: int
+    end: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def label(self) -> str:
+        for f in (self.name, self.title):
+            if f is not None:
+                return f.value
+        return f"{self.source} #{self.article}"
+
+
+_PUBLISHED = re.compile(r"(?:Đăng vào|Đăng ngày|Ngày đăng|Cập nhật)\s*:?\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
+_LONG = re.compile(r"[Nn]gày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})")
+_NUM = re.compile(r"[Nn]gày\s+(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
+_SHORT = re.compile(r"[Nn]gày\s+(\d{1,2})[/.-](\d{1,2})(?![/.-]?\d)")
+_PLACE = re.compile(r"\s*,?\s*tại\s+([^,.;\n]{3,90}?)(?=\s*[,.;\n]|\s+(?:tổ chức|diễn ra|đã)\s)")
+_NAME = re.compile(
+    r"(?:tổ chức|diễn ra|khai mạc)\s+((?:[Hh]ội nghị|[Hh]ội thảo|[Cc]uộc họp|[Pp]hiên họp|[Bb]uổi làm việc|[Ll]ễ|[Hh]ọp)"
+    r"(?!\w)[^.;,\n]*?)(?=\s+(?:dưới hình thức|theo hình thức|bằng hình thức|kết nối|trực tuyến|với sự tham dự|nhằm)|[,.;\n]|$)"
+)
+_CHAIR = re.compile(r"(?<!\w)(đồng chủ trì|chủ trì)(?!\w)")
+_BRIDGE_LEAD = re.compile(r"[Tt]ại điểm cầu\s+([^,;.]+?)\s*,\s*")
+_BRIDGE_ANY = re.compile(r"(?<!\w)(?:đến|tới|và|với)\s+điểm cầu\s+([^;.\n]+?)(?=\s*(?:[;.\n]|$|\s(?:dưới hình thức|và tại)))")
+_ATTEND = re.compile(r"(?:[Dd]ự|[Tt]ham dự|[Tt]ới dự|[Cc]ùng dự|[Cc]ùng tham dự)\b")
+_DECISION = re.compile(r"(?:Hội nghị|Cuộc họp|Buổi làm việc|Phiên họp)\s+(?:đã\s+|cũng\s+)?(?:thống nhất|quyết định|thông qua|biểu quyết|nhất trí)")
+DEADLINE = re.compile(
+    r"(?:trước|chậm nhất|hạn chót|xong trong|trong|ngay trong)\s+"
+    r"(?:\d{1,2}\s+giờ\s+)?(?:(?:ngày\s+)?\d{1,2}/\d{1,2}(?:/\d{4})?|tháng\s+\d{1,2}(?:/\d{4})?|quý\s+[IV]+(?:/\d{4})?|"
+    r"ngày\s+\d{1,2}\s+tháng\s+\d{1,2}(?:\s+năm\s+\d{4})?)"
+)
+_ASSIGN = re.compile(r"(?<!\w)(giao|yêu cầu|đề nghị|chỉ đạo)\s+(?!ban\b)")
+_ACTION = re.compile(
+    r"\s(?:chủ trì|phối hợp|hoàn thành|hoàn thiện|kiểm tra|tham mưu|(?<!Quản lý )(?<!Sở )xây dựng|rà soát|cân đối|"
+    r"khẩn trương|triển khai|thực hiện|báo cáo|nghiên cứu|tổ chức|hướng dẫn|theo dõi|đôn đốc|bố trí|trình|lập|"
+    r"tăng cường|giải quyết|xử lý|cập nhật|khắc phục|tiếp tục|phấn đấu|tập trung|sớm|tuyệt đối|chủ động|"
+    r"quyết liệt|đẩy mạnh|xem xét|bảo đảm|đảm bảo|sơ tán|đề xuất|kịp thời|nghiêm túc|phải|cần|thường xuyên)(?!\w)"
+)
+_TASK_KINDS = {"assignment", "requirement", "direction", "conclusion", "proposal"}
+
+
+def _iso(d: str, m: str, y: str | int) -> str | None:
+    try:
+        return _date(int(y), int(m), int(d)).isoformat()
+    except ValueError:
+        return None
+
+
+def _find_date(text: str, offset: int) -> Fact | None:
+    head = text[:800]
+    pub = _PUBLISHED.search(head)
+    for rx in (_LONG, _NUM):
+        for m in rx.finditer(head):
+            if pub and pub.start() <= m.start() < pub.end():
+                continue
+            iso = _iso(m.group(1), m.group(2), m.group(3))
+            if iso:
+                return Fact(iso, offset + m.start(), offset + m.end())
+    m = _SHORT.search(head)
+    if m and pub:
+        year = int(pub.group(3))
+        iso = _iso(m.group(1), m.group(2), year)
+        if iso and pub and iso > (_iso(pub.group(1), pub.group(2), pub.group(3)) or iso):
+            iso = _iso(m.group(1), m.group(2), year - 1)
+        if iso:
+            return Fact(iso, offset + m.start(), offset + m.end())
+    if pub:
+        iso = _iso(pub.group(1), pub.group(2), pub.group(3))
+        if iso:
+            return Fact(iso, offset + pub.start(), offset + pub.end())
+    return None
+
+
+def _title(text: str, offset: int) -> Fact | None:
+    first = text.lstrip()
+    lead = len(text) - len(first)
+    line = first.split("\n", 1)[0]
+    clean = line.lstrip("#").strip()
+    if 3 <= len(clean.split()) <= 40 and clean[-1:] not in ".;:," and not _PUBLISHED.match(clean):
+        s = lead + line.index(clean)
+        return Fact(clean, offset + s, offset + s + len(clean))
+    return None
+
+
+def _clauses(text: str, s: int, e: int) -> list[tuple[int, int]]:
+    out, pos = [], s
+    for m in re.finditer(r";\s*", text[s:e]):
+        out.append((pos, s + m.start()))
+        pos = s + m.end()
+    out.append((pos, e))
+    return out
+
+
+def _person(m: Mention, offset: int) -> Person:
+    return Person(m.name, m.title, offset + m.start, offset + m.end)
+
+
+def _chairs_in(text: str, mentions: Sequence[Mention], cs: int, ce: int) -> tuple[list[Mention], int] | None:
+    vm = _CHAIR.search(text, cs, ce)
+    if not vm or re.search(r"(?<!\w)giao\s+(?!thông|ban|dịch|lưu|đất|nhận|tiếp)", text[cs : vm.start()]):
+        return None
+    inside = [m for m in mentions if cs <= m.start and m.end <= vm.start()]
+    if not inside or text[inside[-1].end : vm.start()].strip():
+        return None
+    chain = [inside[-1]]
+    for m in reversed(inside[:-1]):
+        if re.fullmatch(r"\s*(?:,|và|cùng)?\s*(?:và\s+)?", text[m.end : chain[0].start]):
+            chain.insert(0, m)
+        else:
+            break
+    return chain, vm.start()
+
+
+def extract_meeting(
+    text: str, *, source: str, article: int = 0, date: str | None = None, offset: int = 0,
+    statements: Sequence[Statement] | None = None,
+) -> Meeting:
+    """The meeting an article reports on. ``text`` is the article's text, ``offset`` its start in the source."""
+    text = nfc(text)
+    masked = mask_quotes(text)
+    mentions = person_mentions(text, masked)
+    if statements is None:
+        statements = extract_statements(text, source=source, article=article, date=date, offset=offset)
+    date_f = _find_date(text, offset)
+    name_f = place_f = None
+    chairs: list[Person] = []
+    bridges: list[Bridge] = []
+    participants: list[Person] = []
+    decisions: list[Fact] = []
+    for s, e in sentence_spans(text):
+        if name_f is None and s < 1200:
+            nm = _NAME.search(masked, s, e)
+            if nm:
+                val = nm.group(1).strip()
+                name_f = Fact(val[0].upper() + val[1:], offset + nm.start(1), offset + nm.start(1) + len(val))
+        if place_f is None and date_f is not None and s <= date_f.start - offset < e:
+            pm = _PLACE.match(masked, date_f.end - offset, e) or _PLACE.search(masked, s, e)
+            if pm:
+                place_f = Fact(pm.group(1).strip(), offset + pm.start(1), offset + pm.end(1))
+        for cs, ce in _clauses(masked, s, e):
+            lead = _BRIDGE_LEAD.match(masked, cs, ce)
+            found = _chairs_in(text, mentions, cs, ce)
+            if lead and found:
+                for m in found[0]:
+                    bridges.append(Bridge(lead.group(1).strip(), _person(m, offset), offset + cs, offset + ce))
+            elif found:
+                chairs.extend(_person(m, offset) for m in found[0])
+            elif "điểm cầu" in masked[cs:ce]:
+                for bm in _BRIDGE_ANY.finditer(masked, cs, ce):
+                    bridges.append(Bridge(bm.group(1).strip(), None, offset + cs, offset + ce))
+        if _ATTEND.match(masked, s, e):
+            chair_names = {c.name for c in chairs}
+            participants.extend(
+                _person(m, offset) for m in mentions if s <= m.start < e and m.name not in chair_names
+            )
+        if _DECISION.match(masked, s, e):
+            decisions.append(Fact(text[s:e], offset + s, offset + e))
+    tasks = [t for st in statements if st.kind in _TASK_KINDS for t in tasks_in_statement(st, text, offset)]
+    return Meeting(
+        source=source, article=article, title=_title(text, offset), name=name_f, date=date_f, place=place_f,
+        chairs=tuple(_dedupe(chairs)), bridges=tuple(bridges), participants=tuple(_dedupe(participants)),
+        tasks=tuple(tasks), decisions=tuple(decisions), start=offset, end=offset + len(text),
+    )
+
+
+def _dedupe(people: Iterable[Person]) -> list[Person]:
+    seen: set[str] = set()
+    out = []
+    for p in people:
+        if p.name not in seen:
+            seen.add(p.name)
+            out.append(p)
+    return out
+
+
+def tasks_in_statement(st: Statement, text: str, offset: int = 0) -> list[Task]:
+    """Tasks given in a statement: every "giao <đơn vị> <việc>" clause, and "yêu cầu/đề nghị/chỉ đạo
+    <đơn vị> <việc>" clauses that name a unit (capitalised) or carry a deadline."""
+    body = text[st.start - offset : st.end - offset]
+    out: list[Task] = []
+    for s, e in sentence_spans(body):
+        sent = body[s:e]
+        for m in _ASSIGN.finditer(sent):
+            clause_end = len(sent)
+            nxt = re.search(r";|\.\s|(?<!\w)(?:giao|đồng thời)\s", sent[m.end() :])
+            if nxt:
+                clause_end = m.end() + nxt.start()
+            clause = sent[m.end() : clause_end].rstrip(" .;,")
+            act = _ACTION.search(" " + clause)
+            if not act or act.start() == 0:
+                continue
+            who = clause[: act.start()].strip(" ,")
+            what = clause[act.start() :].strip(" ,")
+            dl = DEADLINE.search(clause)
+            if m.group(1) != "giao" and not (who[:1].isupper() or dl):
+                continue
+            if len(who.split()) > 12 or not who:
+                continue
+            out.append(Task(who, what, dl.group(0) if dl else None, st.speaker, st.start + s, st.start + e))
+    return out
+
+
+def meetings_for_articles(text: str, articles: Iterable[Any], statements: Sequence[Statement] = ()) -> list[Meeting]:
+    """One ``Meeting`` per article (objects with source, index, date, start, end) of one source text."""
+    out = []
+    for a in articles:
+        own = [s for s in statements if s.source == a.source and s.article == a.index] if statements else None
+        out.append(
+            extract_meeting(
+                text[a.start : a.end], source=a.source, article=a.index, date=a.date, offset=a.start, statements=own
+            )
+        )
+    return out

@@ -1,0 +1,422 @@
+"""Who said what: statements extracted from Vietnamese reported speech in meeting reports.
+
+Covers the forms these reports use: "<cấp bậc/chức danh> <Họ tên>[, <chức vụ>...] yêu cầu / đề nghị /
+báo cáo / cho biết / khẳng định ... <nội dung>", the same after an opening clause ("Phát biểu tại Hội
+nghị, ...", "Kết luận cuộc họp, ...", "Tại điểm cầu ..., ..."), titles written before the name
+("Giám đốc Sở Xây dựng Nguyễn Minh Tuấn"), "Theo <người>, <nội dung>", direct quotes attributed after
+the closing mark ("“...”, bà Hà nhấn mạnh."), and follow-up sentences of the same speaker ("Ông cũng
+cho biết ...", "Đồng thời, Giám đốc Công an tỉnh giao ...", list continuations in the same paragraph).
+Every statement carries absolute (start, end) offsets of its sentence(s) in the source text.
+Organisations as subjects ("Sở Xây dựng đề xuất ...") and names inside quotes or contest titles are
+not speakers. Left out: speech reported without any name or title ("các đại biểu thảo luận"), indirect
+speakers resolved across articles, and named-entity recognition beyond these patterns.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from rag.textnorm import fold, nfc, sentence_spans
+
+SURNAMES = frozenset(
+    "Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đào Đinh Lương Trịnh Mai Tô Tạ "
+    "Hà Lâm Cao Chu Châu Đoàn Đàm Kiều Khúc Lại Lò Lục Mạc Nông Quách Thái Thân Tống Triệu Trương "
+    "Vương Vi Kim Diệp Hứa Lưu Mẫn Nghiêm Phí Phùng Tăng Thạch Từ Hầu Cù Khổng Biện Bạch Chế Doãn Lăng "
+    "Quản Tiêu Trình Ứng".split()
+)
+# Ranks and positions that stand before a name or head an appositive ("Phó Giám đốc Công an tỉnh").
+RANKS = (
+    "Đại tướng", "Thượng tướng", "Trung tướng", "Thiếu tướng", "Đại tá", "Thượng tá", "Trung tá",
+    "Thiếu tá", "Đại úy", "Thượng úy", "Trung úy", "Thiếu úy",
+)
+_POSITION_HEADS = (
+    "Thủ tướng", "Bộ trưởng", "Thứ trưởng", "Chủ tịch", "Giám đốc", "Tổng Giám đốc", "Cục trưởng",
+    "Tổng cục trưởng", "Vụ trưởng", "Viện trưởng", "Hiệu trưởng", "Chánh Văn phòng", "Chánh Thanh tra",
+    "Chánh án", "Trưởng", "Bí thư", "Ủy viên", "Uỷ viên", "Chỉ huy trưởng", "Tư lệnh", "Chính ủy",
+    "Thủ trưởng", "Chủ nhiệm", "Tổng Thư ký", "Thư ký", "Đại biểu", "Tổng Biên tập", "Kiểm sát viên",
+    "Thẩm phán", "Điều tra viên", "Đội trưởng", "Trạm trưởng", "Kế toán trưởng", "Người phát ngôn",
+    "Đại diện", "GS", "PGS", "TS", "ThS", "BS", "Luật sư", "Nhà báo", "Đồng chí", "Ông", "Bà",
+)
+TITLE_HEADS = tuple(sorted({*RANKS, *_POSITION_HEADS, *("Phó " + h for h in _POSITION_HEADS)}, key=len, reverse=True))
+_HONORIFICS = ("đồng chí", "ông", "bà")
+
+# verb -> kind; multi-word verbs first so "đánh giá cao" wins over "đánh giá".
+VERB_KINDS: dict[str, str] = {
+    "yêu cầu": "requirement", "lưu ý": "requirement", "nhắc nhở": "requirement", "đề nghị": "proposal",
+    "đề xuất": "proposal", "kiến nghị": "proposal", "mong muốn": "proposal", "báo cáo": "report",
+    "cho biết": "report", "thông tin": "report", "thông báo": "report", "trình bày": "report",
+    "giải trình": "report", "kết luận": "conclusion", "cam kết": "commitment", "hứa": "commitment",
+    "chỉ đạo": "direction", "quán triệt": "direction", "chỉ thị": "direction", "phát động": "direction",
+    "giao": "assignment", "khẳng định": "statement", "nhấn mạnh": "statement", "phát biểu": "statement",
+    "nói": "statement", "cho rằng": "statement", "nêu rõ": "statement", "đánh giá cao": "statement",
+    "đánh giá": "statement", "biểu dương": "statement", "ghi nhận": "statement", "chia sẻ": "statement",
+    "bày tỏ": "statement", "tiếp thu": "statement", "hoan nghênh": "statement", "chúc mừng": "statement",
+    "phân tích": "statement", "chia sẻ thêm": "statement", "chỉ ra": "statement", "nhận định": "statement",
+    "đề cập": "statement",
+}
+KINDS = frozenset(VERB_KINDS.values())
+_VERBS_ALT = "|".join(sorted(map(re.escape, VERB_KINDS), key=len, reverse=True))
+# A verb as its own word, lower-case as written; "giao ban" is a meeting, not an assignment.
+_NOT_VERB = (
+    r"(?<!Truyền )(?<!truyền )(?<!Ban )(?<!ban )"
+    r"(?!giao (?:ban|thông|dịch|lưu|đất|nhận|tiếp|hữu|thừa))(?!nói chung)(?!hứa hẹn)(?!thông tin\w)"
+)
+_VERB_RE = re.compile(rf"(?<!\w){_NOT_VERB}({_VERBS_ALT})(?!\w)")
+_ADVERBS = r"(?:(?:cũng|đã|sẽ|tiếp tục|đồng thời|trực tiếp|thẳng thắn|một lần nữa)\s+)*"
+_SUBJECT_VERB = re.compile(rf"\s*{_ADVERBS}{_NOT_VERB}({_VERBS_ALT})(?!\w)")
+_CHAIR_VERB_RE = re.compile(r"(?<!\w)(đồng chủ trì|chủ trì)(?!\w)")
+_TOKEN = re.compile(r"\w+")
+_OPEN_CLOSE = {"“": "”", "«": "»", '"': '"'}
+_KIND_OVERRIDE = re.compile(r"^\s*(?:Phát biểu\s+)?[Kk]ết luận")
+# Sentence openings that name a new, non-person subject: they end a running statement.
+_STOP_OPENINGS = re.compile(
+    r"^(?:Sở|Bộ|Ban|Cục|Công an|UBND|Ủy ban|Uỷ ban|Hội nghị|Cuộc họp|Hội đồng|Tại|Dịp này|Theo|Phòng|"
+    r"Trung tâm|Viễn thông|Đài|Các đại biểu|Đại biểu|Văn phòng|Thanh tra|Lực lượng|Buổi|Lễ|Kết thúc|#)"
+)
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A person named in the text: ``text[start:end]`` is title prefix + name (+ appositive title)."""
+
+    name: str  # canonical full name, NFC
+    title: str  # ranks/positions as written, prefix and appositive joined by ", "
+    start: int  # local offsets within the analysed text
+    name_start: int
+    name_end: int
+    end: int  # end of the appositive title (== name_end when none)
+
+
+@dataclass(frozen=True)
+class Statement:
+    speaker: str
+    speaker_title: str
+    verb: str
+    kind: str
+    content: str
+    source: str
+    article: int
+    date: str | None
+    start: int
+    end: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def mask_quotes(text: str) -> str:
+    """``text`` with the inside of quotation marks replaced by "_" (same length, newlines kept)."""
+    out = list(text)
+    i = 0
+    while i < len(text):
+        close = _OPEN_CLOSE.get(text[i])
+        if close:
+            j = text.find(close, i + 1)
+            nl = text.find("\n", i + 1)
+            if j != -1 and (nl == -1 or j < nl):
+                for k in range(i + 1, j):
+                    out[k] = "_"
+                i = j
+        i += 1
+    return "".join(out)
+
+
+def _title_prefix(masked: str, name_start: int) -> tuple[int, str]:
+    """Start and text of a title written before a name ("Giám đốc Sở Xây dựng ")."""
+    lo = max(0, name_start - 90)
+    window = masked[lo:name_start]
+    cut = max(
+        i for i in [-1, *range(len(window))]
+        if i < 0 or (window[i] in ",;:\n“”\"(-–" or (window[i] == "." and window[i + 1 : i + 2] in (" ", "")))
+    )
+    seg_start = lo + cut + 1
+    word_starts = [seg_start + m.start(1) for m in re.finditer(r"(?:^|\s)(\S)", masked[seg_start:name_start])]
+    best: tuple[int, str] = (name_start, "")
+    for n, s in enumerate(reversed(word_starts)):
+        if n >= 10 or _BREAK_WORD.match(masked, s) or _VERB_RE.match(masked, s):
+            break
+        cand = masked[s:name_start].strip()
+        up = cand[:1].upper() + cand[1:]
+        if any(up.startswith(h) and (len(up) == len(h) or not up[len(h)].isalnum()) for h in TITLE_HEADS):
+            best = (s, cand)
+    return best
+
+
+_HEAD_AFTER = re.compile(r"\s*(?:" + "|".join(map(re.escape, TITLE_HEADS)) + r")(?!\w)")
+_AND_STOP = re.compile(
+    r"(?:\d|hơn|các|những|nhiều|toàn|đại diện|lãnh đạo|đồng chí|ông|bà|"
+    + "|".join(map(re.escape, TITLE_HEADS))
+    + r")(?!\w)"
+)
+_SHORT_REF = re.compile(
+    r"(?:[Đđ]ồng chí|[Ôô]ng|[Bb]à|" + "|".join(map(re.escape, TITLE_HEADS)) + r")\s+(\w+)(?!\s+[A-ZĐÂĂÊÔƠƯ])"
+)
+_BREAK_WORD = re.compile(r"(?:và|có|của|với|tại|từ|cho|là|thì|do|như|gồm|dự|trao|tặng|về)\s")
+_PLACE_WORD = re.compile(r"(?:tỉnh|thành phố|huyện|xã|phường|quận|thị xã|thị trấn|TP\.?|điểm cầu|tại|ở)\s$")
+_PLACE_NAMES = frozenset({"ho chi minh", "ba ria vung tau", "thua thien hue"})
+
+
+def _strip_honorific(title: str) -> str:
+    t = title.strip()
+    changed = True
+    while changed:
+        changed = False
+        for h in _HONORIFICS:
+            if fold(t).startswith(fold(h) + " ") or fold(t) == fold(h):
+                t, changed = t[len(h) :].strip(), True
+    return t
+
+
+def _appositive(masked: str, pos: int, stop: int) -> tuple[str, int]:
+    """Comma/dash separated positions after a name, up to the first verb, lower-case clause or ``stop``."""
+    parts: list[str] = []
+    end = pos
+    while True:
+        m = re.match(r"\s*(?:,|\s[-–])\s*", masked[end:stop]) if end < stop else None
+        if not m:
+            break
+        s = end + m.end()
+        if s >= stop or not masked[s].isupper() or not any(masked.startswith(h, s) for h in TITLE_HEADS):
+            break
+        e = s
+        limit = min(stop, s + 160)
+        while e < limit:
+            ch = masked[e]
+            if ch == "," and masked[e - 6 : e] == " Phòng" and masked.startswith(", chống", e):
+                e += 1
+                continue
+            if ch in ",;.:\n“”\"(" or (ch in "-–" and masked[e - 1 : e] == " " and _HEAD_AFTER.match(masked, e + 1)):
+                break
+            if masked.startswith(" và ", e) and _AND_STOP.match(masked, e + 4):
+                break
+            if masked[e - 1 : e] == " " and (_VERB_RE.match(masked, e) or _CHAIR_VERB_RE.match(masked, e)):
+                break
+            e += 1
+        seg = masked[s:e].strip()
+        seg = re.sub(r"\s+và$", "", seg)
+        if not seg:
+            break
+        parts.append(seg)
+        end = s + len(masked[s:e].rstrip())
+        if end < e and masked[e - 1 : e] == " " and (_VERB_RE.match(masked, e) or _CHAIR_VERB_RE.match(masked, e)):
+            break
+    return ", ".join(parts), end
+
+
+def person_mentions(text: str, masked: str | None = None) -> list[Mention]:
+    """People named with a title (prefix or appositive), outside quotes, in text order."""
+    masked = mask_quotes(text) if masked is None else masked
+    toks = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(masked)]
+    raw: list[tuple[int, int, str]] = []
+    i = 0
+    while i < len(toks):
+        s, e, w = toks[i]
+        if w in SURNAMES or _honorific_before(masked, s):
+            j = i + 1
+            while j < len(toks) and j - i < 4 and toks[j][2][:1].isupper() and masked[toks[j - 1][1] : toks[j][0]] == " ":
+                if toks[j][2].isupper() and len(toks[j][2]) > 1:  # acronyms (UBND) are not syllables of names
+                    break
+                j += 1
+            placeish = _PLACE_WORD.search(masked, max(0, s - 14), s) is not None
+            if placeish and (j - i < 3 or fold(text[s : toks[j - 1][1]]) in _PLACE_NAMES):
+                i += 1
+                continue
+            if j - i >= 2 and w[:1].isupper() and not (w.isupper() and len(w) > 1):
+                raw.append((s, toks[j - 1][1], text[s : toks[j - 1][1]]))
+                i = j
+                continue
+        i += 1
+    out: list[Mention] = []
+    for k, (ns, ne, name) in enumerate(raw):
+        stop = raw[k + 1][0] if k + 1 < len(raw) else len(masked)
+        ps, prefix = _title_prefix(masked, ns)
+        appos, aend = _appositive(masked, ne, stop)
+        title = ", ".join(t for t in (_strip_honorific(prefix), appos) if t)
+        if not prefix and not appos:
+            continue
+        out.append(Mention(nfc(name), title, ps, ns, ne, aend))
+    return out
+
+
+def _honorific_before(masked: str, pos: int) -> bool:
+    before = masked[max(0, pos - 40) : pos]
+    return bool(re.search(r"(?:đồng chí|ông|bà|Đồng chí|Ông|Bà|" + "|".join(RANKS) + r")\s$", before))
+
+
+@dataclass
+class _Open:
+    speaker: str
+    title: str
+    verb: str
+    kind: str
+    content_start: int
+    start: int
+    end: int
+    para: int
+    quote: str | None = None
+
+
+def _kind(verb: str, opening: str) -> str:
+    kind = VERB_KINDS.get(verb, "statement")
+    if kind == "statement" and _KIND_OVERRIDE.match(opening):
+        return "conclusion"
+    return kind
+
+
+def _subject_starts(masked: str, s: int, e: int) -> list[int]:
+    """Where a subject may begin in sentence [s, e): its start and after up to three opening clauses."""
+    starts = [s]
+    for m in re.finditer(r",\s*", masked[s:e]):
+        if m.start() > 200 or len(starts) > 3:
+            break
+        starts.append(s + m.end())
+    return starts
+
+
+def _resolve_short(word: str, known: Sequence[Mention], pos: int) -> Mention | None:
+    fw = fold(word)
+    for m in reversed([k for k in known if k.start < pos]):
+        if fold(m.name).split()[-1] == fw:
+            return m
+    return None
+
+
+def _resolve_title(ref: str, known: Sequence[Mention], pos: int, female: bool | None = None) -> Mention | None:
+    fr = fold(ref).strip()
+    for m in reversed([k for k in known if k.start < pos]):
+        if female is not None and ("thi" in fold(m.name).split()[1:-1]) != female and len(m.name.split()) > 2:
+            continue
+        if not fr:
+            return m
+        segs = [fold(t).strip() for t in re.split(r",\s*", m.title)]
+        if any(sg == fr or sg.startswith(fr + " ") for sg in segs):
+            return m
+    return None
+
+
+def extract_statements(
+    text: str, *, source: str, article: int = 0, date: str | None = None, offset: int = 0
+) -> list[Statement]:
+    """Statements in one article's text; spans are ``offset``-shifted into the source text."""
+    text = nfc(text)
+    masked = mask_quotes(text)
+    mentions = person_mentions(text, masked)
+    by_start = {m.start: m for m in mentions} | {m.name_start: m for m in mentions}
+    heads_alt = "|".join(map(re.escape, TITLE_HEADS))
+    title_ref = re.compile(rf"({heads_alt})((?:\s+[^\s,.;:“”\"]+){{0,6}}?)(?={_SUBJECT_VERB.pattern})")
+    opened: list[_Open] = []
+    para, prev_end = 0, 0
+    speakers: list[Mention] = []  # mentions that have spoken, for pronoun resolution
+    for s, e in sentence_spans(text):
+        if "\n" in text[prev_end:s]:
+            para += 1
+        prev_end = e
+        found = _attribute(text, masked, s, e, by_start, mentions, speakers, title_ref, opened, para)
+        if found:
+            opened.append(found)
+            continue
+        last = opened[-1] if opened else None
+        if last and last.para == para and last.end == _prev_sentence_end(text, s) and not _STOP_OPENINGS.match(text[s:e]):
+            if not person_mentions_in(mentions, s, e):
+                last.end = e  # the same speaker's statement runs on (list items, "Trong đó, ...")
+    return [
+        Statement(
+            speaker=o.speaker, speaker_title=o.title, verb=o.verb, kind=o.kind,
+            content=o.quote or " ".join(text[o.content_start : o.end].split()).lstrip(":,; "),
+            source=source, article=article, date=date, start=offset + o.start, end=offset + o.end,
+        )
+        for o in opened
+    ]
+
+
+def person_mentions_in(mentions: Iterable[Mention], s: int, e: int) -> list[Mention]:
+    return [m for m in mentions if s <= m.name_start < e]
+
+
+def _prev_sentence_end(text: str, s: int) -> int:
+    i = s
+    while i > 0 and text[i - 1].isspace():
+        i -= 1
+    return i
+
+
+def _attribute(
+    text: str, masked: str, s: int, e: int, by_start: dict[int, Mention], mentions: Sequence[Mention],
+    speakers: list[Mention], title_ref: re.Pattern[str], opened: list[_Open], para: int,
+) -> _Open | None:
+    opening = text[s:e]
+    for b in _subject_starts(masked, s, e):
+        who: Mention | None = None
+        theo = re.match(r"Theo\s+", masked[b:e])
+        p = b + theo.end() if theo else b
+        m = by_start.get(p)
+        short = _SHORT_REF.match(masked[p:e])
+        vpos = None
+        if m is not None:
+            who, vpos = m, m.end
+        elif short and short.group(1)[:1].isupper() and (r := _resolve_short(short.group(1), mentions, p)):
+            who, vpos = r, p + short.end()
+        if theo and who is not None:
+            cm = re.match(r"\s*,\s*", masked[vpos:e])
+            if cm:
+                speakers.append(who)
+                return _Open(who.name, who.title, "theo", "statement", vpos + cm.end(), s, e, para)
+            continue
+        if who is None and not theo:
+            pm = re.match(r"([Ôô]ng|[Bb]à|[Đđ]ồng chí)(?=\s)", masked[p:e])
+            tm = None if pm else title_ref.match(masked, p, e)
+            if pm:
+                who, vpos = _resolve_pronoun(pm.group(1), speakers, opened, para), p + pm.end()
+            elif tm and not person_mentions_in(mentions, p, tm.end()):
+                ref = tm.group(1) + tm.group(2)
+                who = _resolve_title(ref, mentions, p)
+                vpos = tm.end()
+        if who is None or vpos is None:
+            continue
+        vm = _SUBJECT_VERB.match(masked, vpos, e)
+        if not vm:
+            continue
+        verb = vm.group(1)
+        speakers.append(who)
+        quote = None
+        if b > s and re.match(r"\s*[“\"«]_*[”\"»]\s*,\s*$", masked[s:b]):
+            quote = text[s:b].strip().rstrip(",").strip()[1:-1].strip()
+        return _Open(who.name, who.title, verb, _kind(verb, opening), vm.end(), s, e, para, quote)
+    return None
+
+
+def _resolve_pronoun(word: str, speakers: Sequence[Mention], opened: Sequence[_Open], para: int) -> Mention | None:
+    if not opened or opened[-1].para < para - 1:
+        return None
+    female: bool | None = None if fold(word) == "dong chi" else fold(word) == "ba"
+    recent = [m for m in speakers if m.name == opened[-1].speaker]
+    if recent and _gender_ok(recent[-1], female):
+        return recent[-1]
+    for m in reversed(speakers[-4:]):
+        if _gender_ok(m, female):
+            return m
+    return None
+
+
+def _gender_ok(m: Mention, female: bool | None) -> bool:
+    if female is None:
+        return True
+    parts = fold(m.name).split()
+    if len(parts) > 2 and "thi" in parts[1:-1]:
+        return female
+    if fold(m.title).startswith(("ba ", "ba,")):
+        return female
+    return not female or len(parts) <= 2
+
+
+def statements_for_articles(text: str, articles: Iterable[Any]) -> list[Statement]:
+    """Statements of every article (objects with source, index, date, start, end) of one source text."""
+    out: list[Statement] = []
+    for a in articles:
+        out.extend(
+            extract_statements(text[a.start : a.end], source=a.source, article=a.index, date=a.date, offset=a.start)
+        )
+    return out
