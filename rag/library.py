@@ -28,6 +28,7 @@ from rag.extractive import ExtractiveAnswerer
 from rag.lexical import tokens
 from rag.loaders import SUPPORTED, load
 from rag.retrieval import Filters, HybridRetriever
+from rag.router import default_answerer
 from rag.store import FAISS_TYPES, IndexStore, Snapshot
 from rag.types import Answer, Article, Chunk, DocInfo, Hit, IngestReport
 
@@ -156,7 +157,9 @@ class Library:
 
     @property
     def answerer(self) -> Answerer:
-        return self._answerer or self.extractive()
+        """The configured answerer (else the extractive one), with facts questions ("Ai chủ trì ...?",
+        "<người> yêu cầu gì?") answered from the extracted statements and meetings (``rag.router``)."""
+        return default_answerer(self, self._answerer or self.extractive())
 
     def set_answerer(self, answerer: Answerer | None) -> None:
         self._answerer = answerer

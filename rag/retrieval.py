@@ -1,4 +1,10 @@
-"""Hybrid retrieval: dense (FAISS) + BM25 (accented and diacritic-folded), fused by reciprocal rank.
+"""Hybrid retrieval: dense (FAISS) + BM25 (accented and diacritic-folded), fused by score.
+
+Fusion is a convex combination of min-max normalised scores over each retriever's top
+candidates (dense weight 1, the two BM25 lists 0.5 each, so dense and lexical count equally).
+On XQuAD-vi it beat reciprocal-rank fusion at hit@1 (0.957 vs 0.939, see eval/README.md), as
+Bruch et al. (2023, "An Analysis of Fusion Functions for Hybrid Retrieval") found on English
+sets: RRF throws away how far ahead the best candidate is. RRF stays available (``fusion="rrf"``).
 
 A query typed without any Vietnamese diacritics is first given back its accents from the corpus'
 own vocabulary (``Lexicon.restore``) so the dense model sees real Vietnamese; the folded BM25 index
@@ -92,10 +98,11 @@ class HybridRetriever:
 
     name = "hybrid"
 
-    def __init__(self, snap: Snapshot, embedder: Embedder, mode: str = "hybrid") -> None:
+    def __init__(self, snap: Snapshot, embedder: Embedder, mode: str = "hybrid", fusion: str = "minmax") -> None:
         self.snap = snap
         self.embedder = embedder
         self.mode = mode  # "hybrid", "dense" or "bm25" (the latter two for evaluation)
+        self.fusion = fusion  # "minmax" (default) or "rrf"
 
     def _cached(self, key: str, build):  # type: ignore[no-untyped-def]
         if key not in self.snap.cache:
@@ -129,7 +136,6 @@ class HybridRetriever:
             return []
         n_cand = max(CANDIDATES, k)
         lists: list[tuple[str, np.ndarray, np.ndarray, float]] = []
-        accented = has_diacritics(query)
         dq = self.dense_query(query)
         if self.mode in ("hybrid", "dense"):
             qv = self.embedder.embed_queries([dq])[0]
@@ -148,13 +154,19 @@ class HybridRetriever:
                     s = np.where(mask, s, 0.0)
                 top = np.argsort(-s)[:n_cand]
                 top = top[s[top] > 0]
-                weight = 1.0 if (folded != accented) or self.mode == "bm25" else 0.5
-                lists.append((name, top.astype(np.int64), s[top], weight))
+                lists.append((name, top.astype(np.int64), s[top], 0.5))
         fused: dict[int, float] = {}
         per: dict[int, dict[str, float]] = {}
         for name, ids, scores, w in lists:
+            if len(scores) == 0:
+                continue
+            lo, hi = float(scores.min()), float(scores.max())
             for rank, (i, sc) in enumerate(zip(ids.tolist(), scores.tolist())):
-                fused[i] = fused.get(i, 0.0) + w / (RRF_K + rank + 1)
+                if self.fusion == "rrf":
+                    contrib = w / (RRF_K + rank + 1)
+                else:
+                    contrib = w * ((sc - lo) / (hi - lo) if hi > lo else 1.0)
+                fused[i] = fused.get(i, 0.0) + contrib
                 per.setdefault(i, {})[name] = float(sc)
         order = sorted(fused, key=lambda i: -fused[i])[:k]
         return [Hit(r + 1, fused[i], snap.chunks[i], per[i]) for r, i in enumerate(order)]

@@ -88,6 +88,16 @@ class Summary:
         return "\n".join(out).rstrip() + "\n"
 
 
+def _verb_label(st: Statement) -> str:
+    """The verb to show: the kind's verb, but the verb as written for plain statements ("biểu dương",
+    "nhấn mạnh"), which "phát biểu" would misreport; "Theo X, ..." reads as "cho rằng"."""
+    if st.verb == "theo":
+        return "cho rằng"
+    if st.kind == "statement":
+        return st.verb
+    return _VERB_LABEL.get(st.kind, st.verb)
+
+
 def _clip(s: str, n: int) -> str:
     s = " ".join(s.split())
     return s if len(s) <= n else s[: n - 1].rsplit(" ", 1)[0] + "…"
@@ -139,7 +149,7 @@ def summarize_meeting(meeting: Meeting, statements: Sequence[Statement], text: s
     for st in own:
         title = st.speaker_title.split(", ")[-1] if st.speaker_title else ""
         who = st.speaker + (f" ({title})" if title else "")
-        add("statements", f"{who} {_VERB_LABEL.get(st.kind, st.verb)}: {_clip(st.content, 220)}", (st.start, st.end))
+        add("statements", f"{who} {_verb_label(st)}: {_clip(st.content, 220)}", (st.start, st.end))
     for t in m.tasks:
         line = f"{t.who}: {_clip(t.what, 180)}"
         if t.deadline:

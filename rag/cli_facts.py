@@ -1,0 +1,301 @@
+"""The ``rag who``, ``rag meetings`` and ``rag summarize`` commands: who said what, with citations.
+
+Covers: the people directory (``rag who``), one person's statements and roles (``rag who NAME``,
+accent-insensitive and partial), every meeting with its chairs, bridge points, participants, speakers,
+tasks and decisions (``rag meetings``), and a meeting summary (``rag summarize SOURCE``: extractive,
+or written by the configured LLM from the extracted facts and citation-checked). Each fact printed
+carries ``[n]`` and a numbered sources list; ``--json`` prints one JSON object (shapes in
+docs/who-said-what.md), built by the ``*_json`` functions here so other shells can reuse them.
+Left out: argument parsing and error-to-exit-code mapping (``rag.cli``), the facts themselves
+(``rag.facts``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable
+from typing import Any, TextIO
+
+from rag.errors import RagError
+from rag.facts import Facts, FactSummary, facts_for
+from rag.meetings import Fact, Meeting, Person
+from rag.people import PersonEntry, person_key
+from rag.types import Citation
+
+EXIT_OK = 0
+ROLE_LABEL = {"chair": "chủ trì", "bridge chair": "chủ trì điểm cầu", "participant": "tham dự", "speaker": "phát biểu"}
+
+
+class _Cites:
+    """Numbers citations from 1 in first-use order; the same span keeps its number."""
+
+    def __init__(self, facts: Facts) -> None:
+        self.facts = facts
+        self.items: dict[tuple[str, int, int], Citation] = {}
+
+    def span(self, source: str, start: int, end: int, article: int | None = None) -> int:
+        key = (source, start, end)
+        if key not in self.items:
+            self.items[key] = self.facts.citation(len(self.items) + 1, source, start, end, article)
+        return self.items[key].n
+
+    def sentence(self, source: str, start: int, end: int, article: int | None = None) -> int:
+        s, e = self.facts.sentence_span(source, start, end)
+        return self.span(source, s, e, article)
+
+    def to_list(self) -> list[dict[str, Any]]:
+        return [c.to_dict() for c in self.items.values()]
+
+
+# -- JSON builders ------------------------------------------------------------------------------
+def person_json(p: PersonEntry) -> dict[str, Any]:
+    return {
+        "key": p.key,
+        "name": p.name,
+        "titles": list(dict.fromkeys(t.title for t in p.titles)),
+        "counts": {
+            "statements": p.statements,
+            "chaired": len(p.chaired),
+            "spoke_at": len(p.spoke_at),
+            "attended": sum(1 for m in p.meetings if m.role == "participant"),
+        },
+        "kinds": dict(p.kinds),
+        "meetings": [
+            {"source": m.source, "article": m.article, "name": m.name, "date": m.date, "role": m.role}
+            for m in p.meetings
+        ],
+    }
+
+
+def people_json(facts: Facts) -> dict[str, Any]:
+    return {"people": [person_json(p) for p in facts.people]}
+
+
+def who_json(facts: Facts, name: str) -> dict[str, Any]:
+    """A person's statements and meeting roles, each with a citation number. Raises when nobody matches."""
+    found = facts.find_person(name)
+    if not found:
+        raise RagError(f"không tìm thấy ai tên “{name}” trong các tài liệu đã lập chỉ mục (xem danh sách: rag who)")
+    cites = _Cites(facts)
+    people = []
+    for p in found:
+        d = person_json(p)
+        d["roles"] = _roles(facts, p, cites)  # numbered first: printed before the statements
+        d["statements"] = [
+            {**st.to_dict(), "text": facts.docs[st.source].text[st.start : st.end],
+             "citation": cites.span(st.source, st.start, st.end, st.article)}
+            for st in facts.statements_of(p.key)
+        ]
+        people.append(d)
+    return {"query": name, "people": people, "citations": cites.to_list()}
+
+
+def _roles(facts: Facts, p: PersonEntry, cites: _Cites) -> list[dict[str, Any]]:
+    """Where the person chaired or attended, cited on the sentence that says so."""
+    out = []
+    for ref in p.meetings:
+        if ref.role == "speaker":
+            continue
+        m = next((x for x in facts.docs[ref.source].meetings if x.article == ref.article), None)
+        if m is None:
+            continue
+        pool: list[Person | None] = {
+            "chair": list(m.chairs), "bridge chair": [b.chair for b in m.bridges], "participant": list(m.participants),
+        }.get(ref.role, [])
+        who = next((x for x in pool if x is not None and person_key(x.name) == p.key), None)
+        if who is None:
+            continue
+        out.append({
+            "role": ref.role, "meeting": ref.name, "source": m.source, "article": m.article, "date": ref.date,
+            "title": who.title, "citation": cites.sentence(m.source, who.start, who.end, m.article),
+        })
+    return out
+
+
+def _fact(f: Fact | None, m: Meeting, cites: _Cites) -> dict[str, Any] | None:
+    if f is None:
+        return None
+    return {"value": f.value, "citation": cites.sentence(m.source, f.start, f.end, m.article)}
+
+
+def _person_ref(p: Person, m: Meeting, cites: _Cites) -> dict[str, Any]:
+    return {"name": p.name, "title": p.title, "citation": cites.sentence(m.source, p.start, p.end, m.article)}
+
+
+def meeting_json(facts: Facts, m: Meeting) -> dict[str, Any]:
+    """One meeting with a citation number on every fact; numbers are local to the meeting."""
+    cites = _Cites(facts)
+    art = facts.article(m.source, m.article)
+    speakers: dict[str, list[Any]] = {}
+    for st in facts.statements:
+        if (st.source, st.article) == (m.source, m.article):
+            speakers.setdefault(st.speaker, []).append(st)
+    return {
+        "source": m.source,
+        "article": m.article,
+        "title": art.title if art else m.label,
+        "name": _fact(m.name, m, cites),
+        "date": _fact(m.date, m, cites),
+        "place": _fact(m.place, m, cites),
+        "chairs": [_person_ref(c, m, cites) for c in m.chairs],
+        "bridges": [
+            {"place": b.place, "chair": {"name": b.chair.name, "title": b.chair.title} if b.chair else None,
+             "citation": cites.span(m.source, b.start, b.end, m.article)}
+            for b in m.bridges
+        ],
+        "participants": [_person_ref(p, m, cites) for p in m.participants],
+        "speakers": [
+            {"name": name, "statements": len(sts), "citations": [cites.span(s.source, s.start, s.end, s.article) for s in sts]}
+            for name, sts in speakers.items()
+        ],
+        "tasks": [
+            {"who": t.who, "what": t.what, "deadline": t.deadline, "assigned_by": t.assigned_by,
+             "citation": cites.span(m.source, t.start, t.end, m.article)}
+            for t in m.tasks
+        ],
+        "decisions": [{"text": d.value, "citation": cites.span(m.source, d.start, d.end, m.article)} for d in m.decisions],
+        "citations": cites.to_list(),
+    }
+
+
+def meetings_json(facts: Facts) -> dict[str, Any]:
+    return {"meetings": [meeting_json(facts, m) for m in facts.meetings_list()]}
+
+
+def summaries_json(source: str, summaries: list[FactSummary]) -> dict[str, Any]:
+    return {"source": source, "summaries": [s.to_dict() for s in summaries]}
+
+
+# -- text rendering -----------------------------------------------------------------------------
+def _one_line(text: str, limit: int = 400) -> str:
+    s = " ".join(text.split())
+    return s if len(s) <= limit else s[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _date(iso: str | None) -> str:
+    if iso and len(iso) == 10 and iso[4] == "-" and iso[7] == "-":
+        return f"{iso[8:]}/{iso[5:7]}/{iso[:4]}"
+    return iso or "không rõ ngày"
+
+
+def _print_sources(citations: list[dict[str, Any]], out: TextIO, indent: str = "") -> None:
+    if not citations:
+        return
+    out.write(f"{indent}Nguồn:\n")
+    for c in citations:
+        where = c["source"] + (f", trang {c['page']}" if c.get("page") else "") + f" [{c['start']}:{c['end']}]"
+        out.write(f"{indent}[{c['n']}] {c['title']} — {_date(c['date'])} — {where}\n")
+        out.write(f"{indent}    «{_one_line(c['text'], 600)}»\n")
+
+
+def _who(name: str, title: str | None) -> str:
+    return f"{name} ({title})" if title else name
+
+
+def print_people(data: dict[str, Any], out: TextIO) -> None:
+    if not data["people"]:
+        out.write("Chưa có ai: chỉ mục trống hoặc các tài liệu không ghi ai phát biểu, chủ trì.\n")
+        return
+    for p in data["people"]:
+        c = p["counts"]
+        parts = [f"{c['statements']} phát biểu"]
+        if c["chaired"]:
+            parts.append(f"chủ trì {c['chaired']} cuộc họp")
+        if c["spoke_at"]:
+            parts.append(f"phát biểu tại {c['spoke_at']} cuộc họp")
+        if c["attended"]:
+            parts.append(f"tham dự {c['attended']} cuộc họp")
+        titles = "; ".join(p["titles"]) or "không rõ chức vụ"
+        out.write(f"{p['name']} — {titles} — {', '.join(parts)}\n")
+
+
+def print_who(data: dict[str, Any], out: TextIO) -> None:
+    for p in data["people"]:
+        out.write(f"{p['name']} — {'; '.join(p['titles']) or 'không rõ chức vụ'}\n")
+        for r in p["roles"]:
+            out.write(f"  • {ROLE_LABEL.get(r['role'], r['role'])}: {r['meeting']} ({_date(r['date'])}) [{r['citation']}]\n")
+        if not p["statements"]:
+            out.write("  (không có lời phát biểu nào được ghi lại)\n")
+        for st in p["statements"]:
+            out.write(f"  • {_date(st['date'])} — {st['verb']}: {_one_line(st['content'])} [{st['citation']}]\n")
+        out.write("\n")
+    _print_sources(data["citations"], out)
+
+
+def print_meetings(data: dict[str, Any], out: TextIO) -> None:
+    if not data["meetings"]:
+        out.write("Chưa có cuộc họp nào: chỉ mục trống hoặc không tài liệu nào là báo cáo hội nghị.\n")
+        return
+    for m in data["meetings"]:
+        name = m["name"]["value"] if m["name"] else m["title"]
+        head = [name, _date(m["date"]["value"]) if m["date"] else "không rõ ngày"]
+        if m["place"]:
+            head.append(m["place"]["value"])
+        out.write(" — ".join(head) + "\n")
+        out.write(f"  Tệp: {m['source']} (bài {m['article'] + 1})\n")
+        if m["chairs"]:
+            out.write("  Chủ trì: " + "; ".join(f"{_who(p['name'], p['title'])} [{p['citation']}]" for p in m["chairs"]) + "\n")
+        for b in m["bridges"]:
+            chair = f" — chủ trì: {_who(b['chair']['name'], b['chair']['title'])}" if b["chair"] else ""
+            out.write(f"  Điểm cầu: {b['place']}{chair} [{b['citation']}]\n")
+        if m["participants"]:
+            out.write("  Tham dự: " + "; ".join(f"{_who(p['name'], p['title'])} [{p['citation']}]" for p in m["participants"]) + "\n")
+        if m["speakers"]:
+            out.write("  Phát biểu: " + "; ".join(
+                f"{s['name']} " + "".join(f"[{n}]" for n in s["citations"]) for s in m["speakers"]) + "\n")
+        if m["tasks"]:
+            out.write("  Nhiệm vụ:\n")
+            for t in m["tasks"]:
+                line = f"{t['who']}: {_one_line(t['what'], 200)}"
+                line += f" — thời hạn: {t['deadline']}" if t["deadline"] else ""
+                line += f" (giao: {t['assigned_by']})" if t["assigned_by"] else ""
+                out.write(f"    - {line} [{t['citation']}]\n")
+        for d in m["decisions"]:
+            out.write(f"  Quyết định: {_one_line(d['text'], 300)} [{d['citation']}]\n")
+        _print_sources(m["citations"], out, indent="  ")
+        out.write("\n")
+
+
+# -- the command --------------------------------------------------------------------------------
+def run(args: argparse.Namespace, out: TextIO, err: TextIO, build_answerer: Callable[[argparse.Namespace, Any], Any]) -> int:
+    """Run ``who``, ``meetings`` or ``summarize``; library errors propagate to ``rag.cli.main``."""
+    from rag.library import Library
+
+    lib = Library(args.index, embedder=args.embedder)
+    facts = facts_for(lib)
+    if args.command == "who":
+        data = who_json(facts, args.name) if args.name else people_json(facts)
+        if args.json:
+            _emit(data, out)
+        elif args.name:
+            print_who(data, out)
+        else:
+            print_people(data, out)
+    elif args.command == "meetings":
+        data = meetings_json(facts)
+        if args.json:
+            _emit(data, out)
+        else:
+            print_meetings(data, out)
+    elif args.command == "summarize":
+        answerer = build_answerer(args, lib)
+        llm = getattr(answerer, "llm", None)
+        source = lib.resolve_source(args.source)
+        summaries = facts.summaries(source, llm=llm, embedder=getattr(answerer, "embedder", None))
+        if args.json:
+            _emit(summaries_json(source, summaries), out)
+        else:
+            for s in summaries:
+                out.write(s.markdown.rstrip() + "\n")
+                if s.notice:
+                    out.write(f"\n({s.notice})\n")
+                out.write("\n")
+    else:  # pragma: no cover - rag.cli only routes these three here
+        raise RagError(f"unknown facts command '{args.command}'")
+    return EXIT_OK
+
+
+def _emit(obj: Any, out: TextIO) -> None:
+    out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    out.flush()

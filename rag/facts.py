@@ -1,0 +1,332 @@
+"""Who said what over a whole index: statements, meetings and people of every indexed document.
+
+Covers: ``facts_for(lib)`` runs the pure-text extraction (``rag.speech``, ``rag.meetings``,
+``rag.people``) on every indexed document and article of the library's current snapshot, caches
+the result in ``snapshot.cache["facts"]`` (a new generation gets a new snapshot, hence new facts;
+documents whose content did not change are not re-analysed), and answers look-ups: people by name
+(accent-insensitive, partial), a person's statements, meetings, the meeting of an article, and a
+structured summary (extractive, or written by an LLM from the extracted facts and checked).
+Every statement or meeting fact converts to a ``rag.types.Citation`` whose ``text`` is the exact
+source span, so the CLI, UI and chat can cite it like a retrieved passage.
+Left out: rendering (``rag.cli_facts``), question routing (``rag.router``), and the extraction
+rules themselves.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from rag.errors import IndexError_, LLMError, RagError
+from rag.meetings import Meeting, meetings_for_articles
+from rag.people import PersonEntry, build_people, find_people, person_key
+from rag.speech import Statement, statements_for_articles
+from rag.summarize import SummaryLine, summarize_meeting
+from rag.textnorm import sentence_spans
+from rag.types import AnswerSentence, Article, Citation
+
+if TYPE_CHECKING:
+    from rag.library import Library
+    from rag.store import Snapshot
+
+CACHE_KEY = "facts"
+
+
+@dataclass(frozen=True)
+class DocFacts:
+    """What was extracted from one indexed document (one content version of it)."""
+
+    source: str
+    sha256: str
+    text: str
+    articles: tuple[Article, ...]
+    statements: tuple[Statement, ...]
+    meetings: tuple[Meeting, ...]
+    pages: tuple[tuple[int, int], ...]  # (chunk start, page), sorted; empty for unpaginated formats
+
+
+@dataclass(frozen=True)
+class SummaryItem:
+    """One line of a summary: its section (None for an LLM line outside any heading) and citations."""
+
+    section: str | None
+    text: str
+    citations: tuple[int, ...]
+    supported: bool | None = None  # None: not checked (extractive lines quote the source)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"section": self.section, "text": self.text, "citations": list(self.citations),
+                "supported": self.supported}
+
+
+@dataclass(frozen=True)
+class FactSummary:
+    """A meeting summary ready to show: markdown with ``[n]`` markers and its numbered citations."""
+
+    source: str
+    article: int
+    title: str
+    date: str | None
+    markdown: str
+    lines: tuple[SummaryItem, ...]
+    citations: tuple[Citation, ...]
+    summarizer: str  # "extractive" or "llm:<model>"
+    notice: str | None = None  # why the extractive summary was used although an LLM was given
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "source": self.source, "article": self.article, "title": self.title, "date": self.date,
+            "summarizer": self.summarizer, "markdown": self.markdown,
+            "lines": [ln.to_dict() for ln in self.lines],
+            "citations": [c.to_dict() for c in self.citations],
+        }
+        if self.notice:
+            d["notice"] = self.notice
+        return d
+
+
+def _has_meeting_facts(m: Meeting, spoken: bool) -> bool:
+    return bool(spoken or m.name or m.chairs or m.bridges or m.participants or m.tasks or m.decisions)
+
+
+class Facts:
+    """The extracted facts of one snapshot. Read-only once built; shared by concurrent readers."""
+
+    def __init__(self, docs: dict[str, DocFacts], generation: str = "") -> None:
+        self.docs = docs
+        self.generation = generation
+        self.statements: list[Statement] = [s for d in docs.values() for s in d.statements]
+        self.meetings: list[Meeting] = [m for d in docs.values() for m in d.meetings]
+        self.people: list[PersonEntry] = build_people(self.statements, self.meetings)
+        self._by_key = {p.key: p for p in self.people}
+        self._spoken = {(s.source, s.article) for s in self.statements}
+
+    # -- look-ups ------------------------------------------------------------------------------
+    def resolve(self, source: str) -> str:
+        """An analysed source by exact name, or by a unique file-name / path-suffix match."""
+        if source in self.docs:
+            return source
+        norm = source.replace("\\", "/")
+        matches = [s for s in self.docs if s.endswith("/" + norm) or s.rsplit("/", 1)[-1] == norm]
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            raise RagError(f"no indexed document named '{source}' (see 'rag docs')")
+        raise RagError(f"'{source}' matches several documents: {', '.join(sorted(matches))}")
+
+    def text(self, source: str) -> str:
+        return self.docs[self.resolve(source)].text
+
+    def article(self, source: str, index: int) -> Article | None:
+        return next((a for a in self.docs[source].articles if a.index == index), None)
+
+    def find_person(self, name: str) -> list[PersonEntry]:
+        """People matching ``name`` accent-insensitively, whole or in part ("tran quoc to", "Tỏ"), best first."""
+        return find_people(name, self.people)
+
+    def person(self, key_or_name: str) -> PersonEntry | None:
+        return self._by_key.get(person_key(key_or_name))
+
+    def statements_of(self, key_or_name: str) -> list[Statement]:
+        """A person's statements in document order (a folded key or a name as written)."""
+        key = person_key(key_or_name)
+        return [s for s in self.statements if person_key(s.speaker) == key]
+
+    def has_facts(self, m: Meeting) -> bool:
+        """Whether an article reads as a meeting report (a name, chair, speaker, task...), not just text."""
+        return _has_meeting_facts(m, (m.source, m.article) in self._spoken)
+
+    def meetings_list(self) -> list[Meeting]:
+        """Articles that report a meeting, by date (undated last), then source and article."""
+        found = [m for m in self.meetings if self.has_facts(m)]
+        return sorted(found, key=lambda m: (m.date is None, m.date.value if m.date else "", m.source, m.article))
+
+    def meeting_for(self, source: str, article: int | None = None) -> Meeting:
+        """The meeting of an article; without ``article``, the source's first article that reports one."""
+        src = self.resolve(source)
+        ms = list(self.docs[src].meetings)
+        if article is not None:
+            m = next((m for m in ms if m.article == article), None)
+            if m is None:
+                raise RagError(f"'{src}' has no article {article} (it has {len(ms)})")
+            return m
+        if not ms:
+            raise RagError(f"'{src}' holds no text to analyse")
+        return next((m for m in ms if self.has_facts(m)), ms[0])
+
+    def meetings_of(self, source: str) -> list[Meeting]:
+        """Every article of a source that reports a meeting (or its first article when none does)."""
+        ms = list(self.docs[self.resolve(source)].meetings)
+        return [m for m in ms if self.has_facts(m)] or ms[:1]
+
+    # -- citations -----------------------------------------------------------------------------
+    def citation(self, n: int, source: str, start: int, end: int, article: int | None = None) -> Citation:
+        """Citation ``n`` for the exact span ``[start, end)`` of ``source``, highlighted whole."""
+        d = self.docs[source]
+        art = self.article(source, article) if article is not None else None
+        if art is None:
+            art = next((a for a in d.articles if a.start <= start < a.end), d.articles[0] if d.articles else None)
+        text = d.text[start:end]
+        return Citation(
+            n, source, art.title if art else source, art.date if art else None, _page(d.pages, start),
+            start, end, text, ((0, len(text)),) if text else (),
+        )
+
+    def sentence_span(self, source: str, start: int, end: int) -> tuple[int, int]:
+        """The sentence(s) covering ``[start, end)``: where a name or date is read from, with its verb."""
+        text = self.docs[source].text
+        lo = text.rfind("\n", 0, start) + 1
+        hi = text.find("\n", end)
+        hi = len(text) if hi == -1 else hi
+        for s, e in sentence_spans(text, lo, hi):
+            if s <= start < e:
+                return s, max(e, end)
+        return start, end
+
+    def sentence_citation(self, n: int, source: str, start: int, end: int, article: int | None = None) -> Citation:
+        s, e = self.sentence_span(source, start, end)
+        return self.citation(n, source, s, e, article)
+
+    def statement_citation(self, n: int, st: Statement) -> Citation:
+        return self.citation(n, st.source, st.start, st.end, st.article)
+
+    # -- summaries -----------------------------------------------------------------------------
+    def summary(self, source: str, article: int | None = None, llm: Any = None, embedder: Any = None) -> FactSummary:
+        """A structured summary of one article's meeting.
+
+        Extractive by default (every line quotes or templates a cited span). With ``llm`` (a
+        ``rag.llm.ChatLLM``) and the LLM module's ``llm_summarize``, the model writes the summary
+        from the numbered spans and each sentence is checked against what it cites; on an LLM
+        failure or a summary citing nothing the extractive one is returned with a ``notice``.
+        """
+        m = self.meeting_for(source, article)
+        text = self.docs[m.source].text
+        own = [s for s in self.statements if s.source == m.source and s.article == m.article]
+        base = summarize_meeting(m, own, text)
+        cites = tuple(self.citation(s.n, m.source, s.start, s.end, m.article) for s in base.sources)
+        num = {(s.start, s.end): s.n for s in base.sources}
+        date = m.date.value if m.date else None
+        extractive = FactSummary(
+            m.source, m.article, base.title, date, base.to_markdown(),
+            tuple(_line_item(ln, num) for ln in base.lines), cites, "extractive",
+        )
+        if llm is None:
+            return extractive
+        summarize = _llm_summarize()
+        if summarize is None:
+            return _with_notice(extractive, "Chưa có mô-đun tóm tắt bằng LLM; đây là bản tóm tắt trích xuất.")
+        facts = [(c.n, c.text) for c in cites]
+        try:
+            markdown, sentences = summarize(llm, facts, embedder, title=base.title)
+        except LLMError as e:
+            return _with_notice(extractive, f"Không dùng được LLM ({e}); đây là bản tóm tắt trích xuất.")
+        cited = {n for s in sentences for n in s.citations}
+        if not markdown.strip() or not cited:
+            return _with_notice(extractive, "Bản tóm tắt của LLM không trích dẫn dữ kiện nào; đây là bản tóm tắt trích xuất.")
+        used = tuple(c for c in cites if c.n in cited)
+        body = markdown.rstrip() + "\n\n**Nguồn**\n" + "\n".join(_source_line(c) for c in used) + "\n"
+        name = getattr(llm, "name", "llm")
+        return FactSummary(m.source, m.article, base.title, date, body, _llm_items(sentences), used, f"llm:{name}")
+
+    def summaries(self, source: str, llm: Any = None, embedder: Any = None) -> list[FactSummary]:
+        """One summary per meeting article of ``source`` (a glued file may report several)."""
+        return [self.summary(m.source, m.article, llm, embedder) for m in self.meetings_of(source)]
+
+
+def _page(pages: Sequence[tuple[int, int]], pos: int) -> int | None:
+    if not pages:
+        return None
+    i = bisect_right([p[0] for p in pages], pos) - 1
+    return pages[max(i, 0)][1]
+
+
+def _line_item(ln: SummaryLine, num: dict[tuple[int, int], int]) -> SummaryItem:
+    return SummaryItem(ln.section, ln.text, tuple(num[sp] for sp in ln.spans))
+
+
+def _llm_items(sentences: Sequence[AnswerSentence]) -> tuple[SummaryItem, ...]:
+    out: list[SummaryItem] = []
+    section: str | None = None
+    for s in sentences:
+        if s.text.lstrip().startswith("#"):  # headings name the section of the lines below them
+            section = s.text.lstrip("# ").strip() or None
+            continue
+        out.append(SummaryItem(section, s.text.lstrip("-*• ").strip(), s.citations, s.supported))
+    return tuple(out)
+
+
+def _with_notice(s: FactSummary, notice: str) -> FactSummary:
+    return FactSummary(s.source, s.article, s.title, s.date, s.markdown, s.lines, s.citations, s.summarizer, notice)
+
+
+def _source_line(c: Citation) -> str:
+    quote = " ".join(c.text.split())
+    quote = quote if len(quote) <= 160 else quote[:159].rsplit(" ", 1)[0] + "…"
+    return f"{c.n}. {c.source}, ký tự {c.start}–{c.end}: “{quote}”"
+
+
+def _llm_summarize() -> Any:
+    """The LLM engineer's ``llm_summarize`` (in ``rag.llm_answer``, or ``rag.prompt``), if present."""
+    for mod in ("rag.llm_answer", "rag.prompt"):
+        try:
+            module = __import__(mod, fromlist=["llm_summarize"])
+        except ImportError:
+            continue
+        fn = getattr(module, "llm_summarize", None)
+        if fn is not None:
+            return fn
+    return None
+
+
+# -- building ----------------------------------------------------------------------------------
+_LOCK = threading.Lock()
+# The previous Facts of each library, so a new generation re-analyses only changed documents.
+_PREVIOUS: weakref.WeakKeyDictionary[Any, Facts] = weakref.WeakKeyDictionary()
+
+
+def facts_for(lib: Library) -> Facts:
+    """The facts of ``lib``'s current generation, built on first use and cached in its snapshot."""
+    snap = lib.snapshot()
+    if snap is None:
+        return Facts({})
+    cached = snap.cache.get(CACHE_KEY)
+    if isinstance(cached, Facts) and cached.generation == snap.generation:
+        return cached
+    with _LOCK:  # the UI may ask from several threads; build once
+        cached = snap.cache.get(CACHE_KEY)
+        if not (isinstance(cached, Facts) and cached.generation == snap.generation):
+            cached = build_facts(lib, snap, _PREVIOUS.get(lib))
+            snap.cache[CACHE_KEY] = cached
+            _PREVIOUS[lib] = cached
+    return cached
+
+
+def build_facts(lib: Library, snap: Snapshot, previous: Facts | None = None) -> Facts:
+    """Facts of every document of ``snap``, reusing ``previous`` for documents with the same content."""
+    pages: dict[str, list[tuple[int, int]]] = {}
+    for c in snap.chunks:
+        if c.page is not None:
+            pages.setdefault(c.source, []).append((c.start, c.page))
+    docs: dict[str, DocFacts] = {}
+    for src, d in sorted(snap.docs.items()):
+        # Articles and text come from this snapshot (not lib.articles/lib.source_text, which
+        # re-read the manifest) so a concurrent ingest cannot mix two generations.
+        arts = tuple(Article(source=src, **a) for a in d.get("articles", []))
+        old = previous.docs.get(src) if previous else None
+        if old is not None and old.sha256 == d["sha256"] and old.articles == arts:
+            docs[src] = old
+            continue
+        try:
+            text = lib.store.read_text(d["sha256"])
+        except OSError as e:
+            raise IndexError_(f"index {lib.path}: text of '{src}' is missing ({e.strerror or e})") from None
+        statements = statements_for_articles(text, arts)
+        meetings = meetings_for_articles(text, arts, statements)
+        docs[src] = DocFacts(
+            src, d["sha256"], text, arts, tuple(statements), tuple(meetings), tuple(sorted(pages.get(src, []))),
+        )
+    return Facts(docs, snap.generation)

@@ -1,0 +1,436 @@
+"""Answers "who said / chaired what" questions from the extracted facts, and the rest by another answerer.
+
+Covers four question forms, in this order, matched accent-insensitively:
+
+* "Ai chủ trì hội nghị ...?"  -> the chairs (and bridge-point chairs) of the best-matching meeting;
+* "<người> yêu cầu / đề nghị / nói ... gì?", "<người> chủ trì hội nghị nào?" -> that person's statements
+  of that kind (or the meetings they chaired); the name may be whole or partial, with or without accents;
+* "Ai phát biểu tại hội nghị ...?" -> one statement per speaker of the best-matching meeting;
+* "Ai <động từ> <nội dung>?" ("Ai đề xuất bổ sung kinh phí?") -> statements of the verb's kind whose
+  source sentence covers most of the question's content words (IDF-weighted, as in ``rag.extractive``).
+
+Facts from the articles the retrieved hits come from are preferred. Every sentence of an answer ends
+with ``[n]``; citation ``n`` is the exact source span the fact is read from (the statement, or the
+sentence naming the chair). When no form applies or no fact matches well enough, the question goes
+to the inner answerer (extractive or LLM) unchanged.
+Left out: questions combining several facts ("Ai chủ trì và ai phát biểu ...?"), counting questions,
+and anything the extraction does not capture (see ``rag.speech`` and ``rag.meetings``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from rag.events import Done, Event
+from rag.facts import Facts, facts_for
+from rag.lexical import tokens
+from rag.meetings import Meeting
+from rag.people import PersonEntry
+from rag.speech import TITLE_HEADS, VERB_KINDS, Statement
+from rag.textnorm import fold, has_diacritics, nfc
+from rag.types import Answer, AnswerSentence, Citation, Hit
+
+if TYPE_CHECKING:
+    from rag.library import Answerer, Library
+
+NAME = "facts"
+MIN_CONTENT = 0.5  # share of the question's content weight a statement must cover to answer "Ai <verb> ...?"
+MIN_MEETING = 0.4  # share of the question's meeting words a meeting name must cover when no hit points at it
+MAX_STATEMENTS = 4
+MAX_SPEAKERS = 8
+CLIP = 400
+
+# Verbs that ask for any statement ("nói gì", "phát biểu gì"), not one kind.
+_ANY_KIND = {"nói", "phát biểu", "tham luận", "phát biểu ý kiến"}
+_CHAIR_VERBS = ("đồng chủ trì", "chủ trì")
+_VERBS = sorted({*VERB_KINDS, *_ANY_KIND, *_CHAIR_VERBS}, key=len, reverse=True)
+_NOT_VERB_AFTER = ("ban", "thong", "dich", "luu", "dat", "nhan", "tiep", "huu")  # "giao ban" is a meeting
+_FAMILY = {
+    "requirement": "direct", "direction": "direct", "assignment": "direct", "conclusion": "direct",
+    "proposal": "propose", "commitment": "commit", "report": "inform", "statement": "inform",
+}
+_VERB_SHOWN = {"theo": "cho rằng"}
+# Words that only frame the question; they say nothing about which statement or meeting is meant.
+_FRAME = frozenset(
+    fold(w) for w in (
+        "ai gì nào những các người đã có là được của và với trong tại ở về cho hãy biết không bao nhiêu "
+        "khi nào đâu sao thế nào vậy này đó do một mọi ông bà đồng chí hội nghị cuộc họp phiên buổi lễ "
+        "điều việc nội dung vấn đề ý kiến"
+    ).split()
+)
+_HONORIFICS = {"ong", "ba", "chi"}  # "ông Tỏ", "bà Hà", "đồng chí Hưng"
+_FOLDED_HEADS = tuple(fold(h) for h in TITLE_HEADS)
+
+
+@dataclass(frozen=True)
+class Intent:
+    form: str  # "chair", "person", "speakers", "who_verb"
+    verb: str | None  # the verb as in VERB_KINDS (accented), None when the question has none
+    content: str  # the question after the verb (or after the name): what was said, or which meeting
+    person: PersonEntry | None = None
+
+
+def find_verb(question: str) -> tuple[str, int, int] | None:
+    """The first reporting verb of a question (accented form, start, end), with or without accents."""
+    accented = has_diacritics(question)
+    q = nfc(question).lower() if accented else fold(nfc(question))
+    best: tuple[str, int, int] | None = None
+    for v in _VERBS:
+        pat = v if accented else fold(v)
+        for m in re.finditer(rf"(?<!\w){re.escape(pat)}(?!\w)", q):
+            after = re.findall(r"\w+", fold(q[m.end() : m.end() + 20]))[:1]
+            if fold(pat) == "giao" and after and after[0] in _NOT_VERB_AFTER:
+                continue
+            if best is None or m.start() < best[1]:
+                best = (v, m.start(), m.end())
+            break
+    return best
+
+
+def person_in(question: str, people: Sequence[PersonEntry], preferred: set[str] = frozenset()) -> tuple[PersonEntry, int] | None:
+    """The person a question names, and where the name ends (a character offset), or None.
+
+    A whole name, its last two syllables ("Quốc Tỏ"), or the given name after a title or
+    honorific ("Thứ trưởng Tỏ", "bà Hà"); folded, so "tran quoc to" works. Exact accents win over
+    folded-only matches, then people of the retrieved articles (``preferred`` keys), then by
+    statement count.
+    """
+    q = nfc(question)
+    spans = [(m.start(), m.end()) for m in re.finditer(r"\w+", q)]
+    raw = [q[s:e].lower() for s, e in spans]
+    qf = [fold(w) for w in raw]
+    accented = has_diacritics(q)
+    best: tuple[tuple[int, int, int], PersonEntry, int] | None = None
+    for p in people:
+        nf = p.key.split()
+        pr = nfc(p.name).lower().split()
+        tries = [(len(nf), 3)] + ([(2, 2)] if len(nf) >= 3 else []) + [(1, 1)]
+        for size, rank in tries:
+            run = nf[-size:]
+            for i in range(len(qf) - size + 1):
+                if qf[i : i + size] != run:
+                    continue
+                if size == 1 and not _titled_given_name(q, spans, qf, i):
+                    continue
+                exact = int(accented and raw[i : i + size] == pr[-size:])
+                score = (rank * 10 + exact * 5, int(p.key in preferred), p.statements)
+                if best is None or score > best[0]:
+                    best = (score, p, spans[i + size - 1][1])
+            if best is not None and best[1] is p:
+                break
+    return (best[1], best[2]) if best else None
+
+
+def _titled_given_name(q: str, spans: list[tuple[int, int]], qf: list[str], i: int) -> bool:
+    """A lone given name counts only when capitalised and right after a title or honorific."""
+    if not q[spans[i][0]].isupper() or i == 0:
+        return False
+    before = " ".join(qf[max(0, i - 6) : i])
+    return qf[i - 1] in _HONORIFICS or any(before.endswith(h.lower()) for h in _FOLDED_HEADS)
+
+
+def parse_question(question: str, people: Sequence[PersonEntry], preferred: set[str] = frozenset()) -> Intent | None:
+    """Which facts question this is, or None when it is not one the facts can answer."""
+    qf = fold(nfc(question))
+    asks_who = re.search(r"(?<!\w)ai(?!\w)", qf) is not None
+    verb = find_verb(question)
+    if asks_who and verb and verb[0] in _CHAIR_VERBS:
+        return Intent("chair", verb[0], question[verb[2] :])
+    named = person_in(question, people, preferred)
+    if named and verb and verb[1] >= named[1] - 1:
+        return Intent("person", verb[0], question[verb[2] :], named[0])
+    if asks_who and verb:
+        rest = fold(question[verb[2] :]).strip(" ?.!")
+        if verb[0] in _ANY_KIND and (not rest or re.match(r"(?:tai|o|trong)\s", rest)):
+            return Intent("speakers", verb[0], question[verb[2] :])
+        return Intent("who_verb", verb[0], question[verb[2] :])
+    return None
+
+
+def _date(iso: str | None) -> str:
+    if not iso or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", iso):
+        return iso or ""
+    y, m, d = iso.split("-")
+    return f"{d}/{m}/{y}"
+
+
+def _clip(text: str, n: int = CLIP) -> str:
+    s = " ".join(text.split())
+    return s if len(s) <= n else s[: n - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _who(name: str, title: str) -> str:
+    return f"{name} ({title})" if title else name
+
+
+class _Builder:
+    """Collects answer sentences and numbers their citations, one number per distinct span."""
+
+    def __init__(self, facts: Facts) -> None:
+        self.facts = facts
+        self.cites: dict[tuple[str, int, int], Citation] = {}
+        self.sentences: list[AnswerSentence] = []
+
+    def add(self, text: str, source: str, start: int, end: int, article: int | None = None) -> None:
+        key = (source, start, end)
+        if key not in self.cites:
+            self.cites[key] = self.facts.citation(len(self.cites) + 1, source, start, end, article)
+        self.sentences.append(AnswerSentence(text.rstrip(), (self.cites[key].n,), None))
+
+    def answer(self, question: str) -> Answer | None:
+        if not self.sentences:
+            return None
+        body = "\n".join(f"{s.text} [{s.citations[0]}]" for s in self.sentences)
+        return Answer(question, body, True, tuple(self.cites.values()), NAME, tuple(self.sentences))
+
+
+class FactsAwareAnswerer:
+    """An ``Answerer``: facts questions from ``rag.facts``, everything else by ``inner``."""
+
+    def __init__(self, lib: Library, inner: Answerer) -> None:
+        self.lib = lib
+        self.inner = inner
+
+    @property
+    def name(self) -> str:
+        return f"{NAME}+{self.inner.name}"
+
+    @property
+    def llm(self) -> Any:
+        # Library.standalone_question rewrites follow-ups with the answerer's LLM, if it has one.
+        return getattr(self.inner, "llm", None)
+
+    def answer(self, question: str, hits: Sequence[Hit]) -> Answer:
+        found = self.facts_answer(question, hits)
+        return found if found is not None else self.inner.answer(question, hits)
+
+    def stream(self, question: str, hits: Sequence[Hit]) -> Iterator[Event]:
+        found = self.facts_answer(question, hits)
+        if found is not None:
+            yield Done(found)
+            return
+        yield from self.inner.stream(question, hits)
+
+    # -- routing -------------------------------------------------------------------------------
+    def facts_answer(self, question: str, hits: Sequence[Hit]) -> Answer | None:
+        """The answer from facts, or None when the question is for the inner answerer."""
+        if not re.search(r"(?<!\w)(?:ai|gi|nao)(?!\w)", fold(question)) and not find_verb(question):
+            return None  # cheap exit before building facts: not a who/what question at all
+        facts = facts_for(self.lib)
+        if not facts.statements and not facts.meetings:
+            return None
+        ranks: dict[tuple[str, int], int] = {}
+        for i, h in enumerate(hits):
+            ranks.setdefault((h.chunk.source, h.chunk.article), i)
+        preferred = {_key(st.speaker) for st in facts.statements if (st.source, st.article) in ranks}
+        intent = parse_question(question, facts.people, preferred)
+        if intent is None:
+            return None
+        b = _Builder(facts)
+        weights = self._weights()
+        if intent.form == "chair":
+            self._chairs(b, facts, intent, ranks, weights)
+        elif intent.form == "person":
+            self._person(b, facts, intent, ranks, weights)
+        elif intent.form == "speakers":
+            self._speakers(b, facts, intent, ranks, weights)
+        else:
+            self._who_verb(b, facts, intent, ranks, weights)
+        return b.answer(question)
+
+    def _weights(self) -> Any:
+        ex = self.lib.extractive()  # its document frequencies are cached per snapshot
+        n = ex.n_docs
+
+        def idf(t: str) -> float:
+            return math.log(1 + (n + 1) / (ex.df.get(t, 0) + 0.5))
+
+        return idf
+
+    # -- the four forms ------------------------------------------------------------------------
+    def _chairs(self, b: _Builder, facts: Facts, it: Intent, ranks: dict[tuple[str, int], int], idf: Any) -> None:
+        at = fold(it.content).find("diem cau")
+        if at >= 0 and self._bridge_chairs(b, facts, it.content[at + len("diem cau") :], ranks, idf):
+            return
+        m = _pick_meeting(facts, it.content, ranks, idf, lambda m: bool(m.chairs or any(x.chair for x in m.bridges)))
+        if m is None:
+            return
+        bridges = [x for x in m.bridges if x.chair]
+        when = f" ({_date(m.date.value)})" if m.date else ""
+        groups: dict[tuple[int, int], list[Any]] = {}
+        for c in m.chairs:
+            groups.setdefault(facts.sentence_span(m.source, c.start, c.end), []).append(c)
+        for (s, e), people in groups.items():
+            names = " và ".join(_who(p.name, p.title) for p in people)
+            verb = "đồng chủ trì" if len(people) > 1 else "chủ trì"
+            b.add(f"{names} {verb} {m.label}{when}.", m.source, s, e, m.article)
+        for x in bridges:
+            assert x.chair is not None
+            b.add(f"Tại điểm cầu {x.place}, {_who(x.chair.name, x.chair.title)} chủ trì.", m.source, x.start, x.end, m.article)
+
+    def _bridge_chairs(self, b: _Builder, facts: Facts, place: str, ranks: dict[tuple[str, int], int], idf: Any) -> bool:
+        """"Ai chủ trì tại điểm cầu X?": the chairs of bridge points named X, retrieved meetings first."""
+        terms = _terms(place, idf)
+        found = []
+        for m in facts.meetings:
+            for x in m.bridges:
+                cov = _coverage(terms, x.place) if x.chair else 0.0
+                if cov >= MIN_MEETING:
+                    found.append((-round(cov, 3), ranks.get((m.source, m.article), len(ranks)), m, x))
+        if not found:
+            return False
+        found.sort(key=lambda t: t[:2])
+        top = found[0][:2]
+        for neg_cov, rank, m, x in found:
+            if (neg_cov, rank) == top:
+                assert x.chair is not None
+                when = f" ({_date(m.date.value)})" if m.date else ""
+                b.add(f"Tại điểm cầu {x.place} của {m.label}{when}, {_who(x.chair.name, x.chair.title)} chủ trì.",
+                      m.source, x.start, x.end, m.article)
+        return True
+
+    def _person(self, b: _Builder, facts: Facts, it: Intent, ranks: dict[tuple[str, int], int], idf: Any) -> None:
+        p = it.person
+        assert p is not None
+        if it.verb in _CHAIR_VERBS:
+            for ref in p.chaired:
+                m = next((x for x in facts.meetings if (x.source, x.article) == (ref.source, ref.article)), None)
+                if m is None:
+                    continue
+                for c in [*m.chairs, *(x.chair for x in m.bridges if x.chair)]:
+                    if c is not None and _key(c.name) == p.key:
+                        s, e = facts.sentence_span(m.source, c.start, c.end)
+                        when = f" ({_date(m.date.value)})" if m.date else ""
+                        b.add(f"{_who(p.name, c.title)} chủ trì {m.label}{when}.", m.source, s, e, m.article)
+                        break
+            return
+        own = facts.statements_of(p.key)
+        picked = next((pool for pool in _pools(own, it.verb) if pool), [])
+        terms = _terms(it.content, idf)
+        if terms:  # "... yêu cầu gì về thi đua?": statements about that first, the rest only if none is
+            about = [s for s in picked if _coverage(terms, facts.docs[s.source].text[s.start : s.end]) > 0]
+            picked = sorted(about, key=lambda s: -_coverage(terms, facts.docs[s.source].text[s.start : s.end])) or picked
+        for st in _prefer_hits(picked, ranks)[:MAX_STATEMENTS]:
+            self._say(b, facts, st)
+
+    def _speakers(self, b: _Builder, facts: Facts, it: Intent, ranks: dict[tuple[str, int], int], idf: Any) -> None:
+        spoken = {(s.source, s.article) for s in facts.statements}
+        m = _pick_meeting(facts, it.content, ranks, idf, lambda m: (m.source, m.article) in spoken)
+        if m is None:
+            return
+        seen: set[str] = set()
+        for st in facts.statements:
+            if (st.source, st.article) != (m.source, m.article) or _key(st.speaker) in seen:
+                continue
+            seen.add(_key(st.speaker))
+            if len(seen) > MAX_SPEAKERS:
+                break
+            self._say(b, facts, st, clip=200, context=False)
+
+    def _who_verb(self, b: _Builder, facts: Facts, it: Intent, ranks: dict[tuple[str, int], int], idf: Any) -> None:
+        terms = _terms(it.content, idf)
+        if not terms:
+            return
+        scored: list[tuple[float, Statement]] = []
+        for pool in _pools(facts.statements, it.verb):
+            covs = [(_coverage(terms, facts.docs[st.source].text[st.start : st.end]), st) for st in pool]
+            scored = [(c, st) for c, st in covs if c >= MIN_CONTENT]
+            if scored:
+                break
+        if not scored:
+            return
+        best = max(c for c, _ in scored)
+        good = [st for c, st in sorted(scored, key=lambda x: -x[0]) if c >= best * 0.8]
+        for st in _prefer_hits(good, ranks)[:MAX_STATEMENTS]:
+            self._say(b, facts, st)
+
+    def _say(self, b: _Builder, facts: Facts, st: Statement, clip: int = CLIP, context: bool = True) -> None:
+        verb = _VERB_SHOWN.get(st.verb, st.verb)
+        said = _clip(st.content, clip)
+        if facts.docs[st.source].text[st.start : st.start + 1] in ("“", '"', "«"):  # a direct quote stays one
+            said = f"“{said}”"
+        line = f"{_who(st.speaker, st.speaker_title)} {verb}: {said}"
+        m = next((x for x in facts.docs[st.source].meetings if x.article == st.article), None) if context else None
+        if m is not None:
+            when = f" ({_date(m.date.value)})" if m.date else ""
+            if m.name:
+                line = f"Tại {m.name.value}{when}, {line}"
+            elif m.title:
+                line = f"Theo bài “{m.title.value}”{when}, {line}"
+        b.add(line, st.source, st.start, st.end, st.article)
+
+
+def _key(name: str) -> str:
+    return " ".join(fold(nfc(name)).split())
+
+
+def _terms(text: str, idf: Any) -> dict[str, float]:
+    """Content syllables and bigrams of a question part, weighted by IDF; framing words dropped."""
+    out: dict[str, float] = {}
+    for t in tokens(text, folded=True):
+        parts = t.split("_")
+        if all(p in _FRAME for p in parts):
+            continue
+        out[t] = idf(t)
+    return out
+
+
+def _coverage(terms: dict[str, float], text: str) -> float:
+    if not terms:
+        return 0.0
+    have = set(tokens(text, folded=True))
+    return sum(w for t, w in terms.items() if t in have) / sum(terms.values())
+
+
+def _pools(statements: Sequence[Statement], verb: str | None) -> list[list[Statement]]:
+    """Candidates, closest first: made with ``verb``, then of its kind, then of the kind's family
+    (đề nghị ~ đề xuất, yêu cầu ~ chỉ đạo ~ giao). "nói", "phát biểu" or no verb: every statement."""
+    if verb is None or verb in _ANY_KIND:
+        return [list(statements)]
+    kind = VERB_KINDS.get(verb)
+    return [
+        [s for s in statements if s.verb == verb],
+        [s for s in statements if s.kind == kind],
+        [s for s in statements if _FAMILY.get(s.kind) == _FAMILY.get(kind)],
+    ]
+
+
+def _prefer_hits(statements: Sequence[Statement], ranks: dict[tuple[str, int], int]) -> list[Statement]:
+    """Statements of the retrieved articles first (by hit rank), keeping the given order otherwise."""
+    order = {st: i for i, st in enumerate(statements)}
+    sources = {s for s, _ in ranks}
+    return sorted(
+        statements,
+        key=lambda st: (
+            ranks.get((st.source, st.article), len(ranks) + (0 if st.source in sources else 1)),
+            order[st],
+        ),
+    )
+
+
+def _pick_meeting(facts: Facts, content: str, ranks: dict[tuple[str, int], int], idf: Any, ok: Any) -> Meeting | None:
+    """The meeting a question names: best coverage of its words by the meeting's name and title,
+    retrieved articles first; with no naming words, the best-ranked retrieved meeting."""
+    terms = _terms(content, idf)
+    best: tuple[float, Meeting] | None = None
+    for m in facts.meetings:
+        if not ok(m):
+            continue
+        label = " ".join(f.value for f in (m.name, m.title, m.place) if f is not None)
+        cov = _coverage(terms, label) if terms else 0.0
+        rank = ranks.get((m.source, m.article))
+        if cov < MIN_MEETING and (rank is None or (terms and cov == 0)):
+            continue
+        score = cov + (0.5 / (1 + rank) if rank is not None else 0.0)
+        if best is None or score > best[0]:
+            best = (score, m)
+    return best[1] if best else None
+
+
+def default_answerer(lib: Library, inner: Answerer) -> Answerer:
+    """``inner`` wrapped so facts questions are answered from facts (never wrapped twice)."""
+    return inner if isinstance(inner, FactsAwareAnswerer) else FactsAwareAnswerer(lib, inner)

@@ -1,0 +1,46 @@
+"""Shared fixtures: real sample files, the real shared corpus, and a real index built once."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from rag.library import Library
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "samples"
+SHARED = ROOT.parent / "shared"
+CORPUS = SHARED / "corpus"
+XQUAD = SHARED / "eval" / "xquad.vi.json"
+CORPUS_000 = CORPUS / "000_0d3035ee6233f0e5.txt"
+CORPUS_003 = CORPUS / "003_ac84f5803c50524e.txt"
+
+needs_shared = pytest.mark.skipif(
+    not CORPUS.is_dir(), reason="../shared/corpus is not beside the project (it always is in CI)"
+)
+
+
+@pytest.fixture(scope="session")
+def corpus_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shared corpus and the sample reports copied into one folder."""
+    if not CORPUS.is_dir():
+        pytest.skip("../shared/corpus is not beside the project (it always is in CI)")
+    d = tmp_path_factory.mktemp("corpus")
+    for f in list(CORPUS.iterdir()) + [p for p in SAMPLES.iterdir() if p.name != "README.md"]:
+        shutil.copy(f, d / f.name)
+    return d
+
+
+@pytest.fixture(scope="session")
+def built_index(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    idx = tmp_path_factory.mktemp("index") / "index"
+    rep = Library(idx).ingest([corpus_dir])
+    assert rep.ok and rep.added
+    return idx
+
+
+@pytest.fixture()
+def lib(built_index: Path) -> Library:
+    return Library(built_index)

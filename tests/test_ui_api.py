@@ -1,0 +1,104 @@
+"""The app's API on a real server on loopback (``build_app`` + launch with ``--auth``-style login):
+``/ask`` returns the JSON of ``rag ask --json`` with citations pointing into the indexed text,
+the login protects the API, other events are not callable, and ``rag serve`` refuses a busy port."""
+
+from __future__ import annotations
+
+import io
+import json
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytest.importorskip("gradio")
+from gradio_client import Client  # noqa: E402
+
+from rag.cli import main  # noqa: E402
+from rag.library import Library  # noqa: E402
+from ui.app import build_app, launch_kwargs  # noqa: E402
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+DOCS = ["giao-ban-so-xay-dung-quy-3-2024.md", "hop-ban-chi-dao-phong-chong-thien-tai-2024.txt"]
+AUTH = ("kiemthu", "mật-khẩu-1")
+QUESTION = "Trong quý III toàn tỉnh đã cấp bao nhiêu giấy phép xây dựng?"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    index = tmp_path_factory.mktemp("api") / "index"
+    lib = Library(index)
+    rep = lib.ingest([SAMPLES / d for d in DOCS], names={str(SAMPLES / d): d for d in DOCS})
+    assert not rep.failed
+    app = build_app(lib)
+    port = _free_port()
+    _, url, _ = app.launch(server_name="127.0.0.1", server_port=port, auth=AUTH, prevent_thread_lock=True,
+                           quiet=True, **launch_kwargs())
+    try:
+        yield url, index
+    finally:
+        app.close()
+
+
+def test_ask_returns_cli_json_with_exact_offsets(server: tuple[str, Path]) -> None:
+    url, index = server
+    client = Client(url, auth=AUTH, verbose=False)
+    got = client.predict(QUESTION, api_name="/ask")
+    assert isinstance(got, dict)
+    assert got["found"] and got["citations"] and "[1]" in got["answer"]
+    lib = Library(index)
+    for c in got["citations"]:
+        assert lib.source_text(c["source"])[c["start"]:c["end"]] == c["text"]
+        for s, e in c["highlights"]:
+            assert 0 <= s < e <= len(c["text"])
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["ask", "--index", str(index), "--json", QUESTION], out, err) == 0
+    assert json.loads(out.getvalue()) == got
+    # k is an optional second parameter
+    assert client.predict(QUESTION, 1, api_name="/ask")["citations"][0]["n"] == 1
+
+
+def test_api_lists_only_ask(server: tuple[str, Path]) -> None:
+    url, _ = server
+    info = Client(url, auth=AUTH, verbose=False).view_api(return_format="dict", print_info=False)
+    assert list(info["named_endpoints"]) == ["/ask"]
+    assert not info["unnamed_endpoints"]
+
+
+def test_login_required(server: tuple[str, Path]) -> None:
+    url, _ = server
+    with pytest.raises(Exception):  # noqa: B017 - gradio_client raises a plain ValueError/HTTP error
+        Client(url, verbose=False).predict(QUESTION, api_name="/ask")
+    with pytest.raises(Exception):  # noqa: B017
+        Client(url, auth=(AUTH[0], "sai"), verbose=False)
+    r = httpx.post(url.rstrip("/") + "/gradio_api/call/ask", json={"data": [QUESTION]}, timeout=10)
+    assert r.status_code in (401, 403)
+    r = httpx.get(url.rstrip("/") + "/config", timeout=10)
+    assert r.status_code in (401, 403)
+
+
+def test_serve_refuses_busy_port(tmp_path: Path) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        out, err = io.StringIO(), io.StringIO()
+        rc = main(["serve", "--index", str(tmp_path / "i"), "--port", str(port), "--no-browser"], out, err)
+    assert rc == 1
+    assert f"cổng {port}" in err.getvalue() and "đang được dùng" in err.getvalue()
+    assert not (tmp_path / "i").exists()
+
+
+def test_serve_rejects_bad_auth(tmp_path: Path) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    rc = main(["serve", "--index", str(tmp_path / "i"), "--port", str(_free_port()), "--auth", "không-có-mật-khẩu",
+               "--no-browser"], out, err)
+    assert rc == 2 and "TÊN:MẬT_KHẨU" in err.getvalue()

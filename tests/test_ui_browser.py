@@ -1,0 +1,214 @@
+"""The chat window in a real browser: ``rag serve`` in a subprocess on a free loopback port with an
+empty index, driven by Playwright + Debian chromium. Upload (including a broken file and a hostile
+one), the documents table, a cited answer with its "Nguồn" block and highlighted passage,
+follow-up and new conversation, search scope, delete. Screenshots go to ``test-artifacts/``."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+if not Path(CHROMIUM).exists():
+    pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)", allow_module_level=True)
+pytest.importorskip("gradio")
+sync_api = pytest.importorskip("playwright.sync_api")
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "samples"
+ARTIFACTS = ROOT / "test-artifacts"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--no-first-run", "--disable-sync"]
+TIMEOUT_MS = 60_000
+HOSTILE = """# Biên bản họp kiểm thử hiển thị
+
+Ngày 05/03/2024, Tổ kiểm thử họp về hiển thị tài liệu.
+
+Đồng chí Trần Văn Kiểm cho biết dòng chữ <script>window.__pwned = 1</script> cùng thẻ <img src="http://evil.example/a.png" onerror="window.__pwned = 2"> và ảnh ![ảnh độc](http://evil.example/b.png) phải hiện thành chữ.
+"""
+HOSTILE_Q = "Đồng chí Trần Văn Kiểm cho biết dòng chữ nào phải hiện thành chữ?"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    work = tmp_path_factory.mktemp("browser")
+    port = _free_port()
+    log = open(work / "serve.log", "w+", encoding="utf-8")  # noqa: SIM115
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "RAG_LLM_URL": "", "RAG_LLM_MODEL": ""}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rag.cli", "serve", "--index", str(work / "index"), "--port", str(port), "--no-browser"],
+        cwd=work, stdout=log, stderr=subprocess.STDOUT, env=env,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log.seek(0)
+                proc.kill()
+                pytest.fail(f"rag serve did not start:\n{log.read()}")
+            time.sleep(0.3)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, server: str):  # type: ignore[no-untyped-def]
+    ctx = browser.new_context(locale="vi-VN", viewport={"width": 1280, "height": 1000})
+    pg = ctx.new_page()
+    pg.set_default_timeout(TIMEOUT_MS)
+    pg.outside = []  # requests that left the loopback server
+    pg.on("request", lambda r: None if r.url.startswith(server) or r.url.startswith("data:") else pg.outside.append(r.url))
+    pg.goto(server)
+    pg.locator("#chatbot").wait_for()
+    yield pg
+    ctx.close()
+
+
+def _shot(pg, name: str) -> None:  # type: ignore[no-untyped-def]
+    ARTIFACTS.mkdir(exist_ok=True)
+    pg.screenshot(path=str(ARTIFACTS / name), full_page=True)
+
+
+def _upload(pg, files: list[Path]) -> str:  # type: ignore[no-untyped-def]
+    """Upload on the documents tab; returns the ingest summary once indexing finished."""
+    pg.get_by_role("tab", name="Tài liệu").click()
+    pg.locator("#upload input[type=file]").set_input_files([str(f) for f in files])
+    status = pg.locator("#ingest-status")
+    sync_api.expect(status).to_contain_text("Đã lập chỉ mục", timeout=TIMEOUT_MS)
+    return status.inner_text()
+
+
+def _table_has(pg, name: str) -> None:  # type: ignore[no-untyped-def]
+    sync_api.expect(pg.locator("#docs-table").get_by_role("gridcell", name=name, exact=True)).to_be_visible()
+
+
+def _ask(pg, question: str):  # type: ignore[no-untyped-def]
+    """Ask on the chat tab; returns the locator of the finished answer bubble."""
+    pg.get_by_role("tab", name="Hỏi đáp").click()
+    bots = pg.locator("#chatbot .message.bot")
+    before = bots.count()
+    box = pg.locator("#question textarea")
+    box.fill(question)
+    box.press("Enter")
+    sync_api.expect(bots).to_have_count(before + 1)
+    last = bots.last
+    sync_api.expect(last).not_to_contain_text("▌", timeout=TIMEOUT_MS)
+    sync_api.expect(last.locator(".answer, .notice").first).to_be_visible()
+    return last
+
+
+def test_1_empty_index_says_how_to_add(page) -> None:  # type: ignore[no-untyped-def]
+    sync_api.expect(page.locator("#empty-note")).to_contain_text("Chưa có tài liệu nào")
+    bubble = _ask(page, "Ai chủ trì hội nghị?")
+    sync_api.expect(bubble).to_contain_text("Mở thẻ Tài liệu để tải lên, hoặc chạy: rag ingest THƯ_MỤC")
+    sync_api.expect(page.locator("#settings")).to_contain_text("Cài đặt")
+
+
+def test_2_upload_ask_cited_answer(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    doc = tmp_path / "Giao ban Sở Xây dựng quý III.md"
+    shutil.copyfile(SAMPLES / "giao-ban-so-xay-dung-quy-3-2024.md", doc)
+    summary = _upload(page, [doc])
+    assert "1 mới" in summary
+    _table_has(page, doc.name)
+    sync_api.expect(page.locator("#docs-table")).to_contain_text("Giao ban Sở Xây dựng quý III năm 2024")
+    _shot(page, "ui-documents.png")
+    bubble = _ask(page, "Trong quý III toàn tỉnh đã cấp bao nhiêu giấy phép xây dựng?")
+    sync_api.expect(bubble.locator(".answer")).to_contain_text("1.240 giấy phép")
+    sync_api.expect(bubble.locator(".answer .cite").first).to_have_text("[1]")
+    details = bubble.locator("details.nguon")
+    assert details.get_attribute("open") is None
+    details.locator("summary").click()
+    mark = details.locator("mark").first
+    sync_api.expect(mark).to_be_visible()
+    sync_api.expect(mark).to_contain_text("1.240 giấy phép xây dựng")
+    sync_api.expect(details).to_contain_text(doc.name)
+    sync_api.expect(details).to_contain_text("2024-10-15")
+    _shot(page, "ui-chat-answer.png")
+    # a follow-up uses the conversation; a new conversation clears it
+    _ask(page, "Còn tỷ lệ hồ sơ giải quyết đúng hạn thì sao?")
+    sync_api.expect(page.locator("#chatbot .message.bot")).to_have_count(2)
+    page.locator("#new-chat").click()
+    sync_api.expect(page.locator("#chatbot .message.bot")).to_have_count(0)
+    assert page.outside == []
+
+
+def test_3_broken_file_named_others_indexed(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    broken = tmp_path / "báo cáo hỏng.pdf"
+    broken.write_bytes(b"%PDF-1.4\n\x00\x01 garbage, not a real pdf \xff\xfe" * 20)
+    good = SAMPLES / "hop-ban-chi-dao-phong-chong-thien-tai-2024.txt"
+    summary = _upload(page, [broken, good])
+    assert "báo cáo hỏng.pdf" in summary and "Không lập chỉ mục được 1 tệp" in summary
+    _table_has(page, good.name)
+    sync_api.expect(page.locator("#docs-table")).not_to_contain_text("báo cáo hỏng.pdf")
+    _shot(page, "ui-broken-upload.png")
+    bubble = _ask(page, "Trong quý III toàn tỉnh đã cấp bao nhiêu giấy phép xây dựng?")
+    sync_api.expect(bubble.locator(".answer .cite").first).to_have_text("[1]")
+
+
+def test_4_hostile_document_shown_as_text(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    doc = tmp_path / "kiem-thu-hien-thi.md"
+    doc.write_text(HOSTILE, encoding="utf-8")
+    _upload(page, [doc])
+    _table_has(page, doc.name)
+    bubble = _ask(page, HOSTILE_Q)
+    bubble.locator("details.nguon summary").click()
+    sync_api.expect(bubble.locator("mark").first).to_be_visible()
+    text = bubble.inner_text()
+    assert "<script>window.__pwned = 1</script>" in text
+    assert '<img src="http://evil.example/a.png"' in text
+    assert "![ảnh độc](http://evil.example/b.png)" in text
+    assert bubble.locator("img, script, a[href*='evil']").count() == 0
+    assert page.evaluate("window.__pwned") is None
+    _shot(page, "ui-hostile-document.png")
+    assert not [u for u in page.outside if "evil" in u]
+
+
+def test_5_scope_and_delete(page) -> None:  # type: ignore[no-untyped-def]
+    page.get_by_role("tab", name="Hỏi đáp").click()
+    page.get_by_text("Phạm vi tìm kiếm").click()
+    page.get_by_label("Từ ngày (NĂM-THÁNG-NGÀY)").fill("15/10/2024")
+    bubble = _ask(page, "Trong quý III toàn tỉnh đã cấp bao nhiêu giấy phép xây dựng?")
+    sync_api.expect(bubble).to_contain_text("Từ ngày không hợp lệ")
+    page.get_by_label("Từ ngày (NĂM-THÁNG-NGÀY)").fill("2030-01-01")
+    bubble = _ask(page, "Trong quý III toàn tỉnh đã cấp bao nhiêu giấy phép xây dựng?")
+    sync_api.expect(bubble).to_contain_text("Không tìm thấy")
+    # delete the hostile test document through the documents tab
+    page.get_by_role("tab", name="Tài liệu").click()
+    page.locator("#to-delete input").click()
+    page.get_by_role("option", name=re.compile("kiem-thu-hien-thi.md")).click()
+    page.locator("#delete").click()
+    sync_api.expect(page.locator("#ingest-status")).to_contain_text("Đã xoá kiem-thu-hien-thi.md")
+    sync_api.expect(page.locator("#docs-table")).not_to_contain_text("kiem-thu-hien-thi.md")

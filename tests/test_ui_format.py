@@ -1,0 +1,169 @@
+"""The UI's plain functions (``ui.format``, ``ui.logic``) without Gradio: escaping, highlights,
+the "Nguồn" block, the documents table, upload names and storage, search scope, options.
+The answers and documents come from a real index built with the bundled embedder."""
+
+from __future__ import annotations
+
+import re
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+
+from rag.library import Library
+from rag.retrieval import Filters
+from rag.types import Answer, Citation, IngestReport
+from ui import format as fmt
+from ui import logic
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+HOSTILE = (
+    "# Tài liệu thử\n\nÔng A nói: <script>alert(1)</script> và <img src=http://evil.example/x.png> "
+    "cùng ![x](http://evil.example/x.png) & **đậm** $$x$$ [1](javascript:alert(1))\n\nHết."
+)
+
+
+def _visible(html_fragment: str) -> str:
+    """Roughly what a browser shows: tags dropped, entities decoded."""
+    import html
+
+    return html.unescape(re.sub(r"<[^>]+>", "", html_fragment.replace("<br>", "\n")))
+
+
+def test_escape_text_leaves_nothing_active() -> None:
+    out = fmt.escape_text(HOSTILE)
+    assert "<script" not in out and "<img" not in out
+    for active in ("![", "](", "**", "$$", "\n\n"):
+        assert active not in out
+    assert _visible(out) == HOSTILE
+
+
+def test_highlight_marks_spans_and_escapes() -> None:
+    text = "Câu một <b>. Câu hai & ba."
+    out = fmt.highlight(text, [(12, 26), (0, 3), (100, 200), (5, 2)])
+    assert out.count("<mark>") == 2
+    assert "<b>" not in out
+    marked = re.findall(r"<mark>(.*?)</mark>", out)
+    assert [_visible(m) for m in marked] == ["Câu", " Câu hai & ba."]
+    assert _visible(out) == text
+    # overlapping spans merge
+    assert fmt.highlight("abcdef", [(0, 3), (2, 5)]).count("<mark>") == 1
+
+
+def test_sources_and_answer_html() -> None:
+    c = Citation(1, "x/<bad>.md", "Tiêu đề <i>", "2024-10-15", 3, 10, 40, HOSTILE, ((29, 59),))
+    a = Answer("q", "Ông A nói điều đó <script>x</script> [1].", True, (c,), notice="Dùng trả lời trích đoạn")
+    out = fmt.answer_html(a)
+    assert '<details class="nguon">' in out and "<summary>Nguồn (1)</summary>" in out
+    assert "<script" not in out and "<img" not in out and "<i>" not in out
+    assert '<span class="cite">&#91;1&#93;</span>' in out
+    assert "\n\n" not in out
+    vis = _visible(out)
+    assert "Tiêu đề <i>" in vis and "2024-10-15" in vis and "x/<bad>.md, trang 3" in vis
+    assert "Dùng trả lời trích đoạn" in vis
+    assert _visible(re.search(r"<mark>(.*?)</mark>", out).group(1)) == HOSTILE[29:59]
+    assert fmt.sources_html(()) == ""
+    nodate = Citation(2, "a.txt", "T", None, None, 0, 1, "x")
+    assert fmt.NO_DATE in _visible(fmt.sources_html([nodate], open_=True))
+    assert "<details class=\"nguon\" open>" in fmt.sources_html([nodate], open_=True)
+
+
+def test_streaming_and_messages() -> None:
+    out = fmt.streaming_html("Đang viết [1] <b>", "Máy LLM không phản hồi")
+    assert "<b>" not in out and '<span class="cite">&#91;1&#93;</span>' in out
+    assert "Máy LLM không phản hồi" in _visible(out)
+    assert _visible(fmt.message_html(fmt.EMPTY_INDEX)) == fmt.EMPTY_INDEX
+
+
+def test_ingest_summary_names_failures() -> None:
+    rep = IngestReport(("a.md",), (), ("b.md",), (("hỏng.pdf", "PDF bị lỗi"),), 4)
+    out = fmt.ingest_summary(rep, [("virus.exe", "loại tệp không được hỗ trợ")])
+    assert "1 mới" in out and "1 không đổi" in out and "4 đoạn mới" in out
+    assert "hỏng" in _visible(out) and "PDF bị lỗi" in out and "virus" in _visible(out)
+    assert fmt.ingest_summary(None) == "Không có tệp nào."
+
+
+@pytest.fixture(scope="module")
+def lib(tmp_path_factory: pytest.TempPathFactory) -> Library:
+    lib = Library(tmp_path_factory.mktemp("idx"))
+    rep = lib.ingest([SAMPLES / "giao-ban-so-xay-dung-quy-3-2024.md"], names={
+        str(SAMPLES / "giao-ban-so-xay-dung-quy-3-2024.md"): "giao-ban.md"})
+    assert rep.added == ("giao-ban.md",)
+    return lib
+
+
+def test_real_answer_renders_with_highlight(lib: Library) -> None:
+    a = lib.ask("Trong quý III toàn tỉnh đã cấp bao nhiêu giấy phép xây dựng?")
+    assert a.found and a.citations
+    out = fmt.answer_html(a)
+    c = a.citations[0]
+    s, e = c.highlights[0]
+    assert _visible(re.search(r"<mark>(.*?)</mark>", out).group(1)) == c.text[s:e]
+    assert lib.source_text(c.source)[c.start:c.end] == c.text
+    rows = fmt.docs_table(lib.documents())
+    assert rows == [["Giao ban Sở Xây dựng quý III năm 2024", "2024-10-15", "giao-ban.md", rows[0][3]]]
+    assert rows[0][3] >= 1
+
+
+@pytest.mark.parametrize(("raw", "want"), [
+    ("Báo cáo tổng kết 2024.pdf", "Báo cáo tổng kết 2024.pdf"),
+    ("../../etc/passwd", "passwd"),
+    ("..\\..\\win.ini", "win.ini"),
+    ("a<b>c:d|e?.txt", "a_b_c_d_e.txt"),
+    ("....", "tai-lieu"),
+    ("\x00\x01.md", "tai-lieu.md"),
+    ("Giao  ban sơ\u0300 .md", "Giao ban sờ.md"),
+])
+def test_sanitize_filename(raw: str, want: str) -> None:
+    assert logic.sanitize_filename(raw) == want
+
+
+def test_store_uploads_copies_and_refuses(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    good = inbox / "Biên bản họp.md"
+    good.write_text("# Họp\n\nNội dung.", encoding="utf-8")
+    bad = inbox / "chương trình.exe"
+    bad.write_bytes(b"MZ")
+    big = inbox / "lớn.txt"
+    big.write_bytes(b"x" * (1024 * 1024 + 1))
+    dest = tmp_path / "index" / "uploads"
+    stored, rejected = logic.store_uploads([good, bad, big, inbox / "mất.txt"], dest, max_mb=1)
+    assert stored == {str(dest / "Biên bản họp.md"): "Biên bản họp.md"}
+    assert (dest / "Biên bản họp.md").read_text(encoding="utf-8") == "# Họp\n\nNội dung."
+    reasons = dict(rejected)
+    assert "không được hỗ trợ" in reasons["chương trình.exe"]
+    assert "quá lớn" in reasons["lớn.txt"] and "không đọc được" in reasons["mất.txt"]
+    assert logic.stored_uploads(dest) == stored
+    assert not logic.forget_upload(dest, "samples/Biên bản họp.md")
+    assert logic.forget_upload(dest, "Biên bản họp.md") and logic.stored_uploads(dest) == {}
+
+
+def test_build_filters() -> None:
+    assert logic.build_filters([], "", " ") == Filters(None, None, None)
+    assert logic.build_filters(["a.md"], "2024-01-01", "2024-12-31") == Filters(("a.md",), "2024-01-01", "2024-12-31")
+    with pytest.raises(ValueError, match="Từ ngày không hợp lệ"):
+        logic.build_filters(None, "15/10/2024", "")
+    with pytest.raises(ValueError, match="Khoảng ngày"):
+        logic.build_filters(None, "2024-12-31", "2024-01-01")
+
+
+def test_parse_auth_and_port_free() -> None:
+    assert logic.parse_auth("an:mật:khẩu") == ("an", "mật:khẩu")
+    assert logic.parse_auth(None) is None
+    with pytest.raises(ValueError):
+        logic.parse_auth("chỉ-tên")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        assert not logic.port_free("127.0.0.1", s.getsockname()[1])
+
+
+def test_format_and_logic_do_not_import_gradio() -> None:
+    assert "gradio" not in sys.modules or all(
+        "gradio" not in (getattr(m, "__file__", "") or "") for m in (fmt, logic)
+    )
+    for mod in (fmt, logic):
+        src = Path(mod.__file__).read_text(encoding="utf-8")
+        assert "import gradio" not in src

@@ -1,0 +1,328 @@
+"""The chat window (Gradio): a thin shell over ``rag.library.Library``; the only module importing gradio.
+
+Tabs: "Hỏi đáp" (streamed answers with [n] markers and a collapsible "Nguồn" block, follow-up
+questions, search scope by document and date, settings), "Tài liệu" (upload with progress, list,
+delete, re-index) and, when ``rag.facts`` is installed, "Ai nói gì" and "Tóm tắt". The API
+endpoint ``/ask`` returns ``Answer.to_dict()`` (the JSON of ``rag ask --json``); every other
+event is private. ``serve`` is what ``rag serve`` runs.
+Left out: how things look (``ui.format``), files and scope parsing (``ui.logic``), all retrieval
+and answering (``rag``).
+"""
+
+import argparse
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, TextIO
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import gradio as gr  # noqa: E402
+
+from rag.errors import RagError  # noqa: E402
+from rag.events import Done, Status, Token  # noqa: E402
+from rag.library import Answerer, Library  # noqa: E402
+from ui import format as fmt  # noqa: E402
+from ui import logic  # noqa: E402
+
+CSS = """
+.answer .cite, .sources .cite { color: #1d4ed8; font-weight: 600; }
+details.nguon { margin-top: .6em; border: 1px solid #d1d5db; border-radius: 6px; padding: .3em .6em; }
+details.nguon summary { cursor: pointer; font-weight: 600; }
+details.nguon ul.sources { list-style: none; padding-left: .2em; }
+details.nguon blockquote { margin: .3em 0 .8em 0; padding-left: .6em; border-left: 3px solid #d1d5db; }
+details.nguon mark { background: #fde68a; color: inherit; }
+#docs-table, #docs-table * { font-family: var(--font) !important; }
+details.nguon .file { font-style: italic; }
+.notice { color: #92400e; font-style: italic; margin-top: .4em; }
+"""
+THEME = gr.themes.Soft(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
+# Gradio's own interface strings (no Vietnamese ships with it), for Vietnamese and English browsers alike.
+_STRINGS = {
+    "upload_text.drop_file": "Thả tệp vào đây",
+    "upload_text.click_to_upload": "Bấm để chọn tệp",
+    "common.or": "hoặc",
+    "common.clear": "Xoá",
+    "common.remove": "Bỏ",
+    "common.download": "Tải xuống",
+    "common.loading": "Đang tải",
+    "common.error": "Lỗi",
+    "common.settings": "Cài đặt giao diện",
+    "common.built_with_gradio": "Làm bằng Gradio",
+    "errors.use_via_api": "Dùng qua API",
+    "chatbot.clear": "Xoá cuộc trò chuyện",
+    "chatbot.copy_message": "Sao chép",
+    "chatbot.copied_message": "Đã sao chép",
+    "file.uploading": "Đang tải lên…",
+    "status.queue_position": "Đang chờ: {position}/{size}",
+    "login.login": "Đăng nhập",
+    "login.username": "tên đăng nhập",
+    "login.password": "mật khẩu",
+    "login.incorrect_credentials": "Sai tên đăng nhập hoặc mật khẩu",
+}
+PRIVATE: dict[str, Any] = {"api_visibility": "private"}
+WRITE: dict[str, Any] = {"api_visibility": "private", "concurrency_id": "index-write", "concurrency_limit": 1}
+
+
+def _doc_choices(lib: Library) -> list[tuple[str, str]]:
+    return [(f"{d.source} — {d.title}", d.source) for d in lib.documents()]
+
+
+def build_app(lib: Library, answerer: Answerer | None = None) -> gr.Blocks:
+    """The whole app for one library; ``answerer`` (e.g. an LLM) becomes the library's answerer.
+
+    Questions then go through ``Library.answerer`` (facts questions routed to the extracted facts,
+    the rest to ``answerer``), and follow-ups are rewritten with the LLM when there is one.
+    """
+    if answerer is not None:
+        lib.set_answerer(answerer)
+    updir = logic.uploads_dir(lib.path)
+
+    def refresh(selected: list[str] | None = None) -> tuple[Any, ...]:
+        docs = lib.documents()
+        choices = _doc_choices(lib)
+        names = {v for _, v in choices}
+        keep = [s for s in (selected or []) if s in names]
+        return (
+            gr.Dataframe(value=fmt.docs_table(docs)),
+            gr.Dropdown(choices=choices, value=None),
+            gr.Dropdown(choices=choices, value=keep),
+            gr.Markdown(visible=not docs),
+        )
+
+    def respond(message: str, chat: list[dict[str, Any]], history: list[list[str]], k: int,
+                sources: list[str] | None, date_from: str, date_to: str) -> Iterator[tuple[Any, ...]]:
+        q = (message or "").strip()
+        if not q:
+            yield chat, history, ""
+            return
+        chat = list(chat or []) + [{"role": "user", "content": fmt.escape_text(q)}]
+        reply = {"role": "assistant", "content": ""}
+        chat.append(reply)
+        if not lib.documents():
+            reply["content"] = fmt.message_html(fmt.EMPTY_INDEX)
+            yield chat, history, ""
+            return
+        try:
+            filters = logic.build_filters(sources, date_from, date_to)
+        except ValueError as e:
+            reply["content"] = fmt.message_html(str(e))
+            yield chat, history, ""
+            return
+        partial, status = "", None
+        reply["content"] = fmt.streaming_html("", "Đang tìm trong tài liệu…")
+        yield chat, history, ""
+        pairs = [(a, b) for a, b in history]
+        try:
+            for ev in lib.ask_stream(q, int(k), filters, pairs):
+                if isinstance(ev, Token):
+                    partial += ev.text
+                elif isinstance(ev, Status):
+                    status = ev.message
+                elif isinstance(ev, Done):
+                    reply["content"] = fmt.answer_html(ev.answer)
+                    yield chat, history + [[q, ev.answer.answer]], ""
+                    return
+                else:
+                    continue
+                reply["content"] = fmt.streaming_html(partial, status)
+                yield chat, history, ""
+        except RagError as e:
+            reply["content"] = fmt.message_html(f"Lỗi: {e}")
+        except Exception as e:  # a shell must not show stack traces; say what kind of failure it was
+            reply["content"] = fmt.message_html(f"Lỗi khi trả lời ({type(e).__name__}). Xem nhật ký máy chủ.")
+        yield chat, history, ""
+
+    def ingest(files: list[str] | None, selected: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
+        stored, rejected = logic.store_uploads(files or [], updir)
+        report = None
+        if stored:
+            report = lib.ingest(list(stored), progress=_progress_cb(progress), names=stored)
+        return (fmt.ingest_summary(report, rejected), None, *refresh(selected))
+
+    def reindex(selected: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
+        names = logic.stored_uploads(updir)
+        for d in lib.documents():
+            if d.source not in names.values() and Path(d.source).is_file():
+                names[d.source] = d.source
+        if not names:
+            return ("Không có tệp nào để lập chỉ mục lại.", *refresh(selected))
+        report = lib.ingest(list(names), progress=_progress_cb(progress), names=names)
+        return (fmt.ingest_summary(report), *refresh(selected))
+
+    def delete(source: str | None, selected: list[str] | None) -> tuple[Any, ...]:
+        if not source:
+            return ("Chọn một tài liệu để xoá.", *refresh(selected))
+        try:
+            src = lib.remove(source)
+        except RagError as e:
+            return (fmt.escape_text(f"Lỗi: {e}"), *refresh(selected))
+        logic.forget_upload(updir, src)
+        return (f"Đã xoá {fmt.escape_text(src)} khỏi chỉ mục.", *refresh(selected))
+
+    def ask_api(question: str, k: int = 5) -> dict:
+        """Answer a question with citations: the JSON of `rag ask --json`."""
+        return lib.ask(question, int(k)).to_dict()
+
+    docs = lib.documents()
+    with gr.Blocks(title="Hỏi đáp báo cáo hội nghị", analytics_enabled=False) as app:
+        gr.Markdown("## Hỏi đáp báo cáo hội nghị\nMọi câu trả lời đều kèm trích dẫn [n] tới đoạn văn gốc.")
+        history = gr.State([])
+        with gr.Tabs():
+            with gr.Tab("Hỏi đáp", id="chat"):
+                empty_note = gr.Markdown(fmt.EMPTY_INDEX, visible=not docs, elem_id="empty-note")
+                chatbot = gr.Chatbot(label="Trò chuyện", height=520, latex_delimiters=[], sanitize_html=True,
+                                     feedback_options=None, elem_id="chatbot", buttons=["copy", "copy_all"],
+                                     placeholder="Đặt câu hỏi về nội dung các báo cáo hội nghị.")
+                with gr.Row():
+                    question = gr.Textbox(placeholder="Nhập câu hỏi rồi nhấn Enter…", show_label=False,
+                                          scale=8, elem_id="question", autofocus=True)
+                    send = gr.Button("Gửi", variant="primary", scale=1, elem_id="send")
+                new_chat = gr.Button("Cuộc trò chuyện mới", elem_id="new-chat")
+                with gr.Accordion("Phạm vi tìm kiếm", open=False):
+                    scope = gr.Dropdown(choices=_doc_choices(lib), value=[], multiselect=True,
+                                        label="Chỉ tìm trong các tài liệu (để trống = tất cả)", elem_id="scope")
+                    with gr.Row():
+                        date_from = gr.Textbox(label="Từ ngày (NĂM-THÁNG-NGÀY)", placeholder="2024-01-01")
+                        date_to = gr.Textbox(label="Đến ngày (NĂM-THÁNG-NGÀY)", placeholder="2024-12-31")
+                with gr.Accordion("Cài đặt", open=False, elem_id="settings"):
+                    gr.Markdown(f"Mô hình nhúng: `{lib.embedder_name}`  \n"
+                                f"Bộ trả lời: `{lib.answerer.name}`")
+                    k = gr.Slider(1, 10, value=5, step=1, label="Số đoạn văn truy xuất (k)")
+            with gr.Tab("Tài liệu", id="docs"):
+                upload = gr.File(label="Tải tài liệu lên (kéo thả hoặc bấm để chọn; .txt .md .pdf .docx .html)",
+                                 file_count="multiple", type="filepath", elem_id="upload")
+                status = gr.Markdown(elem_id="ingest-status")
+                table = gr.Dataframe(value=fmt.docs_table(docs), headers=fmt.DOCS_HEADERS, interactive=False,
+                                     label="Tài liệu đã lập chỉ mục", elem_id="docs-table", wrap=True)
+                with gr.Row():
+                    to_delete = gr.Dropdown(choices=_doc_choices(lib), value=None, label="Chọn tài liệu",
+                                            elem_id="to-delete", scale=4)
+                    delete_btn = gr.Button("Xoá tài liệu", variant="stop", scale=1, elem_id="delete")
+                    reindex_btn = gr.Button("Lập chỉ mục lại", scale=1, elem_id="reindex")
+            facts_tabs = _facts_tabs(lib, answerer)
+
+        lists = [table, to_delete, scope, empty_note]
+        chat_in = [question, chatbot, history, k, scope, date_from, date_to]
+        chat_out = [chatbot, history, question]
+        question.submit(respond, chat_in, chat_out, **PRIVATE)
+        send.click(respond, chat_in, chat_out, **PRIVATE)
+        new_chat.click(lambda: ([], [], ""), None, chat_out, **PRIVATE)
+        chatbot.clear(lambda: [], None, history, **PRIVATE)
+        events = [
+            upload.upload(ingest, [upload, scope], [status, upload, *lists], **WRITE),
+            reindex_btn.click(reindex, [scope], [status, *lists], **WRITE),
+            delete_btn.click(delete, [to_delete, scope], [status, *lists], **WRITE),
+            app.load(refresh, [scope], lists, **PRIVATE),
+        ]
+        if facts_tabs is not None:
+            for ev in events:
+                ev.then(facts_tabs[0], None, facts_tabs[1], **PRIVATE)
+        gr.api(ask_api, api_name="ask")
+    return app
+
+
+def _facts_tabs(lib: Library, answerer: Answerer | None) -> Any:
+    """The "Ai nói gì" and "Tóm tắt" tabs (from ``rag.facts``); returns their refresh event, or None."""
+    try:
+        from rag.facts import facts_for
+        from ui import format_facts as ff
+    except ImportError:  # rag.facts not installed: the app works without these tabs
+        return None
+
+    def refresh_facts() -> tuple[Any, ...]:
+        facts = facts_for(lib)
+        meetings = ff.meeting_choices(facts)
+        return (
+            gr.Dataframe(value=ff.people_rows(facts.people)),
+            gr.Dropdown(choices=ff.person_choices(facts), value=None),
+            gr.Dropdown(choices=meetings, value=None),
+            gr.Dropdown(choices=meetings, value=None),
+            ff.statements_html(facts, ff.select_statements(facts, None, None)),
+            "",
+        )
+
+    def show_statements(person: str | None, meeting: str | None) -> str:
+        facts = facts_for(lib)
+        return ff.statements_html(facts, ff.select_statements(facts, person, meeting))
+
+    def summarize(meeting: str | None) -> str:
+        where = ff.parse_meeting_key(meeting)
+        if not where:
+            return fmt.message_html("Chọn một cuộc họp để xem tóm tắt.")
+        try:
+            s = facts_for(lib).summary(where[0], where[1], llm=getattr(answerer, "llm", None), embedder=lib.embedder)
+        except RagError as e:
+            return fmt.message_html(f"Lỗi: {e}")
+        return ff.summary_html(s)
+
+    with gr.Tab("Ai nói gì", id="who"):
+        people = gr.Dataframe(headers=ff.PEOPLE_HEADERS, interactive=False, label="Những người được nhắc tới",
+                              elem_id="people-table", wrap=True, max_height=320)
+        with gr.Row():
+            person = gr.Dropdown(label="Người", choices=[], value=None, elem_id="who-person")
+            meeting = gr.Dropdown(label="Cuộc họp", choices=[], value=None, elem_id="who-meeting")
+        statements = gr.HTML(elem_id="who-statements")
+    with gr.Tab("Tóm tắt", id="summary"):
+        pick = gr.Dropdown(label="Chọn cuộc họp", choices=[], value=None, elem_id="summary-meeting")
+        summary = gr.HTML(elem_id="summary")
+    person.change(show_statements, [person, meeting], statements, **PRIVATE)
+    meeting.change(show_statements, [person, meeting], statements, **PRIVATE)
+    pick.change(summarize, pick, summary, **PRIVATE)
+    return refresh_facts, [people, person, meeting, pick, statements, summary]
+
+
+def _progress_cb(progress: gr.Progress):  # type: ignore[no-untyped-def]
+    def cb(stage: str, done: int, total: int, name: str) -> None:
+        if stage == "load":
+            progress((done, total), desc=f"Đang đọc {name}", unit="tệp")
+        elif stage == "embed":
+            progress((done, total), desc=f"Đang tạo vectơ cho {name}", unit="đoạn")
+        elif stage == "done":
+            progress((total, total), desc="Đã xong", unit="tệp")
+
+    return cb
+
+
+def launch_kwargs() -> dict[str, Any]:
+    """Options every launch of this app uses (look, upload limit, no stack traces to the browser)."""
+    return {"theme": THEME, "css": CSS, "show_error": False, "max_file_size": f"{logic.MAX_UPLOAD_MB}mb",
+            "ssr_mode": False, "i18n": gr.I18n(vi=_STRINGS, en=_STRINGS)}
+
+
+def serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """``rag serve``: optionally ingest, warm up, then serve the app until interrupted."""
+    from rag.cli import build_answerer
+
+    host = args.host or "127.0.0.1"
+    try:
+        auth = logic.parse_auth(args.auth)
+    except ValueError as e:
+        err.write(f"rag: lỗi: {e}\n")
+        return 2
+    if not logic.port_free(host, args.port):
+        err.write(f"rag: lỗi: cổng {args.port} trên {host} đang được dùng. Chọn cổng khác, ví dụ: rag serve --port {args.port + 1}\n")
+        return 1
+    lib = Library(args.index, embedder=args.embedder)
+    if args.ingest:
+        rep = lib.ingest(args.ingest)
+        out.write(f"Đã lập chỉ mục: {len(rep.added)} mới, {len(rep.replaced)} cập nhật, {len(rep.unchanged)} không đổi, "
+                  f"{len(rep.failed)} lỗi; {rep.chunks_added} đoạn mới.\n")
+        for path, reason in rep.failed:
+            err.write(f"rag: lỗi: {path}: {reason}\n")
+    answerer = build_answerer(args, lib)
+    out.write("Đang nạp mô hình…\n")
+    out.flush()
+    lib.warm_up()
+    app = build_app(lib, answerer)
+    try:
+        _, url, _ = app.launch(server_name=host, server_port=args.port, auth=auth, inbrowser=not args.no_browser,
+                               prevent_thread_lock=True, quiet=True, **launch_kwargs())
+    except OSError as e:
+        err.write(f"rag: lỗi: không mở được máy chủ trên {host}:{args.port}: {e}\n")
+        return 1
+    n = len(lib.documents())
+    out.write(f"Ứng dụng đang chạy tại {url} ({n} tài liệu trong chỉ mục {lib.path}). Nhấn Ctrl+C để dừng.\n")
+    out.flush()
+    app.block_thread()
+    return 0

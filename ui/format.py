@@ -1,0 +1,132 @@
+"""How answers, sources and document lists look in the chat window: plain functions, no Gradio.
+
+Every string that comes from a document or from the user (answer text quotes documents; an LLM
+may echo them) goes through ``escape_text``: HTML-escaped, and the characters Markdown acts on
+turned into numeric entities, so a document holding ``<script>``, ``<img src=...>`` or
+``![x](http://...)`` is shown as text and nothing runs or loads. The output is an HTML fragment
+meant for a Markdown-rendering chat bubble: it never contains a blank line (which would end the
+HTML block and let Markdown parse what follows).
+Left out: widgets and events (``ui.app``), files and search scope (``ui.logic``).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Sequence
+
+from rag.types import Answer, Citation, DocInfo, IngestReport
+
+EMPTY_INDEX = "Chưa có tài liệu nào. Mở thẻ Tài liệu để tải lên, hoặc chạy: rag ingest THƯ_MỤC"
+NO_DATE = "không rõ ngày"
+DOCS_HEADERS = ["Tiêu đề", "Ngày", "Tệp", "Số đoạn"]
+
+# Characters Markdown (and KaTeX) give a meaning to, written as numeric entities.
+_MD_SPECIAL = {c: f"&#{ord(c)};" for c in "\\`*_{}[]()#+-.!|~$:>=@"}
+_MD_RE = re.compile("[" + re.escape("".join(_MD_SPECIAL)) + "]")
+_CITE_RE = re.compile(r"&#91;(\d{1,3})&#93;")
+
+
+def escape_text(text: str) -> str:
+    """Document or user text as inert HTML: escaped, Markdown-neutral, newlines as ``<br>``."""
+    s = html.escape(text, quote=True)
+    s = _MD_RE.sub(lambda m: _MD_SPECIAL[m.group(0)], s)
+    s = s.replace("\r\n", "\n").replace("\r", "\n")
+    return s.replace("\n", "<br>")
+
+
+def _merge(spans: Iterable[tuple[int, int]], n: int) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for s, e in sorted((max(0, s), min(n, e)) for s, e in spans):
+        if e <= s:
+            continue
+        if out and s <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], e))
+        else:
+            out.append((s, e))
+    return out
+
+
+def highlight(text: str, spans: Iterable[tuple[int, int]]) -> str:
+    """``text`` escaped, with each (start, end) span wrapped in ``<mark>``; bad spans are ignored."""
+    parts: list[str] = []
+    pos = 0
+    for s, e in _merge(spans, len(text)):
+        parts.append(escape_text(text[pos:s]))
+        parts.append("<mark>" + escape_text(text[s:e]) + "</mark>")
+        pos = e
+    parts.append(escape_text(text[pos:]))
+    return "".join(parts)
+
+
+def cite_markers(escaped: str) -> str:
+    """Turn escaped ``[n]`` markers back into a visible, styled ``[n]``."""
+    return _CITE_RE.sub(lambda m: f'<span class="cite">&#91;{m.group(1)}&#93;</span>', escaped)
+
+
+def where(c: Citation) -> str:
+    """'file, trang p' for a citation (plain text, not escaped)."""
+    return c.source + (f", trang {c.page}" if c.page else "")
+
+
+def sources_html(citations: Sequence[Citation], open_: bool = False) -> str:
+    """A collapsible "Nguồn" block: per citation its title, date, file, page and the passage."""
+    if not citations:
+        return ""
+    items = []
+    for c in citations:
+        head = (
+            f'<span class="cite">&#91;{c.n}&#93;</span> <b>{escape_text(c.title)}</b>'
+            f' — {escape_text(c.date or NO_DATE)} — <span class="file">{escape_text(where(c))}</span>'
+        )
+        items.append(f'<li class="source">{head}<blockquote>{highlight(c.text, c.highlights)}</blockquote></li>')
+    attr = " open" if open_ else ""
+    return (
+        f'<details class="nguon"{attr}><summary>Nguồn ({len(citations)})</summary>'
+        f'<ul class="sources">{"".join(items)}</ul></details>'
+    )
+
+
+def answer_html(answer: Answer) -> str:
+    """The final answer: text with [n] markers, an optional notice, then the "Nguồn" block."""
+    body = cite_markers(escape_text(answer.answer))
+    parts = [f'<div class="answer">{body}</div>']
+    if answer.notice:
+        parts.append(f'<div class="notice">Lưu ý: {escape_text(answer.notice)}</div>')
+    if answer.citations:
+        parts.append(sources_html(answer.citations))
+    return "".join(parts)
+
+
+def streaming_html(partial: str, status: str | None = None) -> str:
+    """An answer still being written (tokens so far), with the latest status line if any."""
+    parts = []
+    if status:
+        parts.append(f'<div class="notice">{escape_text(status)}</div>')
+    parts.append(f'<div class="answer">{cite_markers(escape_text(partial))}▌</div>')
+    return "".join(parts)
+
+
+def message_html(text: str, kind: str = "notice") -> str:
+    """A short system message (empty index, bad date, error) as escaped HTML."""
+    return f'<div class="{kind}">{escape_text(text)}</div>'
+
+
+def docs_table(docs: Sequence[DocInfo]) -> list[list[str | int]]:
+    """Rows for the documents table: title, date, file, chunks."""
+    return [[d.title, d.date or "—", d.source, d.chunks] for d in docs]
+
+
+def ingest_summary(report: IngestReport | None, rejected: Sequence[tuple[str, str]] = ()) -> str:
+    """Markdown summary of an upload: counts, then each failed or refused file with its reason."""
+    lines: list[str] = []
+    if report is not None:
+        lines.append(
+            f"Đã lập chỉ mục: {len(report.added)} mới, {len(report.replaced)} cập nhật, "
+            f"{len(report.unchanged)} không đổi; {report.chunks_added} đoạn mới."
+        )
+    failed = list(rejected) + list(report.failed if report else ())
+    if failed:
+        lines.append(f"**Không lập chỉ mục được {len(failed)} tệp:**")
+        lines.extend(f"- **{escape_text(name)}**: {escape_text(reason)}" for name, reason in failed)
+    return "\n".join(lines) if lines else "Không có tệp nào."

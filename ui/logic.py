@@ -1,0 +1,134 @@
+"""Gradio-free logic behind the app: storing uploads, the search scope, the auth option.
+
+Uploaded files are copied into ``<index>/uploads/`` under a sanitised version of the user's file
+name (no folders, no path escape, control and reserved characters dropped, Vietnamese letters
+kept); that name is also the source name recorded in the index. Files of an unsupported type or
+over the size limit are refused here with a reason, the rest go on to ``Library.ingest``.
+Left out: rendering (``ui.format``) and widgets (``ui.app``).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+import unicodedata
+from collections.abc import Iterable, Sequence
+from datetime import date
+from pathlib import Path
+
+from rag.retrieval import Filters
+
+ACCEPTED = (".txt", ".md", ".pdf", ".docx", ".html", ".htm")
+MAX_UPLOAD_MB = 50
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_RESERVED = re.compile(r'[<>:"/\\|?*]')
+
+
+def sanitize_filename(name: str) -> str:
+    """A safe single-component file name that keeps the user's (Vietnamese) name readable."""
+    name = unicodedata.normalize("NFC", name.replace("\\", "/").split("/")[-1])
+    name = _RESERVED.sub("_", _CONTROL.sub("", name))
+    name = re.sub(r"\s+", " ", name).strip()
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
+    elif len(ext) > 8 or not ext.isalnum():
+        stem, ext = name, ""
+    stem = stem.strip(" ._")[:150].rstrip(" .") or "tai-lieu"
+    return f"{stem}.{ext}" if ext else stem
+
+
+def uploads_dir(index_dir: str | Path) -> Path:
+    return Path(index_dir) / "uploads"
+
+
+def store_uploads(
+    files: Iterable[str | Path], dest: Path, max_mb: int = MAX_UPLOAD_MB
+) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """Copy uploaded files into ``dest``: ({stored path: source name}, [(name, reason refused)]).
+
+    A file with the same name as an earlier upload replaces it (the index then updates it).
+    """
+    dest.mkdir(parents=True, exist_ok=True)
+    stored: dict[str, str] = {}
+    rejected: list[tuple[str, str]] = []
+    for f in files:
+        src = Path(f)
+        name = sanitize_filename(src.name)
+        if src.suffix.lower() not in ACCEPTED:
+            rejected.append((name, f"loại tệp không được hỗ trợ (chỉ nhận {', '.join(ACCEPTED)})"))
+            continue
+        try:
+            size = src.stat().st_size
+        except OSError as e:
+            rejected.append((name, f"không đọc được tệp: {e.strerror or e}"))
+            continue
+        if size > max_mb * 1024 * 1024:
+            rejected.append((name, f"tệp quá lớn (tối đa {max_mb} MB)"))
+            continue
+        target = dest / name
+        if target.resolve().parent != dest.resolve():  # pragma: no cover - sanitize_filename prevents it
+            rejected.append((name, "tên tệp không hợp lệ"))
+            continue
+        shutil.copyfile(src, target)
+        stored[str(target)] = name
+    return stored, rejected
+
+
+def stored_uploads(dest: Path) -> dict[str, str]:
+    """Uploads kept from earlier sessions: {path: source name}."""
+    if not dest.is_dir():
+        return {}
+    return {str(p): p.name for p in sorted(dest.iterdir()) if p.is_file() and p.suffix.lower() in ACCEPTED}
+
+
+def forget_upload(dest: Path, source: str) -> bool:
+    """Delete the stored copy of an uploaded document (so re-indexing does not bring it back)."""
+    p = dest / sanitize_filename(source)
+    if source == p.name and p.is_file():
+        p.unlink()
+        return True
+    return False
+
+
+def parse_day(text: str | None, label: str) -> str | None:
+    """'' → None; 'YYYY-MM-DD' → itself; anything else → ValueError with a Vietnamese message."""
+    t = (text or "").strip()
+    if not t:
+        return None
+    try:
+        return date.fromisoformat(t).isoformat()
+    except ValueError:
+        raise ValueError(f"{label} không hợp lệ: '{t}'. Dùng dạng NĂM-THÁNG-NGÀY, ví dụ 2024-10-15.") from None
+
+
+def build_filters(sources: Sequence[str] | None, date_from: str | None, date_to: str | None) -> Filters:
+    """The search scope chosen in the UI (no sources chosen = all documents)."""
+    lo = parse_day(date_from, "Từ ngày")
+    hi = parse_day(date_to, "Đến ngày")
+    if lo and hi and lo > hi:
+        raise ValueError(f"Khoảng ngày trống: 'Từ ngày' ({lo}) sau 'Đến ngày' ({hi}).")
+    return Filters(tuple(sources) if sources else None, lo, hi)
+
+
+def parse_auth(value: str | None) -> tuple[str, str] | None:
+    """'USER:PASS' → (user, pass); ValueError when malformed."""
+    if not value:
+        return None
+    user, sep, password = value.partition(":")
+    if not sep or not user or not password:
+        raise ValueError("--auth cần dạng TÊN:MẬT_KHẨU")
+    return user, password
+
+
+def port_free(host: str, port: int) -> bool:
+    """Whether a server could listen on host:port now (same socket options as uvicorn)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
