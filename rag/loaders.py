@@ -19,7 +19,8 @@ from rag.errors import LoadError
 from rag.textnorm import nfc
 
 SUPPORTED = (".txt", ".md", ".markdown", ".pdf", ".docx", ".html", ".htm")
-MAX_BYTES = 200 * 1024 * 1024
+MAX_BYTES = 100 * 1024 * 1024  # pdf/docx
+MAX_TEXT_BYTES = 20 * 1024 * 1024  # txt/md/html: a report is kilobytes; tens of MB is a dump, and would take hours to embed
 
 
 @dataclass(frozen=True)
@@ -94,8 +95,9 @@ def load(path: str | Path, source: str | None = None) -> LoadedDoc:
         raise LoadError(src, f"cannot read file: {e.strerror or e}") from None
     if size == 0:
         raise LoadError(src, "empty file (0 bytes)")
-    if size > MAX_BYTES:
-        raise LoadError(src, f"file too large ({size // (1024 * 1024)} MB > {MAX_BYTES // (1024 * 1024)} MB)")
+    limit = MAX_BYTES if suffix in (".pdf", ".docx") else MAX_TEXT_BYTES
+    if size > limit:
+        raise LoadError(src, f"file too large ({size / (1024 * 1024):.0f} MB > {limit // (1024 * 1024)} MB limit)")
     try:
         if suffix == ".pdf":
             doc = _load_pdf(p, src)

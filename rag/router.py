@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rag.events import Done, Event
-from rag.facts import Facts, facts_for
+from rag.facts import Facts, clip_text, display_date, facts_for
 from rag.lexical import tokens
 from rag.meetings import Meeting
-from rag.people import PersonEntry
+from rag.people import PersonEntry, person_key
 from rag.speech import TITLE_HEADS, VERB_KINDS, Statement
 from rag.textnorm import fold, has_diacritics, nfc
 from rag.types import Answer, AnswerSentence, Citation, Hit
@@ -63,7 +63,7 @@ _FRAME = frozenset(
     ).split()
 )
 _HONORIFICS = {"ong", "ba", "chi"}  # "ông Tỏ", "bà Hà", "đồng chí Hưng"
-_FOLDED_HEADS = tuple(fold(h) for h in TITLE_HEADS)
+_FOLDED_HEADS = tuple(fold(h).lower() for h in TITLE_HEADS)
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,7 @@ def _titled_given_name(q: str, spans: list[tuple[int, int]], qf: list[str], i: i
     if not q[spans[i][0]].isupper() or i == 0:
         return False
     before = " ".join(qf[max(0, i - 6) : i])
-    return qf[i - 1] in _HONORIFICS or any(before.endswith(h.lower()) for h in _FOLDED_HEADS)
+    return qf[i - 1] in _HONORIFICS or any((" " + before).endswith(" " + h) for h in _FOLDED_HEADS)
 
 
 def parse_question(question: str, people: Sequence[PersonEntry], preferred: set[str] = frozenset()) -> Intent | None:
@@ -138,33 +138,26 @@ def parse_question(question: str, people: Sequence[PersonEntry], preferred: set[
     qf = fold(nfc(question))
     asks_who = re.search(r"(?<!\w)ai(?!\w)", qf) is not None
     verb = find_verb(question)
+    around = question[: verb[1]] + " " + question[verb[2] :] if verb else question  # "Hội nghị X do ai chủ trì?"
     if asks_who and verb and verb[0] in _CHAIR_VERBS:
-        return Intent("chair", verb[0], question[verb[2] :])
+        return Intent("chair", verb[0], around)
     named = person_in(question, people, preferred)
     if named and verb and verb[1] >= named[1] - 1:
         return Intent("person", verb[0], question[verb[2] :], named[0])
     if asks_who and verb:
         rest = fold(question[verb[2] :]).strip(" ?.!")
         if verb[0] in _ANY_KIND and (not rest or re.match(r"(?:tai|o|trong)\s", rest)):
-            return Intent("speakers", verb[0], question[verb[2] :])
+            return Intent("speakers", verb[0], around)
         return Intent("who_verb", verb[0], question[verb[2] :])
     return None
 
 
-def _date(iso: str | None) -> str:
-    if not iso or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", iso):
-        return iso or ""
-    y, m, d = iso.split("-")
-    return f"{d}/{m}/{y}"
-
-
-def _clip(text: str, n: int = CLIP) -> str:
-    s = " ".join(text.split())
-    return s if len(s) <= n else s[: n - 1].rsplit(" ", 1)[0] + "…"
-
-
 def _who(name: str, title: str) -> str:
     return f"{name} ({title})" if title else name
+
+
+def _when(m: Meeting) -> str:
+    return f" ({display_date(m.date.value)})" if m.date else ""
 
 
 class _Builder:
@@ -226,30 +219,19 @@ class FactsAwareAnswerer:
         ranks: dict[tuple[str, int], int] = {}
         for i, h in enumerate(hits):
             ranks.setdefault((h.chunk.source, h.chunk.article), i)
-        preferred = {_key(st.speaker) for st in facts.statements if (st.source, st.article) in ranks}
+        preferred = {person_key(st.speaker) for st in facts.statements if (st.source, st.article) in ranks}
         intent = parse_question(question, facts.people, preferred)
         if intent is None:
             return None
         b = _Builder(facts)
-        weights = self._weights()
-        if intent.form == "chair":
-            self._chairs(b, facts, intent, ranks, weights)
-        elif intent.form == "person":
-            self._person(b, facts, intent, ranks, weights)
-        elif intent.form == "speakers":
-            self._speakers(b, facts, intent, ranks, weights)
-        else:
-            self._who_verb(b, facts, intent, ranks, weights)
-        return b.answer(question)
-
-    def _weights(self) -> Any:
         ex = self.lib.extractive()  # its document frequencies are cached per snapshot
-        n = ex.n_docs
 
         def idf(t: str) -> float:
-            return math.log(1 + (n + 1) / (ex.df.get(t, 0) + 0.5))
+            return math.log(1 + (ex.n_docs + 1) / (ex.df.get(t, 0) + 0.5))
 
-        return idf
+        forms = {"chair": self._chairs, "person": self._person, "speakers": self._speakers, "who_verb": self._who_verb}
+        forms[intent.form](b, facts, intent, ranks, idf)
+        return b.answer(question)
 
     # -- the four forms ------------------------------------------------------------------------
     def _chairs(self, b: _Builder, facts: Facts, it: Intent, ranks: dict[tuple[str, int], int], idf: Any) -> None:
@@ -260,7 +242,7 @@ class FactsAwareAnswerer:
         if m is None:
             return
         bridges = [x for x in m.bridges if x.chair]
-        when = f" ({_date(m.date.value)})" if m.date else ""
+        when = _when(m)
         groups: dict[tuple[int, int], list[Any]] = {}
         for c in m.chairs:
             groups.setdefault(facts.sentence_span(m.source, c.start, c.end), []).append(c)
@@ -288,8 +270,7 @@ class FactsAwareAnswerer:
         for neg_cov, rank, m, x in found:
             if (neg_cov, rank) == top:
                 assert x.chair is not None
-                when = f" ({_date(m.date.value)})" if m.date else ""
-                b.add(f"Tại điểm cầu {x.place} của {m.label}{when}, {_who(x.chair.name, x.chair.title)} chủ trì.",
+                b.add(f"Tại điểm cầu {x.place} của {m.label}{_when(m)}, {_who(x.chair.name, x.chair.title)} chủ trì.",
                       m.source, x.start, x.end, m.article)
         return True
 
@@ -302,10 +283,9 @@ class FactsAwareAnswerer:
                 if m is None:
                     continue
                 for c in [*m.chairs, *(x.chair for x in m.bridges if x.chair)]:
-                    if c is not None and _key(c.name) == p.key:
+                    if c is not None and person_key(c.name) == p.key:
                         s, e = facts.sentence_span(m.source, c.start, c.end)
-                        when = f" ({_date(m.date.value)})" if m.date else ""
-                        b.add(f"{_who(p.name, c.title)} chủ trì {m.label}{when}.", m.source, s, e, m.article)
+                        b.add(f"{_who(p.name, c.title)} chủ trì {m.label}{_when(m)}.", m.source, s, e, m.article)
                         break
             return
         own = facts.statements_of(p.key)
@@ -324,9 +304,9 @@ class FactsAwareAnswerer:
             return
         seen: set[str] = set()
         for st in facts.statements:
-            if (st.source, st.article) != (m.source, m.article) or _key(st.speaker) in seen:
+            if (st.source, st.article) != (m.source, m.article) or person_key(st.speaker) in seen:
                 continue
-            seen.add(_key(st.speaker))
+            seen.add(person_key(st.speaker))
             if len(seen) > MAX_SPEAKERS:
                 break
             self._say(b, facts, st, clip=200, context=False)
@@ -350,22 +330,16 @@ class FactsAwareAnswerer:
 
     def _say(self, b: _Builder, facts: Facts, st: Statement, clip: int = CLIP, context: bool = True) -> None:
         verb = _VERB_SHOWN.get(st.verb, st.verb)
-        said = _clip(st.content, clip)
+        said = clip_text(st.content, clip)
         if facts.docs[st.source].text[st.start : st.start + 1] in ("“", '"', "«"):  # a direct quote stays one
             said = f"“{said}”"
         line = f"{_who(st.speaker, st.speaker_title)} {verb}: {said}"
         m = next((x for x in facts.docs[st.source].meetings if x.article == st.article), None) if context else None
-        if m is not None:
-            when = f" ({_date(m.date.value)})" if m.date else ""
-            if m.name:
-                line = f"Tại {m.name.value}{when}, {line}"
-            elif m.title:
-                line = f"Theo bài “{m.title.value}”{when}, {line}"
+        if m is not None and m.name:
+            line = f"Tại {m.name.value}{_when(m)}, {line}"
+        elif m is not None and m.title:
+            line = f"Theo bài “{m.title.value}”{_when(m)}, {line}"
         b.add(line, st.source, st.start, st.end, st.article)
-
-
-def _key(name: str) -> str:
-    return " ".join(fold(nfc(name)).split())
 
 
 def _terms(text: str, idf: Any) -> dict[str, float]:
@@ -403,13 +377,8 @@ def _prefer_hits(statements: Sequence[Statement], ranks: dict[tuple[str, int], i
     """Statements of the retrieved articles first (by hit rank), keeping the given order otherwise."""
     order = {st: i for i, st in enumerate(statements)}
     sources = {s for s, _ in ranks}
-    return sorted(
-        statements,
-        key=lambda st: (
-            ranks.get((st.source, st.article), len(ranks) + (0 if st.source in sources else 1)),
-            order[st],
-        ),
-    )
+    far = len(ranks)
+    return sorted(statements, key=lambda st: (ranks.get((st.source, st.article), far + (st.source not in sources)), order[st]))
 
 
 def _pick_meeting(facts: Facts, content: str, ranks: dict[tuple[str, int], int], idf: Any, ok: Any) -> Meeting | None:

@@ -167,3 +167,37 @@ def test_format_and_logic_do_not_import_gradio() -> None:
     for mod in (fmt, logic):
         src = Path(mod.__file__).read_text(encoding="utf-8")
         assert "import gradio" not in src
+
+
+def test_facts_tabs_formatting(tmp_path: Path) -> None:
+    facts_mod = pytest.importorskip("rag.facts")
+    from ui import format_facts as ff
+
+    lib = Library(tmp_path / "idx")
+    docs = [SAMPLES / "giao-ban-so-xay-dung-quy-3-2024.md", SAMPLES / "hoi-nghi-tong-ket-cong-tac-cong-an-2023.txt"]
+    lib.ingest(docs)
+    facts = facts_mod.facts_for(lib)
+    rows = ff.people_rows(facts.people)
+    assert rows and {"Nguyễn Minh Tuấn", "Vũ Thị Mai"} <= {r[0] for r in rows}
+    key = dict((label.split(" (")[0], k) for label, k in ff.person_choices(facts))["Vũ Thị Mai"]
+    sts = ff.select_statements(facts, key, None)
+    assert sts and all(s.speaker == "Vũ Thị Mai" for s in sts)
+    out = ff.statements_html(facts, sts)
+    assert out.count('<details class="nguon">') == len(sts) and "Vũ Thị Mai" in _visible(out)
+    marked = _visible(re.search(r"<mark>(.*?)</mark>", out).group(1))
+    assert marked == lib.source_text(sts[0].source)[sts[0].start:sts[0].end]
+    meetings = ff.meeting_choices(facts)
+    assert len(meetings) >= 2
+    label, mkey = next((lab, k) for lab, k in meetings if "giao-ban-so-xay-dung" in lab)
+    src, art = ff.parse_meeting_key(mkey)
+    in_meeting = ff.select_statements(facts, None, mkey)
+    assert in_meeting and all((s.source, s.article) == (src, art) for s in in_meeting)
+    assert ff.select_statements(facts, key, mkey) == [s for s in in_meeting if s.speaker == "Vũ Thị Mai"]
+    html_ = ff.summary_html(facts.summary(src, art))
+    vis = _visible(html_)
+    assert "Chủ trì" in vis and "Nguyễn Minh Tuấn" in vis and '<details class="nguon">' in html_
+    assert ff.parse_meeting_key("x") is None and ff.parse_meeting_key(None) is None
+    assert ff.NO_FACTS in _visible(ff.statements_html(facts_mod.Facts({}), []))
+    assert "Không có phát biểu" in _visible(ff.statements_html(facts, []))
+    many = ff.statements_html(facts, list(facts.statements), limit=2)
+    assert many.count("<li class=\"statement\">") == 2 and "phát biểu khác" in _visible(many)

@@ -26,14 +26,16 @@ from ui import format as fmt  # noqa: E402
 from ui import logic  # noqa: E402
 
 CSS = """
-.answer .cite, .sources .cite { color: #1d4ed8; font-weight: 600; }
+.cite { color: #1d4ed8; font-weight: 600; }
 details.nguon { margin-top: .6em; border: 1px solid #d1d5db; border-radius: 6px; padding: .3em .6em; }
 details.nguon summary { cursor: pointer; font-weight: 600; }
 details.nguon ul.sources { list-style: none; padding-left: .2em; }
 details.nguon blockquote { margin: .3em 0 .8em 0; padding-left: .6em; border-left: 3px solid #d1d5db; }
 details.nguon mark { background: #fde68a; color: inherit; }
-#docs-table, #docs-table * { font-family: var(--font) !important; }
+#docs-table, #docs-table *, #people-table, #people-table * { font-family: var(--font) !important; }
 details.nguon .file { font-style: italic; }
+.meta { color: #6b7280; font-size: .9em; }
+ol.statements li { margin-bottom: .6em; }
 .notice { color: #92400e; font-style: italic; margin-top: .4em; }
 """
 THEME = gr.themes.Soft(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
@@ -194,7 +196,8 @@ def build_app(lib: Library, answerer: Answerer | None = None) -> gr.Blocks:
                                  file_count="multiple", type="filepath", elem_id="upload")
                 status = gr.Markdown(elem_id="ingest-status")
                 table = gr.Dataframe(value=fmt.docs_table(docs), headers=fmt.DOCS_HEADERS, interactive=False,
-                                     label="Tài liệu đã lập chỉ mục", elem_id="docs-table", wrap=True)
+                                     label="Tài liệu đã lập chỉ mục", elem_id="docs-table", wrap=True,
+                                     column_widths=["45%", "12%", "33%", "10%"])
                 with gr.Row():
                     to_delete = gr.Dropdown(choices=_doc_choices(lib), value=None, label="Chọn tài liệu",
                                             elem_id="to-delete", scale=4)
@@ -258,7 +261,8 @@ def _facts_tabs(lib: Library, answerer: Answerer | None) -> Any:
 
     with gr.Tab("Ai nói gì", id="who"):
         people = gr.Dataframe(headers=ff.PEOPLE_HEADERS, interactive=False, label="Những người được nhắc tới",
-                              elem_id="people-table", wrap=True, max_height=320)
+                              elem_id="people-table", wrap=True, max_height=320,
+                              column_widths=["20%", "44%", "12%", "12%", "12%"])
         with gr.Row():
             person = gr.Dropdown(label="Người", choices=[], value=None, elem_id="who-person")
             meeting = gr.Dropdown(label="Cuộc họp", choices=[], value=None, elem_id="who-meeting")
