@@ -211,12 +211,13 @@ def cmd_ask(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -
     from rag.events import Done, Status, Token
 
     lib = _open(args)
-    answerer = build_answerer(args, lib)
+    # Set, not passed per call, so "who said what" questions still go through the facts router.
+    lib.set_answerer(build_answerer(args, lib))
     questions, batch = _questions(args.question, stdin)
     for q in questions:
         streamed = False
         answer = None
-        for ev in lib.ask_stream(q, args.k, _filters(args), answerer=answerer):
+        for ev in lib.ask_stream(q, args.k, _filters(args)):
             if isinstance(ev, Token) and not (args.json or batch):
                 out.write(ev.text)
                 out.flush()

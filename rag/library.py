@@ -36,6 +36,14 @@ Progress = Callable[[str, int, int, str], None]  # (stage, done, total, current 
 COMMIT_EVERY_CHUNKS = 2000  # long ingests commit in batches so a crash loses little work
 
 
+def commit_every_chunks() -> int:
+    """The commit batch size: ``COMMIT_EVERY_CHUNKS``, or $RAG_COMMIT_EVERY_CHUNKS (tests force small batches)."""
+    try:
+        return max(1, int(os.environ.get("RAG_COMMIT_EVERY_CHUNKS") or COMMIT_EVERY_CHUNKS))
+    except ValueError:
+        return COMMIT_EVERY_CHUNKS
+
+
 class Answerer(Protocol):
     name: str
 
@@ -281,6 +289,7 @@ class Library:
         unchanged: list[str] = []
         secs = {"load": 0.0, "chunk": 0.0, "embed": 0.0, "store": 0.0}
         n_added = 0
+        batch = commit_every_chunks()
         embedder = self.embedder
         with self.store.lock(self.lock_wait_s):
             self._snap = None
@@ -360,7 +369,7 @@ class Library:
                 (replaced if old else added).append(src)
                 n_added += len(new)
                 dirty = True
-                if len(pending_chunks) >= COMMIT_EVERY_CHUNKS:
+                if len(pending_chunks) >= batch:
                     commit()
             if dirty or (not self.store.exists() and files):
                 commit()

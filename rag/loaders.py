@@ -9,6 +9,7 @@ Left out: OCR of scanned PDFs, legacy .doc, spreadsheets.
 
 from __future__ import annotations
 
+import logging
 import re
 import zipfile
 from dataclasses import dataclass
@@ -21,6 +22,11 @@ from rag.textnorm import nfc
 SUPPORTED = (".txt", ".md", ".markdown", ".pdf", ".docx", ".html", ".htm")
 MAX_BYTES = 100 * 1024 * 1024  # pdf/docx
 MAX_TEXT_BYTES = 20 * 1024 * 1024  # txt/md/html: a report is kilobytes; tens of MB is a dump, and would take hours to embed
+
+# pypdf logs what it repairs in a damaged file ("EOF marker not found") without naming the file, and
+# with no logging configured Python prints that on stderr beside our LoadError, which does name it.
+# A NullHandler keeps those lines off the terminal; an app that configures logging still gets them.
+logging.getLogger("pypdf").addHandler(logging.NullHandler())
 
 
 @dataclass(frozen=True)

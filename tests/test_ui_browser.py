@@ -205,8 +205,11 @@ def test_5_scope_and_delete(page) -> None:  # type: ignore[no-untyped-def]
     page.get_by_label("Từ ngày (NĂM-THÁNG-NGÀY)").fill("2030-01-01")
     bubble = _ask(page, "Trong quý III toàn tỉnh đã cấp bao nhiêu giấy phép xây dựng?")
     sync_api.expect(bubble).to_contain_text("Không tìm thấy")
-    # delete the hostile test document through the documents tab
+    # re-index keeps everything (unchanged files are skipped), then delete the hostile test document
     page.get_by_role("tab", name="Tài liệu").click()
+    page.locator("#reindex").click()
+    sync_api.expect(page.locator("#ingest-status")).to_contain_text("0 mới, 0 cập nhật, 3 không đổi")
+    sync_api.expect(page.locator("#ingest-status")).not_to_contain_text("hỏng")  # failed uploads are not kept
     page.locator("#to-delete input").click()
     page.get_by_role("option", name=re.compile("kiem-thu-hien-thi.md")).click()
     page.locator("#delete").click()

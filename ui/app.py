@@ -10,6 +10,7 @@ and answering (``rag``).
 """
 
 import argparse
+import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -62,6 +63,7 @@ _STRINGS = {
     "login.password": "mật khẩu",
     "login.incorrect_credentials": "Sai tên đăng nhập hoặc mật khẩu",
 }
+log = logging.getLogger(__name__)
 PRIVATE: dict[str, Any] = {"api_visibility": "private"}
 WRITE: dict[str, Any] = {"api_visibility": "private", "concurrency_id": "index-write", "concurrency_limit": 1}
 
@@ -131,7 +133,8 @@ def build_app(lib: Library, answerer: Answerer | None = None) -> gr.Blocks:
                 yield chat, history, ""
         except RagError as e:
             reply["content"] = fmt.message_html(f"Lỗi: {e}")
-        except Exception as e:  # a shell must not show stack traces; say what kind of failure it was
+        except Exception as e:  # no stack trace in the browser: the kind of failure there, details in the log
+            log.exception("answering %r failed", q)
             reply["content"] = fmt.message_html(f"Lỗi khi trả lời ({type(e).__name__}). Xem nhật ký máy chủ.")
         yield chat, history, ""
 
@@ -139,7 +142,12 @@ def build_app(lib: Library, answerer: Answerer | None = None) -> gr.Blocks:
         stored, rejected = logic.store_uploads(files or [], updir)
         report = None
         if stored:
-            report = lib.ingest(list(stored), progress=_progress_cb(progress), names=stored)
+            try:
+                report = lib.ingest(list(stored), progress=_progress_cb(progress), names=stored)
+            except RagError as e:
+                return (fmt.escape_text(f"Lỗi: {e}"), None, *refresh(selected))
+            for name, _reason in report.failed:  # keep no copy of a file that could not be indexed
+                logic.forget_upload(updir, name)
         return (fmt.ingest_summary(report, rejected), None, *refresh(selected))
 
     def reindex(selected: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
@@ -149,7 +157,10 @@ def build_app(lib: Library, answerer: Answerer | None = None) -> gr.Blocks:
                 names[d.source] = d.source
         if not names:
             return ("Không có tệp nào để lập chỉ mục lại.", *refresh(selected))
-        report = lib.ingest(list(names), progress=_progress_cb(progress), names=names)
+        try:
+            report = lib.ingest(list(names), progress=_progress_cb(progress), names=names)
+        except RagError as e:
+            return (fmt.escape_text(f"Lỗi: {e}"), *refresh(selected))
         return (fmt.ingest_summary(report), *refresh(selected))
 
     def delete(source: str | None, selected: list[str] | None) -> tuple[Any, ...]:
@@ -167,7 +178,7 @@ def build_app(lib: Library, answerer: Answerer | None = None) -> gr.Blocks:
         return lib.ask(question, int(k)).to_dict()
 
     docs = lib.documents()
-    with gr.Blocks(title="Hỏi đáp báo cáo hội nghị", analytics_enabled=False) as app:
+    with gr.Blocks(title="Hỏi đáp báo cáo hội nghị", analytics_enabled=False, delete_cache=(3600, 3600)) as app:
         gr.Markdown("## Hỏi đáp báo cáo hội nghị\nMọi câu trả lời đều kèm trích dẫn [n] tới đoạn văn gốc.")
         history = gr.State([])
         with gr.Tabs():
