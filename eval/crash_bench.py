@@ -290,7 +290,7 @@ def readers(idx: Path, folder: str, n_threads: int, ready: Path, stop: Path, out
     expected = {source_name(f): load(f, source_name(f)).text for f in expand_paths([folder])[0]}
     lock = threading.Lock()
     summary: dict[str, Any] = {"iterations": 0, "hits_checked": 0, "citations_checked": 0, "raced": 0,
-                               "stale_text": 0, "errors": [], "states": {}, "backwards": 0}
+                               "stale_text": 0, "errors": [], "states": {}, "backwards": 0, "loads": 0}
     questions = ["kiểm tra trạm bơm", "Ai đề nghị kiểm tra kho hàng?", "đê biển số 5", "chợ đầu mối"]
 
     def check_chunk(snap: Any, src: str, start: int, end: int, text: str, what: str) -> None:
@@ -316,6 +316,9 @@ def readers(idx: Path, folder: str, n_threads: int, ready: Path, stop: Path, out
         i = 0
         while True:
             done = stop.exists()
+            if not done and not lib.store.exists():
+                time.sleep(0.02)  # the writer has not committed its first generation yet
+                continue
             try:
                 q = questions[(i + n) % len(questions)]
                 # documents(): its count must be that of one committed state
@@ -362,7 +365,30 @@ def readers(idx: Path, folder: str, n_threads: int, ready: Path, stop: Path, out
             if done:
                 break
 
+    def load_loop() -> None:
+        """Loads whole snapshots straight from the store, many times per commit."""
+        from rag.store import IndexStore
+
+        store = IndexStore(idx)
+        while not stop.exists():
+            try:
+                if not store.exists():
+                    time.sleep(0.02)
+                    continue
+                snap = store.load()
+                if not (snap.index.ntotal == len(snap.chunks) == snap.manifest["chunks"] == sum(
+                        d["chunks"] for d in snap.docs.values())):
+                    raise AssertionError(f"{snap.generation}: vectors, chunks and documents disagree")
+                with lock:
+                    summary["states"].setdefault(snap.generation, set()).add(tuple(sorted(snap.docs)))
+                    summary["loads"] += 1
+            except Exception:
+                with lock:
+                    summary["errors"].append(traceback.format_exc(limit=6))
+            time.sleep(0.003)
+
     threads = [threading.Thread(target=loop, args=(n,)) for n in range(n_threads)]
+    threads.append(threading.Thread(target=load_loop))
     for t in threads:
         t.start()
     for t in threads:
