@@ -8,10 +8,9 @@ Left out: model downloads; a name that is not on disk fails with a clear ``Embed
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from typing import Protocol, runtime_checkable
-
-import threading
 
 import numpy as np
 

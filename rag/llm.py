@@ -15,6 +15,7 @@ import json
 import os
 import threading
 import time
+import tomllib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -22,7 +23,6 @@ from typing import Any, Protocol, Self, runtime_checkable
 from urllib.parse import urlsplit
 
 import httpx
-import tomllib
 
 from rag.errors import LLMError
 

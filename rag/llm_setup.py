@@ -38,11 +38,11 @@ def answerer_from_options(
     if gguf:
         from rag.llm_gguf import GGUFChatLLM
 
-        return LLMAnswerer(GGUFChatLLM(gguf), lib.embedder, _CurrentExtractive(lib))
+        return LLMAnswerer(GGUFChatLLM(gguf), lib.embedder, _CurrentExtractive(lib), fallback_if_unsupported=True)
     config = LLMConfig.from_env()
     if url:
         config = (config or LLMConfig(url=url)).with_overrides(url=url)
     if config is None:
         return None
     config = config.with_overrides(model=model, timeout_s=timeout)
-    return LLMAnswerer(OpenAIChatClient(config), lib.embedder, _CurrentExtractive(lib))
+    return LLMAnswerer(OpenAIChatClient(config), lib.embedder, _CurrentExtractive(lib), fallback_if_unsupported=True)

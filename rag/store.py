@@ -162,9 +162,13 @@ class IndexStore:
         raise AssertionError("unreachable")
 
     def _load_generation(self, gen: Path, manifest: dict[str, Any]) -> Snapshot:
-        index = faiss.read_index(str(gen / "vectors.faiss")) if (gen / "vectors.faiss").exists() else None
-        if index is None:
-            raise FileNotFoundError(gen / "vectors.faiss")
+        path = gen / "vectors.faiss"
+        try:
+            index = faiss.read_index(str(path))
+        except RuntimeError as e:  # faiss reports a missing file as RuntimeError
+            if not path.exists():  # pruned by a writer since we read the manifest: load() retries
+                raise FileNotFoundError(path) from None
+            raise IndexError_(f"index {self.path}: unreadable {gen.name}/vectors.faiss ({str(e)[-200:]})") from None
         chunks = []
         with open(gen / "chunks.jsonl", encoding="utf-8") as f:
             for line in f:
