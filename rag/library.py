@@ -106,7 +106,7 @@ class Library:
         self.path = self.store.path
         self.lock_wait_s = lock_wait_s
         self._snap: Snapshot | None = None
-        self._stamp: tuple[int, int] = (0, 0)
+        self._stamp: tuple[int, int, int] = (0, 0, 0)
         manifest = self.store.read_manifest() if self.store.exists() else None
         if isinstance(embedder, str) or embedder is None:
             name = embedder or (manifest["embedder"] if manifest else DEFAULT_EMBEDDER)
@@ -152,7 +152,7 @@ class Library:
     def snapshot(self) -> Snapshot | None:
         """The current generation, reloaded when another process has committed a new one."""
         stamp = self.store.manifest_stamp()
-        if stamp == (0, 0):
+        if stamp == (0, 0, 0):
             self._snap = None
         elif self._snap is None or stamp != self._stamp:
             self._snap = self.store.load()

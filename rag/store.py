@@ -132,13 +132,17 @@ class IndexStore:
             )
         return m
 
-    def manifest_stamp(self) -> tuple[int, int]:
-        """Cheap change detector for readers: (mtime_ns, size) of manifest.json."""
+    def manifest_stamp(self) -> tuple[int, int, int]:
+        """Cheap change detector for readers: (inode, mtime_ns, size) of manifest.json.
+
+        The inode changes on every commit (the manifest is replaced, never rewritten in place), so
+        two quick commits are told apart even where timestamps are coarse.
+        """
         try:
             st = self.manifest_path.stat()
         except FileNotFoundError:
-            return (0, 0)
-        return (st.st_mtime_ns, st.st_size)
+            return (0, 0, 0)
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
 
     def check_compatible(self, manifest: dict[str, Any], embedder: str, dim: int) -> None:
         if manifest.get("embedder") != embedder or int(manifest.get("dim", -1)) != dim:

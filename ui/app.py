@@ -66,6 +66,11 @@ _STRINGS = {
 log = logging.getLogger(__name__)
 PRIVATE: dict[str, Any] = {"api_visibility": "private"}
 WRITE: dict[str, Any] = {"api_visibility": "private", "concurrency_id": "index-write", "concurrency_limit": 1}
+# Questions (chat in the browser and the /ask API together) are answered by up to this many worker threads
+# at once. Gradio's default is one at a time per event, which queued every user behind the answer being
+# written (seconds with an LLM) and left the second core idle; the embedder serialises its native calls.
+ANSWER_CONCURRENCY = 4
+ANSWER: dict[str, Any] = {"concurrency_id": "answer", "concurrency_limit": ANSWER_CONCURRENCY}
 
 
 def _doc_choices(lib: Library) -> list[tuple[str, str]]:
@@ -219,8 +224,8 @@ def build_app(lib: Library, answerer: Answerer | None = None) -> gr.Blocks:
         lists = [table, to_delete, scope, empty_note]
         chat_in = [question, chatbot, history, k, scope, date_from, date_to]
         chat_out = [chatbot, history, question]
-        question.submit(respond, chat_in, chat_out, **PRIVATE)
-        send.click(respond, chat_in, chat_out, **PRIVATE)
+        question.submit(respond, chat_in, chat_out, **PRIVATE, **ANSWER)
+        send.click(respond, chat_in, chat_out, **PRIVATE, **ANSWER)
         new_chat.click(lambda: ([], [], ""), None, chat_out, **PRIVATE)
         chatbot.clear(lambda: [], None, history, **PRIVATE)
         events = [
@@ -232,7 +237,7 @@ def build_app(lib: Library, answerer: Answerer | None = None) -> gr.Blocks:
         if facts_tabs is not None:
             for ev in events:
                 ev.then(facts_tabs[0], None, facts_tabs[1], **PRIVATE)
-        gr.api(ask_api, api_name="ask")
+        gr.api(ask_api, api_name="ask", **ANSWER)
     return app
 
 
