@@ -51,7 +51,10 @@ def evaluate(lib: Library, questions: list[tuple[str, int]], mode: str, strip: b
     h1 = h5 = mrr = 0.0
     for q, gold in questions:
         query = fold(q) if strip else q
-        hits = lib.search(query, k=30, mode=mode)
+        if mode == "hybrid-rrf":
+            hits = lib.search(query, k=30, mode="hybrid", fusion="rrf")
+        else:
+            hits = lib.search(query, k=30, mode=mode)
         ranked: list[int] = []
         for h in hits:
             pid = int(Path(h.chunk.source).stem[1:])
@@ -72,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--chunk-size", type=int, default=ChunkSettings().size)
     ap.add_argument("--chunk-overlap", type=int, default=ChunkSettings().overlap)
-    ap.add_argument("--modes", default="dense,bm25,hybrid")
+    ap.add_argument("--modes", default="dense,bm25,hybrid-rrf,hybrid")
     ap.add_argument("--limit", type=int, default=0, help="only the first N questions")
     ap.add_argument("--json", type=Path, help="also write the figures to this file")
     args = ap.parse_args(argv)
@@ -90,12 +93,12 @@ def main(argv: list[str] | None = None) -> int:
         n_chunks = len(lib.chunks())
         print(f"indexed {len(paragraphs)} paragraphs as {n_chunks} chunks (size {settings.size}, overlap "
               f"{settings.overlap}) in {time.perf_counter() - t:.1f}s; {len(questions)} questions")
-        print(f"{'retriever':<10} {'questions':<16} {'hit@1':>7} {'hit@5':>7} {'MRR@10':>7}")
+        print(f"{'retriever':<11} {'questions':<16} {'hit@1':>7} {'hit@5':>7} {'MRR@10':>7}")
         for strip in (False, True):
             for mode in args.modes.split(","):
                 r = evaluate(lib, questions, mode, strip)
                 label = "no diacritics" if strip else "as written"
-                print(f"{mode:<10} {label:<16} {r['hit@1']:>7.3f} {r['hit@5']:>7.3f} {r['mrr@10']:>7.3f}", flush=True)
+                print(f"{mode:<11} {label:<16} {r['hit@1']:>7.3f} {r['hit@5']:>7.3f} {r['mrr@10']:>7.3f}", flush=True)
                 results.append({"mode": mode, "questions": label, **r})
     if args.json:
         args.json.write_text(json.dumps({"chunking": settings.to_dict(), "results": results}, indent=1))

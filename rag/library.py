@@ -159,9 +159,9 @@ class Library:
             self._stamp = stamp
         return self._snap
 
-    def retriever(self, mode: str = "hybrid") -> HybridRetriever | None:
+    def retriever(self, mode: str = "hybrid", fusion: str = "minmax") -> HybridRetriever | None:
         snap = self.snapshot()
-        return HybridRetriever(snap, self.embedder, mode) if snap else None
+        return HybridRetriever(snap, self.embedder, mode, fusion) if snap else None
 
     @property
     def answerer(self) -> Answerer:
@@ -192,8 +192,9 @@ class Library:
             self.embedder.embed_queries(["khởi động"])
 
     # -- reading -------------------------------------------------------------------------------
-    def search(self, query: str, k: int = 5, filters: Filters | None = None, mode: str = "hybrid") -> list[Hit]:
-        r = self.retriever(mode)
+    def search(self, query: str, k: int = 5, filters: Filters | None = None, mode: str = "hybrid",
+               fusion: str = "minmax") -> list[Hit]:
+        r = self.retriever(mode, fusion)
         return r.search(query, k, filters) if r else []
 
     def ask_stream(
