@@ -71,6 +71,14 @@ WRITE: dict[str, Any] = {"api_visibility": "private", "concurrency_id": "index-w
 # written (seconds with an LLM) and left the second core idle; the embedder serialises its native calls.
 ANSWER_CONCURRENCY = 4
 ANSWER: dict[str, Any] = {"concurrency_id": "answer", "concurrency_limit": ANSWER_CONCURRENCY}
+# Longer questions are refused: answering costs grow with the question (10,000 characters took ~5 s of CPU,
+# 30,000 ~17 s), so a few pasted texts would hold every answering thread. k is kept to the slider's range.
+MAX_QUESTION_CHARS = 1000
+MAX_K = 10
+
+
+def _too_long(q: str) -> str:
+    return f"Câu hỏi quá dài ({len(q)} ký tự); tối đa {MAX_QUESTION_CHARS} ký tự."
 
 
 def _doc_choices(lib: Library) -> list[tuple[str, str]]:
@@ -105,9 +113,13 @@ def build_app(lib: Library, answerer: Answerer | None = None) -> gr.Blocks:
         if not q:
             yield chat, history, ""
             return
-        chat = list(chat or []) + [{"role": "user", "content": fmt.escape_text(q)}]
+        chat = list(chat or []) + [{"role": "user", "content": fmt.escape_text(q[:MAX_QUESTION_CHARS])}]
         reply = {"role": "assistant", "content": ""}
         chat.append(reply)
+        if len(q) > MAX_QUESTION_CHARS:
+            reply["content"] = fmt.message_html(_too_long(q))
+            yield chat, history, ""
+            return
         if not lib.documents():
             reply["content"] = fmt.message_html(fmt.EMPTY_INDEX)
             yield chat, history, ""
@@ -180,7 +192,9 @@ def build_app(lib: Library, answerer: Answerer | None = None) -> gr.Blocks:
 
     def ask_api(question: str, k: int = 5) -> dict:
         """Answer a question with citations: the JSON of `rag ask --json`."""
-        return lib.ask(question, int(k)).to_dict()
+        if len(question or "") > MAX_QUESTION_CHARS:
+            raise gr.Error(_too_long(question))
+        return lib.ask(question, min(max(int(k), 1), MAX_K)).to_dict()
 
     docs = lib.documents()
     with gr.Blocks(title="Hỏi đáp báo cáo hội nghị", analytics_enabled=False, delete_cache=(3600, 3600)) as app:
@@ -194,7 +208,7 @@ def build_app(lib: Library, answerer: Answerer | None = None) -> gr.Blocks:
                                      placeholder="Đặt câu hỏi về nội dung các báo cáo hội nghị.")
                 with gr.Row():
                     question = gr.Textbox(placeholder="Nhập câu hỏi rồi nhấn Enter…", show_label=False,
-                                          scale=8, elem_id="question", autofocus=True)
+                                          scale=8, elem_id="question", autofocus=True, max_length=MAX_QUESTION_CHARS)
                     send = gr.Button("Gửi", variant="primary", scale=1, elem_id="send")
                 new_chat = gr.Button("Cuộc trò chuyện mới", elem_id="new-chat")
                 with gr.Accordion("Phạm vi tìm kiếm", open=False):
@@ -206,7 +220,7 @@ def build_app(lib: Library, answerer: Answerer | None = None) -> gr.Blocks:
                 with gr.Accordion("Cài đặt", open=False, elem_id="settings"):
                     gr.Markdown(f"Mô hình nhúng: `{lib.embedder_name}`  \n"
                                 f"Bộ trả lời: `{lib.answerer.name}`")
-                    k = gr.Slider(1, 10, value=5, step=1, label="Số đoạn văn truy xuất (k)")
+                    k = gr.Slider(1, MAX_K, value=5, step=1, label="Số đoạn văn truy xuất (k)")
             with gr.Tab("Tài liệu", id="docs"):
                 upload = gr.File(label="Tải tài liệu lên (kéo thả hoặc bấm để chọn; .txt .md .pdf .docx .html)",
                                  file_count="multiple", type="filepath", elem_id="upload")
