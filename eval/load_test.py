@@ -6,10 +6,15 @@ own ``gradio_client.Client``, calling ``Client.submit(question, api_name="/ask")
 questions drawn from a list of Vietnamese questions about the sample reports. The run is bounded
 in time (``--seconds``, no new request after it) and in count (``--max-requests`` in all), and each
 request has a timeout. Every reply is checked: a dict with an answer, and for questions the
-samples answer, at least one citation. Prints requests, errors, p50/p95/max latency and
-throughput; exits 1 when there was any error.
+samples answer, at least one citation. Prints requests, errors, p50/p95/max latency, throughput
+and the CPU time of the load generator and of the server; exits 1 when there was any error.
+
+``gradio_client`` costs the load generator ~90 ms of CPU per request (the server ~50 ms), so on a
+small machine its figures measure the clients; ``--raw`` uses Gradio's plain HTTP API instead
+(~5 ms per request) and measures the server.
 
     python -m eval.load_test                          # 50 clients for 60 s
+    python -m eval.load_test --raw                    # the same with plain HTTP clients
     python -m eval.load_test --clients 10 --seconds 10
     python -m eval.load_test --url http://127.0.0.1:7860/ --auth user:pass   # an already running app
 
@@ -57,6 +62,7 @@ QUESTIONS: list[tuple[str, bool]] = [
     ("Giá vé máy bay đi Đà Nẵng tháng tới là bao nhiêu?", False),
 ]
 REQUEST_TIMEOUT_S = 60.0
+SERVER_PIDS: dict[str, int] = {}  # url -> pid of the rag serve started by ``serve``
 
 
 def free_port() -> int:
@@ -90,8 +96,10 @@ def serve(workdir: Path, auth: str | None = None, extra: list[str] | None = None
                         log.seek(0)
                         raise RuntimeError(f"rag serve did not start:\n{log.read()}") from None
                     time.sleep(0.3)
+            SERVER_PIDS[url] = proc.pid
             yield url
         finally:
+            SERVER_PIDS.pop(url, None)
             proc.terminate()
             try:
                 proc.wait(20)
@@ -263,6 +271,15 @@ def run_load(url: str, clients: int = 50, seconds: float = 60.0, max_requests: i
     return res
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process so far (Linux), or None."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--clients", type=int, default=50)
@@ -282,10 +299,20 @@ def main(argv: list[str] | None = None) -> int:
             t = time.monotonic()
             url = stack.enter_context(serve(work))
             print(f"rag serve ready at {url} in {time.monotonic() - t:.1f} s")
-        print(f"{args.clients} clients, {args.seconds:.0f} s, up to {args.max_requests} requests …", flush=True)
+        print(f"{args.clients} {'raw HTTP' if args.raw else 'gradio_client'} clients, {args.seconds:.0f} s, "
+              f"up to {args.max_requests} requests …", flush=True)
+        pid = SERVER_PIDS.get(url)
+        server0, client0 = cpu_seconds(pid) if pid else None, time.process_time()
         res = run_load(url, args.clients, args.seconds, args.max_requests, auth, args.timeout,  # type: ignore[arg-type]
                        raw=args.raw)
+        client_cpu = time.process_time() - client0
+        server_cpu = (cpu_seconds(pid) or 0.0) - server0 if pid and server0 is not None else None
     print(res.summary())
+    n = max(1, res.requests)
+    cpu = f"CPU: load generator {client_cpu:.1f} s ({client_cpu / n * 1000:.0f} ms/request)"
+    if server_cpu is not None:
+        cpu += f", server {server_cpu:.1f} s ({server_cpu / n * 1000:.0f} ms/request)"
+    print(cpu + f"; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
     return 0 if not res.errors and res.latencies else 1
 
 

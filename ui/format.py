@@ -29,8 +29,10 @@ _CITE_RE = re.compile(r"&#91;(\d{1,3})&#93;")
 
 def escape_text(text: str) -> str:
     """Document or user text as inert HTML: escaped, Markdown-neutral, newlines as ``<br>``."""
-    s = html.escape(text, quote=True)
+    s = html.escape(text, quote=False)
     s = _MD_RE.sub(lambda m: _MD_SPECIAL[m.group(0)], s)
+    # Quotes after the Markdown pass, so the '#' of their entities is not escaped again.
+    s = s.replace('"', "&quot;").replace("'", "&#39;")
     s = s.replace("\r\n", "\n").replace("\r", "\n")
     return s.replace("\n", "<br>")
 
