@@ -34,6 +34,7 @@ from rag.types import Answer, Article, Chunk, DocInfo, Hit, IngestReport
 
 Progress = Callable[[str, int, int, str], None]  # (stage, done, total, current file)
 COMMIT_EVERY_CHUNKS = 2000  # long ingests commit in batches so a crash loses little work
+MAX_QUERY_CHARS = 2000  # a question, not a document: longer input only slows every user down
 
 
 def commit_every_chunks() -> int:
@@ -194,6 +195,7 @@ class Library:
     # -- reading -------------------------------------------------------------------------------
     def search(self, query: str, k: int = 5, filters: Filters | None = None, mode: str = "hybrid",
                fusion: str = "minmax") -> list[Hit]:
+        _check_query(query)
         r = self.retriever(mode, fusion)
         return r.search(query, k, filters) if r else []
 
@@ -205,6 +207,7 @@ class Library:
         history: Sequence[tuple[str, str]] = (),
         answerer: Answerer | None = None,
     ) -> Iterator[Event]:
+        _check_query(question)
         standalone = self.standalone_question(question, history)
         hits = self.search(standalone, k, filters)
         yield Retrieved(standalone, tuple(hits))
@@ -393,6 +396,11 @@ class Library:
             self.store.commit(self._base_manifest(), chunks, vectors, docs)
             self._snap = None
         return src
+
+
+def _check_query(query: str) -> None:
+    if len(query) > MAX_QUERY_CHARS:
+        raise RagError(f"question too long ({len(query)} characters, at most {MAX_QUERY_CHARS})")
 
 
 def get_embedder_name(name: str) -> str:

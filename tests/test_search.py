@@ -85,3 +85,12 @@ def test_one_letter_syllables_are_searchable(tmp_path: Path) -> None:
     assert bm is not None
     assert bm.bm25(False).scores("ý kiến ở xã")[0] > 0
     assert fold("Ý") == "y"
+
+
+def test_overlong_question_is_a_clear_error(lib: Library) -> None:
+    import pytest
+
+    from rag.errors import RagError
+
+    with pytest.raises(RagError, match="question too long"):
+        lib.ask("hội nghị " * 1000)
