@@ -32,13 +32,24 @@ FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 
 
 def _run_measured(cmd: list[str], cwd: Path, env: dict[str, str], timeout: float = 300) -> tuple[int, str, str, float]:
-    """Run ``cmd``; its exit code, stdout, stderr and peak RSS in MB (from wait4 on that child only)."""
+    """Run ``cmd``; its exit code, stdout, stderr and peak RSS in MB.
+
+    The peak is the child's VmHWM, polled from /proc: wait4's ru_maxrss would also count the pages
+    the child shared with this (large) pytest process between fork and exec.
+    """
     out, err = cwd / ".stdout", cwd / ".stderr"
     with open(out, "wb") as fo, open(err, "wb") as fe:
         proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=fo, stderr=fe)
         deadline = time.monotonic() + timeout
+        hwm_kb = 0
         while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            try:
+                for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines():
+                    if line.startswith("VmHWM:"):
+                        hwm_kb = max(hwm_kb, int(line.split()[1]))
+            except (OSError, ValueError):
+                pass
+            pid, status, _usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break
             if time.monotonic() > deadline:
@@ -46,7 +57,7 @@ def _run_measured(cmd: list[str], cwd: Path, env: dict[str, str], timeout: float
                 pytest.fail(f"{cmd} ran past {timeout} s")
             time.sleep(0.05)
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return proc.returncode, out.read_text("utf-8"), err.read_text("utf-8"), usage.ru_maxrss / 1024
+    return proc.returncode, out.read_text("utf-8"), err.read_text("utf-8"), hwm_kb / 1024
 
 
 def _bad_batch(d: Path) -> tuple[dict[str, str], list[str]]:
