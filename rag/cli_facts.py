@@ -5,7 +5,7 @@ accent-insensitive and partial), every meeting with its chairs, bridge points, p
 tasks and decisions (``rag meetings``), and a meeting summary (``rag summarize SOURCE``: extractive,
 or written by the configured LLM from the extracted facts and citation-checked). Each fact printed
 carries ``[n]`` and a numbered sources list; ``--json`` prints one JSON object (shapes in
-docs/who-said-what.md), built by the ``*_json`` functions here so other shells can reuse them.
+the README, "Ai nói gì"), built by the ``*_json`` functions here so other shells can reuse them.
 Left out: argument parsing and error-to-exit-code mapping (``rag.cli``), the facts themselves
 (``rag.facts``).
 """
