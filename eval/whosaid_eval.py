@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 GOLD = ROOT / "eval" / "whosaid_gold.json"
 HELDOUT = ROOT / "eval" / "heldout" / "whosaid_heldout_gold.json"
+BLIND = ROOT / "eval" / "blind" / "whosaid_blind_gold.json"  # written after the rules were frozen
 
 
 def resolve(path: str) -> Path:
@@ -202,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--verbose", action="store_true", help="list missed and spurious items")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
-    paths = args.gold or [p for p in (GOLD, HELDOUT) if p.exists()]
+    paths = args.gold or [p for p in (GOLD, HELDOUT, BLIND) if p.exists()]
     results = [evaluate(p, args.splitter) for p in paths]
     if args.json:
         print(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2))
