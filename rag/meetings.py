@@ -101,7 +101,9 @@ DEADLINE = re.compile(
     r"(?:\d{1,2}\s+giờ\s+)?(?:(?:ngày\s+)?\d{1,2}/\d{1,2}(?:/\d{4})?|tháng\s+\d{1,2}(?:/\d{4})?|quý\s+[IV]+(?:/\d{4})?|"
     r"ngày\s+\d{1,2}\s+tháng\s+\d{1,2}(?:\s+năm\s+\d{4})?)"
 )
-_ASSIGN = re.compile(r"(?<!\w)(giao|yêu cầu|đề nghị|chỉ đạo)\s+(?!ban\b)")
+# "giao" assigns a task, but not inside words such as "giao thông", "giao ban", "giao dịch".
+_GIAO_WORD = r"(?!thông|ban|dịch|lưu|đất|nhận|tiếp)"
+_ASSIGN = re.compile(r"(?<!\w)(giao\s+" + _GIAO_WORD + r"|yêu cầu\s+|đề nghị\s+|chỉ đạo\s+)")
 _ACTION = re.compile(
     r"\s(?:chủ trì|phối hợp|hoàn thành|hoàn thiện|kiểm tra|tham mưu|(?<!Quản lý )(?<!Sở )xây dựng|rà soát|cân đối|"
     r"khẩn trương|triển khai|thực hiện|báo cáo|nghiên cứu|tổ chức|hướng dẫn|theo dõi|đôn đốc|bố trí|trình|lập|"
@@ -254,7 +256,7 @@ def tasks_in_statement(st: Statement, text: str, offset: int = 0) -> list[Task]:
         sent = body[s:e]
         for m in _ASSIGN.finditer(sent):
             clause_end = len(sent)
-            nxt = re.search(r";|\.\s|(?<!\w)(?:giao|đồng thời)\s", sent[m.end() :])
+            nxt = re.search(r";|\.\s|(?<!\w)(?:giao\s+" + _GIAO_WORD + r"|đồng thời\s)", sent[m.end() :])
             if nxt:
                 clause_end = m.end() + nxt.start()
             clause = sent[m.end() : clause_end].rstrip(" .;,")
@@ -264,7 +266,7 @@ def tasks_in_statement(st: Statement, text: str, offset: int = 0) -> list[Task]:
             who = clause[: act.start()].strip(" ,")
             what = clause[act.start() :].strip(" ,")
             dl = DEADLINE.search(clause)
-            if m.group(1) != "giao" and not (who[:1].isupper() or dl):
+            if not m.group(1).startswith("giao") and not (who[:1].isupper() or dl):
                 continue
             if len(who.split()) > 12 or not who:
                 continue
