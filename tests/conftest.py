@@ -44,3 +44,12 @@ def built_index(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> P
 @pytest.fixture()
 def lib(built_index: Path) -> Library:
     return Library(built_index)
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now (for servers started by tests)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -38,6 +38,7 @@ from rag.prompt import (
     rewrite_question,
 )
 from rag.types import Answer, AnswerSentence, Chunk, Citation, Hit
+from tests.conftest import free_port  # noqa: E402
 
 XQUAD = Path(__file__).resolve().parents[2] / "shared" / "eval" / "xquad.vi.json"
 
@@ -90,11 +91,6 @@ class FakeLLM:
     def complete(self, messages: Sequence[Message]) -> str:
         return "".join(self.stream(messages))
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from gradio_client import Client  # noqa: E402
 
 from rag.cli import main  # noqa: E402
 from rag.library import Library  # noqa: E402
+from tests.conftest import free_port  # noqa: E402
 from ui.app import build_app, launch_kwargs  # noqa: E402
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
@@ -25,11 +26,6 @@ DOCS = ["giao-ban-so-xay-dung-quy-3-2024.md", "hop-ban-chi-dao-phong-chong-thien
 AUTH = ("kiemthu", "mật-khẩu-1")
 QUESTION = "Trong quý III toàn tỉnh đã cấp bao nhiêu giấy phép xây dựng?"
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +35,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     rep = lib.ingest([SAMPLES / d for d in DOCS], names={str(SAMPLES / d): d for d in DOCS})
     assert not rep.failed
     app = build_app(lib)
-    port = _free_port()
+    port = free_port()
     _, url, _ = app.launch(server_name="127.0.0.1", server_port=port, auth=AUTH, prevent_thread_lock=True,
                            quiet=True, **launch_kwargs())
     try:
@@ -99,6 +95,6 @@ def test_serve_refuses_busy_port(tmp_path: Path) -> None:
 
 def test_serve_rejects_bad_auth(tmp_path: Path) -> None:
     out, err = io.StringIO(), io.StringIO()
-    rc = main(["serve", "--index", str(tmp_path / "i"), "--port", str(_free_port()), "--auth", "không-có-mật-khẩu",
+    rc = main(["serve", "--index", str(tmp_path / "i"), "--port", str(free_port()), "--auth", "không-có-mật-khẩu",
                "--no-browser"], out, err)
     assert rc == 2 and "TÊN:MẬT_KHẨU" in err.getvalue()

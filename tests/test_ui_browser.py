@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import free_port  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 if not Path(CHROMIUM).exists():
@@ -39,16 +40,11 @@ Ngày 05/03/2024, Tổ kiểm thử họp về hiển thị tài liệu.
 HOSTILE_Q = "Đồng chí Trần Văn Kiểm cho biết dòng chữ nào phải hiện thành chữ?"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     work = tmp_path_factory.mktemp("browser")
-    port = _free_port()
+    port = free_port()
     log = open(work / "serve.log", "w+", encoding="utf-8")  # noqa: SIM115
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "RAG_LLM_URL": "", "RAG_LLM_MODEL": ""}
     proc = subprocess.Popen(
