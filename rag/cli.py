@@ -114,6 +114,11 @@ def _print_answer(a: Answer, out: TextIO, streamed: bool = False) -> None:
         out.write(a.answer + "\n")
     if a.notice:
         out.write(f"\n({a.notice})\n")
+    unsupported = [s for s in a.sentences if s.supported is False]
+    if unsupported:
+        out.write("\nKhông được nguồn trích dẫn xác nhận:\n")
+        for s in unsupported:
+            out.write(f"  ⚠ {s.text}\n")
     if a.citations:
         out.write("\nNguồn:\n")
         for c in a.citations:

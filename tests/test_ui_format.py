@@ -201,3 +201,22 @@ def test_facts_tabs_formatting(tmp_path: Path) -> None:
     assert "Không có phát biểu" in _visible(ff.statements_html(facts, []))
     many = ff.statements_html(facts, list(facts.statements), limit=2)
     assert many.count("<li class=\"statement\">") == 2 and "phát biểu khác" in _visible(many)
+
+
+def test_unsupported_sentences_are_marked() -> None:
+    from rag.types import Answer, AnswerSentence
+
+    a = Answer(
+        question="q",
+        answer="Đã cấp 1.240 giấy phép [1]. Giá vàng tăng <b>mạnh</b> [1].",
+        found=True,
+        citations=(),
+        answerer="llm:test",
+        sentences=(AnswerSentence("Đã cấp 1.240 giấy phép.", (1,), True),
+                   AnswerSentence("Giá vàng tăng <b>mạnh</b>.", (1,), False)),
+        notice="1 câu không được xác nhận",
+    )
+    html_ = fmt.answer_html(a)
+    assert html_.count('class="unsupported"') == 1
+    marked = html_.split('class="unsupported"')[1]
+    assert "Giá vàng" in marked and "<b>" not in html_ and "giấy phép" not in marked and "giấy phép" in html_

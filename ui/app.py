@@ -38,6 +38,7 @@ details.nguon .file { font-style: italic; }
 .meta { color: #6b7280; font-size: .9em; }
 ol.statements li { margin-bottom: .6em; }
 .notice { color: #92400e; font-style: italic; margin-top: .4em; }
+.unsupported { color: #b91c1c; text-decoration: underline dotted; }
 """
 THEME = gr.themes.Soft(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
 # Gradio's own interface strings (no Vietnamese ships with it), for Vietnamese and English browsers alike.

@@ -15,7 +15,7 @@ import html
 import re
 from collections.abc import Iterable, Sequence
 
-from rag.types import Answer, Citation, DocInfo, IngestReport
+from rag.types import Answer, AnswerSentence, Citation, DocInfo, IngestReport
 
 EMPTY_INDEX = "Chưa có tài liệu nào. Mở thẻ Tài liệu để tải lên, hoặc chạy: rag ingest THƯ_MỤC"
 NO_DATE = "không rõ ngày"
@@ -90,14 +90,30 @@ def sources_html(citations: Sequence[Citation], open_: bool = False) -> str:
 
 
 def answer_html(answer: Answer) -> str:
-    """The final answer: text with [n] markers, an optional notice, then the "Nguồn" block."""
-    body = cite_markers(escape_text(answer.answer))
+    """The final answer: text with [n] markers, an optional notice, then the "Nguồn" block.
+
+    When the citation check found sentences that their cited passages do not support, the answer
+    is rebuilt from its checked sentences and those are marked (⚠, struck colour, a tooltip).
+    """
+    if any(sent.supported is False for sent in answer.sentences):
+        body = " ".join(_sentence_html(sent) for sent in answer.sentences)
+    else:
+        body = cite_markers(escape_text(answer.answer))
     parts = [f'<div class="answer">{body}</div>']
     if answer.notice:
         parts.append(f'<div class="notice">Lưu ý: {escape_text(answer.notice)}</div>')
     if answer.citations:
         parts.append(sources_html(answer.citations))
     return "".join(parts)
+
+
+def _sentence_html(sent: AnswerSentence) -> str:
+    marks = "".join(f" [{n}]" for n in sent.citations)
+    html_ = cite_markers(escape_text(sent.text + marks))
+    if sent.supported is False:
+        return (f'<span class="unsupported" title="Câu này không được đoạn nguồn trích dẫn xác nhận">'
+                f"⚠ {html_}</span>")
+    return html_
 
 
 def streaming_html(partial: str, status: str | None = None) -> str:
