@@ -205,7 +205,8 @@ def run_kills(work: Path, n_files: int, kills: int, batch: int = 2) -> dict[str,
 # -- child: check killed copies ----------------------------------------------------------------------
 def check_index(idx: Path, folder: str, batch: int) -> dict[str, Any]:
     """Everything a killed ingest must leave true, then the next ingest must complete."""
-    from rag.library import Library, expand_paths, source_name
+    from rag.library import Library
+    from rag.loaders import expand_paths, source_name
 
     problems: list[str] = []
     files, _ = expand_paths([folder])
@@ -284,8 +285,8 @@ def writer(idx: Path, base: str, extra: list[str], log: Path, start_file: Path |
 def readers(idx: Path, folder: str, n_threads: int, ready: Path, stop: Path, out: Path) -> None:
     """Threads that search, ask and list documents until ``stop`` exists; every result is checked
     against its snapshot. Writes a JSON summary to ``out``."""
-    from rag.library import Library, expand_paths, source_name
-    from rag.loaders import load
+    from rag.library import Library
+    from rag.loaders import expand_paths, load, source_name
 
     expected = {source_name(f): load(f, source_name(f)).text for f in expand_paths([folder])[0]}
     lock = threading.Lock()

@@ -197,6 +197,8 @@ class _Progress:
                 self.bar = tqdm(total=total, unit="tệp", file=self.err, desc="Lập chỉ mục")
             self.bar.n = done
             self.bar.set_postfix_str(name[-40:])
+        elif stage == "embed" and self.bar is not None and total > 32:
+            self.bar.set_postfix_str(f"{name[-30:]}: {done}/{total} đoạn")
         elif stage == "done" and self.bar is not None:
             self.bar.n = total
             self.bar.refresh()

@@ -8,7 +8,6 @@ Left out: rendering (CLI/UI), LLM configuration parsing (``rag.llm``).
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 from collections import Counter
@@ -26,7 +25,7 @@ from rag.errors import IndexMismatchError, LoadError, RagError
 from rag.events import Done, Event, Retrieved
 from rag.extractive import ExtractiveAnswerer
 from rag.lexical import tokens
-from rag.loaders import SUPPORTED, load
+from rag.loaders import expand_paths, load, sha256_file, source_name
 from rag.retrieval import Filters, HybridRetriever
 from rag.router import default_answerer
 from rag.store import FAISS_TYPES, IndexStore, Snapshot
@@ -55,42 +54,6 @@ class Answerer(Protocol):
 
 def default_index_dir() -> Path:
     return Path(os.environ.get("RAG_INDEX") or "index")
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def source_name(path: Path) -> str:
-    """The name a file is indexed under: relative to the working folder when inside it."""
-    p = path.resolve()
-    try:
-        return p.relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return p.as_posix()
-
-
-def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[str, str]]]:
-    """Files to ingest (folders walked for supported types) and (path, reason) for missing ones."""
-    files: list[Path] = []
-    missing: list[tuple[str, str]] = []
-    for raw in paths:
-        p = Path(raw)
-        if p.is_dir():
-            for f in sorted(p.rglob("*")):
-                if f.is_file() and f.suffix.lower() in SUPPORTED and not any(
-                    part.startswith(".") for part in f.relative_to(p).parts
-                ):
-                    files.append(f)
-        elif p.is_file():
-            files.append(p)
-        else:
-            missing.append((str(raw), "no such file or folder"))
-    return files, missing
 
 
 class Library:
@@ -328,7 +291,7 @@ class Library:
                     progress("load", i, len(files), src)
                 t = time.perf_counter()
                 try:
-                    sha = _sha256(f)
+                    sha = sha256_file(f)
                 except OSError as e:
                     failed.append((src, f"cannot read file: {e.strerror or e}"))
                     continue

@@ -3,15 +3,18 @@
 Each loader returns a ``LoadedDoc`` whose text is NFC-normalised, with the start offset of every
 page for paginated formats so a chunk can name its page. Text files may be UTF-8 (with or without
 BOM), UTF-16 (BOM or BOM-less, detected by NUL bytes) or the legacy Vietnamese code page
-windows-1258. Every failure is a ``LoadError`` naming the file and the reason.
+windows-1258. Every failure is a ``LoadError`` naming the file and the reason. Also: which files
+a list of paths and folders means (``expand_paths``), their index names and content hashes.
 Left out: OCR of scanned PDFs, legacy .doc, spreadsheets.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -250,3 +253,40 @@ def html_to_text(html: str) -> str:
         if title not in first and first not in title:
             text = title + "\n" + text
     return text.replace("\n", "\n\n")
+
+
+def sha256_file(path: Path) -> str:
+    """Content hash of a file, read in 1 MB blocks (re-ingest skips files whose hash is unchanged)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def source_name(path: Path) -> str:
+    """The name a file is indexed under: relative to the working folder when inside it."""
+    p = path.resolve()
+    try:
+        return p.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return p.as_posix()
+
+
+def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Files to ingest (folders walked for supported types) and (path, reason) for missing ones."""
+    files: list[Path] = []
+    missing: list[tuple[str, str]] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            for f in sorted(p.rglob("*")):
+                if f.is_file() and f.suffix.lower() in SUPPORTED and not any(
+                    part.startswith(".") for part in f.relative_to(p).parts
+                ):
+                    files.append(f)
+        elif p.is_file():
+            files.append(p)
+        else:
+            missing.append((str(raw), "no such file or folder"))
+    return files, missing
