@@ -116,28 +116,41 @@ def find_boundaries(text: str) -> list[int]:
     return sorted(starts)
 
 
-def _parse_date(head: str, whole: str) -> tuple[str | None, str | None]:
-    """(meeting-or-publication date, period) from the head of an article."""
+def date_span(head: str) -> tuple[str, int, int] | None:
+    """The meeting date of an article head, else its publication date: (ISO date, start, end).
+
+    A day and month without a year ("Ngày 07/12, tại Hà Nội") take the publication line's year
+    (the year before when that would put the meeting after its report).
+    """
     published = None
-    m = _PUBLISHED.search(head)
-    if m:
-        published = _iso(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    pm = _PUBLISHED.search(head)
+    if pm:
+        published = _iso(int(pm.group(1)), int(pm.group(2)), int(pm.group(3)))
     for rx in (_LONG_DATE, _NUM_DATE):
         for m in rx.finditer(head):
-            if _PUBLISHED.match(head, max(0, m.start() - 30)) and published:
+            if pm and pm.start() <= m.start() < pm.end():
                 continue
             iso = _iso(int(m.group(1)), int(m.group(2)), int(m.group(3)))
             if iso and not (published and iso == published):
-                return iso, None
+                return iso, m.start(), m.end()
     m = _SHORT_DATE.search(head)
     if m and published:
         y = int(published[:4])
         iso = _iso(int(m.group(1)), int(m.group(2)), y)
         if iso and iso > published:  # a meeting in December reported in January
             iso = _iso(int(m.group(1)), int(m.group(2)), y - 1)
-        return iso, None
-    if published:
-        return published, None
+        if iso:
+            return iso, m.start(), m.end()
+    if published and pm:
+        return published, pm.start(), pm.end()
+    return None
+
+
+def _parse_date(head: str) -> tuple[str | None, str | None]:
+    """(meeting-or-publication date, period) from the head of an article."""
+    found = date_span(head)
+    if found:
+        return found[0], None
     m = _PERIOD.search(head)
     if m:
         return None, _normalise_period(m.group(1))
@@ -183,6 +196,6 @@ def split_articles(text: str, source: str) -> list[Article]:
         if e <= s:
             continue
         head = text[s : min(e, s + 800)]
-        date, period = _parse_date(head, text[s:e])
+        date, period = _parse_date(head)
         out.append(Article(source, len(out), _title(text, s, e), date, period, s, e))
     return out

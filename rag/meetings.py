@@ -15,9 +15,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
-from datetime import date as _date
 from typing import Any
 
+from rag.articles import date_span
 from rag.speech import Mention, Statement, extract_statements, mask_quotes, person_mentions
 from rag.textnorm import nfc, sentence_spans
 
@@ -83,9 +83,6 @@ class Meeting:
 
 
 _PUBLISHED = re.compile(r"(?:Đăng vào|Đăng ngày|Ngày đăng|Cập nhật)\s*:?\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
-_LONG = re.compile(r"[Nn]gày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})")
-_NUM = re.compile(r"[Nn]gày\s+(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
-_SHORT = re.compile(r"[Nn]gày\s+(\d{1,2})[/.-](\d{1,2})(?![/.-]?\d)")
 _PLACE = re.compile(r"\s*,?\s*tại\s+([^,.;\n]{3,90}?)(?=\s*[,.;\n]|\s+(?:tổ chức|diễn ra|đã)\s)")
 _NAME = re.compile(
     r"(?:tổ chức|diễn ra|khai mạc)\s+((?:[Hh]ội nghị|[Hh]ội thảo|[Cc]uộc họp|[Pp]hiên họp|[Bb]uổi làm việc|[Ll]ễ|[Hh]ọp)"
@@ -113,36 +110,9 @@ _ACTION = re.compile(
 _TASK_KINDS = {"assignment", "requirement", "direction", "conclusion", "proposal"}
 
 
-def _iso(d: str, m: str, y: str | int) -> str | None:
-    try:
-        return _date(int(y), int(m), int(d)).isoformat()
-    except ValueError:
-        return None
-
-
 def _find_date(text: str, offset: int) -> Fact | None:
-    head = text[:800]
-    pub = _PUBLISHED.search(head)
-    for rx in (_LONG, _NUM):
-        for m in rx.finditer(head):
-            if pub and pub.start() <= m.start() < pub.end():
-                continue
-            iso = _iso(m.group(1), m.group(2), m.group(3))
-            if iso:
-                return Fact(iso, offset + m.start(), offset + m.end())
-    m = _SHORT.search(head)
-    if m and pub:
-        year = int(pub.group(3))
-        iso = _iso(m.group(1), m.group(2), year)
-        if iso and pub and iso > (_iso(pub.group(1), pub.group(2), pub.group(3)) or iso):
-            iso = _iso(m.group(1), m.group(2), year - 1)
-        if iso:
-            return Fact(iso, offset + m.start(), offset + m.end())
-    if pub:
-        iso = _iso(pub.group(1), pub.group(2), pub.group(3))
-        if iso:
-            return Fact(iso, offset + pub.start(), offset + pub.end())
-    return None
+    found = date_span(text[:800])
+    return Fact(found[0], offset + found[1], offset + found[2]) if found else None
 
 
 def _title(text: str, offset: int) -> Fact | None:
