@@ -26,7 +26,7 @@ from rag.meetings import Meeting, meetings_for_articles
 from rag.people import PersonEntry, build_people, find_people, person_key
 from rag.speech import Statement, statements_for_articles
 from rag.summarize import SummaryLine, summarize_meeting
-from rag.textnorm import sentence_spans
+from rag.textnorm import sentence_around
 from rag.types import AnswerSentence, Article, Citation
 
 if TYPE_CHECKING:
@@ -178,14 +178,7 @@ class Facts:
 
     def sentence_span(self, source: str, start: int, end: int) -> tuple[int, int]:
         """The sentence(s) covering ``[start, end)``: where a name or date is read from, with its verb."""
-        text = self.docs[source].text
-        lo = text.rfind("\n", 0, start) + 1
-        hi = text.find("\n", end)
-        hi = len(text) if hi == -1 else hi
-        for s, e in sentence_spans(text, lo, hi):
-            if s <= start < e:
-                return s, max(e, end)
-        return start, end
+        return sentence_around(self.docs[source].text, start, end)
 
     def sentence_citation(self, n: int, source: str, start: int, end: int, article: int | None = None) -> Citation:
         s, e = self.sentence_span(source, start, end)

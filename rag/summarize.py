@@ -18,7 +18,7 @@ from typing import Any
 
 from rag.meetings import Meeting
 from rag.speech import Statement
-from rag.textnorm import sentence_spans
+from rag.textnorm import sentence_around, sentence_spans
 
 SECTIONS = ("what", "when", "where", "chair", "bridges", "participants", "main_points", "statements", "tasks", "decisions")
 HEADINGS = {
@@ -103,15 +103,6 @@ def _clip(s: str, n: int) -> str:
     return s if len(s) <= n else s[: n - 1].rsplit(" ", 1)[0] + "…"
 
 
-def _sentence_of(text: str, start: int, end: int) -> tuple[int, int]:
-    """The sentence(s) of ``text`` covering [start, end)."""
-    lo = text.rfind("\n", 0, start) + 1
-    hi = text.find("\n", end)
-    hi = len(text) if hi == -1 else hi
-    for s, e in sentence_spans(text, lo, hi):
-        if s <= start < e:
-            return s, max(e, end)
-    return start, end
 
 
 def summarize_meeting(meeting: Meeting, statements: Sequence[Statement], text: str) -> Summary:
@@ -125,18 +116,18 @@ def summarize_meeting(meeting: Meeting, statements: Sequence[Statement], text: s
 
     what = m.name or m.title
     if what:
-        add("what", what.value, _sentence_of(text, what.start, what.end) if what is m.name else (what.start, what.end))
+        add("what", what.value, sentence_around(text, what.start, what.end) if what is m.name else (what.start, what.end))
     if m.date:
-        add("when", m.date.value, _sentence_of(text, m.date.start, m.date.end))
+        add("when", m.date.value, sentence_around(text, m.date.start, m.date.end))
     if m.place:
-        add("where", m.place.value, _sentence_of(text, m.place.start, m.place.end))
+        add("where", m.place.value, sentence_around(text, m.place.start, m.place.end))
     for c in m.chairs:
-        add("chair", f"{c.name}" + (f", {c.title}" if c.title else ""), _sentence_of(text, c.start, c.end))
+        add("chair", f"{c.name}" + (f", {c.title}" if c.title else ""), sentence_around(text, c.start, c.end))
     for b in m.bridges:
         who = f": {b.chair.name}" + (f", {b.chair.title}" if b.chair.title else "") + " chủ trì" if b.chair else ""
         add("bridges", f"{b.place}{who}", (b.start, b.end))
     for p in m.participants:
-        add("participants", p.name + (f", {p.title}" if p.title else ""), _sentence_of(text, p.start, p.end))
+        add("participants", p.name + (f", {p.title}" if p.title else ""), sentence_around(text, p.start, p.end))
     used = {(s.start, s.end) for s in own} | {sp for ln in lines for sp in ln.spans}
     body = [
         (s, e) for s, e in sentence_spans(text, m.start, m.end)

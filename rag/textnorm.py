@@ -76,3 +76,14 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
         if e > s:
             out.append((s, e))
     return out
+
+
+def sentence_around(text: str, start: int, end: int) -> tuple[int, int]:
+    """The sentence(s) of ``text`` covering ``[start, end)``: where a name or date is cited from."""
+    lo = text.rfind("\n", 0, start) + 1
+    hi = text.find("\n", end)
+    hi = len(text) if hi == -1 else hi
+    for s, e in sentence_spans(text, lo, hi):
+        if s <= start < e:
+            return s, max(e, end)
+    return start, end

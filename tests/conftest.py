@@ -53,3 +53,15 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def stop_process(proc, timeout: float = 15) -> None:  # type: ignore[no-untyped-def]
+    """Terminate a server a test started; kill it if it does not exit in ``timeout`` seconds."""
+    import subprocess
+
+    proc.terminate()
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

@@ -38,7 +38,7 @@ from rag.prompt import (
     rewrite_question,
 )
 from rag.types import Answer, AnswerSentence, Chunk, Citation, Hit
-from tests.conftest import free_port  # noqa: E402
+from tests.conftest import free_port, stop_process  # noqa: E402
 
 XQUAD = Path(__file__).resolve().parents[2] / "shared" / "eval" / "xquad.vi.json"
 
@@ -142,12 +142,7 @@ def server_url(gguf: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             time.sleep(0.3)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc, 10)
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import free_port  # noqa: E402
+from tests.conftest import free_port, stop_process  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 if not Path(CHROMIUM).exists():
@@ -64,11 +64,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 pytest.fail(f"rag serve did not start:\n{log.read()}")
             time.sleep(0.3)
     yield url
-    proc.terminate()
-    try:
-        proc.wait(15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    stop_process(proc, 15)
     log.close()
 
 
