@@ -6,4 +6,5 @@ cd "$(dirname "$0")"
 bash scripts/setup-dev.sh
 . .venv/bin/activate
 ruff check rag ui eval tests
+mypy
 python -m pytest -q "$@"

@@ -133,14 +133,14 @@ def date_span(head: str) -> tuple[str, int, int] | None:
             iso = _iso(int(m.group(1)), int(m.group(2)), int(m.group(3)))
             if iso and not (published and iso == published):
                 return iso, m.start(), m.end()
-    m = _SHORT_DATE.search(head)
-    if m and published:
+    sm = _SHORT_DATE.search(head)
+    if sm and published:
         y = int(published[:4])
-        iso = _iso(int(m.group(1)), int(m.group(2)), y)
+        iso = _iso(int(sm.group(1)), int(sm.group(2)), y)
         if iso and iso > published:  # a meeting in December reported in January
-            iso = _iso(int(m.group(1)), int(m.group(2)), y - 1)
+            iso = _iso(int(sm.group(1)), int(sm.group(2)), y - 1)
         if iso:
-            return iso, m.start(), m.end()
+            return iso, sm.start(), sm.end()
     if published and pm:
         return published, pm.start(), pm.end()
     return None

@@ -21,6 +21,7 @@ import itertools
 import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -186,7 +187,7 @@ class CheckResult:
 
 def cited_sentences(text: str) -> list[tuple[int, int, tuple[int, ...]]]:
     """(start, end, citations) per sentence; markers opening a sentence belong to the one before."""
-    out: list[list] = []
+    out: list[list[Any]] = []
     markers = parse_markers(text)
     for s, e in sentence_spans(text):
         while True:  # peel leading markers ("Câu một. [1] Câu hai") off onto the previous sentence
@@ -226,7 +227,7 @@ def check_answer(
     """
     text = clean_markers(text, set(passages))
     p_sents = {n: sentence_spans(p) for n, p in passages.items()}
-    rows: list[dict] = []
+    rows: list[dict[str, Any]] = []
     for s, e, cites in cited_sentences(text):
         sent = text[s:e]
         plain = strip_markers(sent)

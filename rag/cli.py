@@ -12,11 +12,15 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
+from rag.conversation import Turn
 from rag.errors import RagError
 from rag.retrieval import Filters
 from rag.types import Answer, Hit
+
+if TYPE_CHECKING:
+    from rag.library import Library
 
 EXIT_OK, EXIT_FATAL, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 
@@ -59,6 +63,11 @@ def build_parser() -> argparse.ArgumentParser:
     _retrieval_opts(p)
     _llm_opts(p)
     p.add_argument("question")
+
+    p = sub.add_parser("chat", help="a conversation: one question a line on stdin, follow-ups use the earlier turns")
+    _common(p)
+    _retrieval_opts(p)
+    _llm_opts(p)
 
     p = sub.add_parser("search", help="ranked passages for a query ('-' reads queries from stdin)")
     _common(p)
@@ -117,8 +126,8 @@ def _print_answer(a: Answer, out: TextIO, streamed: bool = False) -> None:
     unsupported = [s for s in a.sentences if s.supported is False]
     if unsupported:
         out.write("\nKhông được nguồn trích dẫn xác nhận:\n")
-        for s in unsupported:
-            out.write(f"  ⚠ {s.text}\n")
+        for sent in unsupported:
+            out.write(f"  ⚠ {sent.text}\n")
     if a.citations:
         out.write("\nNguồn:\n")
         for c in a.citations:
@@ -185,7 +194,7 @@ class _Progress:
     def __init__(self, err: TextIO, enabled: bool) -> None:
         self.err = err
         self.enabled = enabled and err.isatty()
-        self.bar = None
+        self.bar: Any = None  # a tqdm bar, created on the first file
 
     def __call__(self, stage: str, done: int, total: int, name: str) -> None:
         if not self.enabled:
@@ -214,35 +223,77 @@ def _questions(arg: str, stdin: TextIO) -> tuple[list[str], bool]:
     return [arg], False
 
 
-def cmd_ask(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+def _answer(lib: Library, q: str, args: argparse.Namespace, out: TextIO, err: TextIO, machine: bool,
+            history: Sequence[Turn] = ()) -> Answer:
+    """Ask one question (streaming tokens to ``out`` unless ``machine``), print it, return the answer."""
     from rag.events import Done, Status, Token
 
+    streamed = False
+    answer = None
+    for ev in lib.ask_stream(q, args.k, _filters(args), history):
+        if isinstance(ev, Token) and not machine:
+            out.write(ev.text)
+            out.flush()
+            streamed = True
+        elif isinstance(ev, Status) and not machine:
+            err.write(f"({ev.message})\n")
+        elif isinstance(ev, Done):
+            answer = ev.answer
+    if answer is None:  # pragma: no cover - ask_stream always ends with Done
+        raise RagError("the answerer produced no answer")
+    if machine:
+        _emit(answer.to_dict(), out)
+        return answer
+    if answer.standalone:
+        out.write(f"(đã tìm: {answer.standalone})\n")
+    if streamed:
+        out.write("\n")
+        if answer.answerer == "extractive":
+            out.write("\n" + answer.answer + "\n")
+    _print_answer(answer, out, streamed=streamed and answer.answerer != "extractive")
+    return answer
+
+
+def cmd_ask(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
     lib = _open(args)
     # Set, not passed per call, so "who said what" questions still go through the facts router.
     lib.set_answerer(build_answerer(args, lib))
     questions, batch = _questions(args.question, stdin)
     for q in questions:
-        streamed = False
-        answer = None
-        for ev in lib.ask_stream(q, args.k, _filters(args)):
-            if isinstance(ev, Token) and not (args.json or batch):
-                out.write(ev.text)
-                out.flush()
-                streamed = True
-            elif isinstance(ev, Status) and not (args.json or batch):
-                err.write(f"({ev.message})\n")
-            elif isinstance(ev, Done):
-                answer = ev.answer
-        assert answer is not None
-        if args.json or batch:
-            _emit(answer.to_dict(), out)
-        else:
-            if streamed:
-                out.write("\n")
-                if answer.answerer == "extractive":
-                    out.write("\n" + answer.answer + "\n")
-            _print_answer(answer, out, streamed=streamed and answer.answerer != "extractive")
+        _answer(lib, q, args, out, err, args.json or batch)
     return EXIT_OK
+
+
+def cmd_chat(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    """A conversation from stdin, one question a line: follow-ups ("còn ông X thì sao?") use the earlier
+    turns; a line "/moi" starts a new conversation. A failed turn is reported and the next goes on."""
+    from rag.conversation import MAX_TURNS
+
+    lib = _open(args)
+    lib.set_answerer(build_answerer(args, lib))
+    interactive = stdin.isatty() and not args.json
+    turns: list[Turn] = []
+    failed = False
+    while True:
+        if interactive:
+            err.write("\nBạn: ")
+            err.flush()
+        line = stdin.readline()
+        if not line:
+            break
+        q = line.strip()
+        if not q:
+            continue
+        if q in ("/moi", "/mới", "/new"):
+            turns = []
+            continue
+        try:
+            turns.append(Turn.from_answer(_answer(lib, q, args, out, err, args.json, turns)))
+            turns = turns[-MAX_TURNS:]
+        except RagError as e:
+            err.write(f"rag: lỗi: {e}\n")
+            failed = True
+    return EXIT_PARTIAL if failed else EXIT_OK
 
 
 def cmd_search(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
@@ -287,6 +338,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
             return cmd_ingest(args, out, err)
         if args.command == "ask":
             return cmd_ask(args, out, err, stdin)
+        if args.command == "chat":
+            return cmd_chat(args, out, err, stdin)
         if args.command == "search":
             return cmd_search(args, out, stdin)
         if args.command == "docs":

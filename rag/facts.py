@@ -30,7 +30,9 @@ from rag.textnorm import sentence_around
 from rag.types import AnswerSentence, Article, Citation
 
 if TYPE_CHECKING:
+    from rag.embedders import Embedder
     from rag.library import Library
+    from rag.llm import ChatLLM
     from rag.store import Snapshot
 
 CACHE_KEY = "facts"
@@ -188,7 +190,8 @@ class Facts:
         return self.citation(n, st.source, st.start, st.end, st.article)
 
     # -- summaries -----------------------------------------------------------------------------
-    def summary(self, source: str, article: int | None = None, llm: Any = None, embedder: Any = None) -> FactSummary:
+    def summary(self, source: str, article: int | None = None, llm: ChatLLM | None = None,
+                embedder: Embedder | None = None) -> FactSummary:
         """A structured summary of one article's meeting.
 
         Extractive by default (every line quotes or templates a cited span). With ``llm`` (a
@@ -203,8 +206,10 @@ class Facts:
         cites = tuple(self.citation(s.n, m.source, s.start, s.end, m.article) for s in base.sources)
         num = {(s.start, s.end): s.n for s in base.sources}
         date = m.date.value if m.date else None
+        art = self.article(m.source, m.article)
+        title = base.title if m.title or art is None else art.title  # no title line: the article's own heading
         extractive = FactSummary(
-            m.source, m.article, base.title, date, base.to_markdown(),
+            m.source, m.article, title, date, base.to_markdown(),
             tuple(_line_item(ln, num) for ln in base.lines), cites, "extractive",
         )
         if llm is None:
@@ -214,7 +219,7 @@ class Facts:
             return _with_notice(extractive, "Chưa có mô-đun tóm tắt bằng LLM; đây là bản tóm tắt trích xuất.")
         facts = [(c.n, c.text) for c in cites]
         try:
-            markdown, sentences = summarize(llm, facts, embedder, title=base.title)
+            markdown, sentences = summarize(llm, facts, embedder, title=title)
         except LLMError as e:
             return _with_notice(extractive, f"Không dùng được LLM ({e}); đây là bản tóm tắt trích xuất.")
         cited = {n for s in sentences for n in s.citations}
@@ -222,10 +227,10 @@ class Facts:
             return _with_notice(extractive, "Bản tóm tắt của LLM không trích dẫn dữ kiện nào; đây là bản tóm tắt trích xuất.")
         used = tuple(c for c in cites if c.n in cited)
         body = markdown.rstrip() + "\n\n**Nguồn**\n" + "\n".join(_source_line(c) for c in used) + "\n"
-        name = getattr(llm, "name", "llm")
-        return FactSummary(m.source, m.article, base.title, date, body, _llm_items(sentences), used, f"llm:{name}")
+        name = llm.name
+        return FactSummary(m.source, m.article, title, date, body, _llm_items(sentences), used, f"llm:{name}")
 
-    def summaries(self, source: str, llm: Any = None, embedder: Any = None) -> list[FactSummary]:
+    def summaries(self, source: str, llm: ChatLLM | None = None, embedder: Embedder | None = None) -> list[FactSummary]:
         """One summary per meeting article of ``source`` (a glued file may report several)."""
         return [self.summary(m.source, m.article, llm, embedder) for m in self.meetings_of(source)]
 

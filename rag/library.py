@@ -14,12 +14,14 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from rag.articles import split_articles
 from rag.chunking import ChunkSettings, chunk_document, embedding_text
+from rag.conversation import Turn
+from rag.followup import keeps_topic
 from rag.embedders import DEFAULT_EMBEDDER, Embedder, get_embedder
 from rag.errors import IndexMismatchError, LoadError, RagError
 from rag.events import Done, Event, Retrieved
@@ -30,6 +32,9 @@ from rag.retrieval import Filters, HybridRetriever
 from rag.router import default_answerer
 from rag.store import FAISS_TYPES, IndexStore, Snapshot
 from rag.types import Answer, Article, Chunk, DocInfo, Hit, IngestReport
+
+if TYPE_CHECKING:
+    from rag.llm import ChatLLM
 
 Progress = Callable[[str, int, int, str], None]  # (stage, done, total, current file)
 COMMIT_EVERY_CHUNKS = 2000  # long ingests commit in batches so a crash loses little work
@@ -45,7 +50,14 @@ def commit_every_chunks() -> int:
 
 
 class Answerer(Protocol):
-    name: str
+    """Answers a question from retrieved passages. ``llm`` is the chat model behind it, if any
+    (follow-ups and summaries use it too); ``None`` for the extractive answerer."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def llm(self) -> ChatLLM | None: ...
 
     def answer(self, question: str, hits: Sequence[Hit]) -> Answer: ...
 
@@ -167,33 +179,40 @@ class Library:
         question: str,
         k: int = 5,
         filters: Filters | None = None,
-        history: Sequence[tuple[str, str]] = (),
+        history: Sequence[Turn] = (),
         answerer: Answerer | None = None,
     ) -> Iterator[Event]:
+        """Events for one turn of a conversation: ``Retrieved`` (with the stand-alone question
+        searched), ``Status``/``Token`` while the answer is written, then one ``Done``."""
         _check_query(question)
         standalone = self.standalone_question(question, history)
         hits = self.search(standalone, k, filters)
+        if history and standalone != " ".join(question.split()) and keeps_topic(question):
+            hits = _focus(hits, history[-1])
         yield Retrieved(standalone, tuple(hits))
         ans = answerer or self.answerer
         for ev in ans.stream(standalone, hits):
-            if isinstance(ev, Done) and ev.answer.question != question:
-                ev = Done(replace(ev.answer, question=question))
+            if isinstance(ev, Done):
+                ev = Done(replace(ev.answer, question=question,
+                                  standalone=standalone if standalone != question else None))
             yield ev
 
     def ask(self, question: str, k: int = 5, filters: Filters | None = None,
-            history: Sequence[tuple[str, str]] = (), answerer: Answerer | None = None) -> Answer:
+            history: Sequence[Turn] = (), answerer: Answerer | None = None) -> Answer:
         for ev in self.ask_stream(question, k, filters, history, answerer):
             if isinstance(ev, Done):
                 return ev.answer
         raise RagError("the answerer produced no answer")  # pragma: no cover
 
-    def standalone_question(self, question: str, history: Sequence[tuple[str, str]]) -> str:
+    def standalone_question(self, question: str, history: Sequence[Turn]) -> str:
+        """``question`` made stand-alone from the conversation so far (``rag.followup``)."""
         if not history:
-            return question
-        from rag.prompt import rewrite_question
+            return " ".join(question.split())
+        from rag.facts import facts_for
+        from rag.followup import rewrite
 
-        llm = getattr(self._answerer, "llm", None)
-        return rewrite_question(list(history), question, llm)
+        llm = self._answerer.llm if self._answerer is not None else None
+        return rewrite(question, history, facts_for(self).people, llm)
 
     def documents(self) -> list[DocInfo]:
         snap = self.snapshot()
@@ -359,6 +378,14 @@ class Library:
             self.store.commit(self._base_manifest(), chunks, vectors, docs)
             self._snap = None
         return src
+
+
+def _focus(hits: Sequence[Hit], previous: Turn) -> list[Hit]:
+    """Hits from the documents the previous answer cited first (a follow-up continues that topic),
+    otherwise in their own order."""
+    cited = {c.source for c in previous.citations}
+    ordered = sorted(hits, key=lambda h: h.chunk.source not in cited)
+    return [replace(h, rank=i) for i, h in enumerate(ordered, start=1)]
 
 
 def _check_query(query: str) -> None:

@@ -35,7 +35,8 @@ DEFAULT_CONFIG_PATH = Path("~/.config/rag/config.toml")
 class ChatLLM(Protocol):
     """What the answerers need from a chat model; implementations raise ``LLMError`` on failure."""
 
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def stream(self, messages: Sequence[Message]) -> Iterator[str]: ...
 

@@ -5,7 +5,7 @@ citations and highlights, or the extractive fallback with a Vietnamese notice wh
 or cites nothing), and ``llm_summarize`` (a markdown summary grounded in numbered facts, with the
 same check). Passage numbers are the hits' positions [1]..[k] in the prompt and are kept as they
 are in both the answer text and the citation list, so "[3]" always means the third hit.
-Left out: retrieval, follow-up rewriting (``rag.prompt.rewrite_question``), the extractive
+Left out: retrieval, follow-up rewriting (``rag.followup``), the extractive
 answerer itself (``rag.extractive``) and the extractive summarizer (``rag.summarize``).
 """
 

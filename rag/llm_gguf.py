@@ -63,8 +63,10 @@ class GGUFChatLLM:
         self._lock = threading.Lock()
 
     def _create(self, messages: Sequence[Message], stream: bool) -> Any:
+        # Our Message is llama_cpp's request-message shape; its TypedDict union cannot be narrowed from a str role.
+        chat: list[Any] = [{"role": m["role"], "content": m["content"]} for m in messages]
         return self._llm.create_chat_completion(
-            messages=[{"role": m["role"], "content": m["content"]} for m in messages],
+            messages=chat,
             max_tokens=self.max_tokens,
             temperature=self.temperature,
             stream=stream,

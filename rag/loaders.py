@@ -135,9 +135,9 @@ def _load_pdf(p: Path, src: str) -> LoadedDoc:
         reader = PdfReader(str(p))
         if reader.is_encrypted:
             try:
-                ok = reader.decrypt("")
+                ok = bool(reader.decrypt(""))
             except Exception:
-                ok = 0
+                ok = False
             if not ok:
                 raise LoadError(src, "encrypted PDF (password protected)")
         parts: list[str] = []

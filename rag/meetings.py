@@ -20,6 +20,7 @@ from typing import Any
 from rag.articles import date_span
 from rag.speech import Mention, Statement, extract_statements, mask_quotes, person_mentions
 from rag.textnorm import nfc, sentence_spans
+from rag.types import Article
 
 
 @dataclass(frozen=True)
@@ -244,7 +245,7 @@ def tasks_in_statement(st: Statement, text: str, offset: int = 0) -> list[Task]:
     return out
 
 
-def meetings_for_articles(text: str, articles: Iterable[Any], statements: Sequence[Statement] = ()) -> list[Meeting]:
+def meetings_for_articles(text: str, articles: Iterable[Article], statements: Sequence[Statement] = ()) -> list[Meeting]:
     """One ``Meeting`` per article (objects with source, index, date, start, end) of one source text."""
     out = []
     for a in articles:

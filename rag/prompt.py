@@ -2,9 +2,9 @@
 
 Covers: the Vietnamese system prompt, the passage block (numbered [1]..[k] with title and date,
 wrapped in delimiters that document text cannot forge, so instructions inside documents stay data),
-trimming passages to the context window, and turning a follow-up ("còn kinh phí thì sao?") into a
-stand-alone question, with an LLM or with a simple rule.
-Left out: sending the prompt (``rag.llm``), checking the answer (``rag.citecheck``).
+and trimming passages to the context window.
+Left out: sending the prompt (``rag.llm``), checking the answer (``rag.citecheck``), rewriting
+follow-up questions (``rag.followup``).
 """
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rag.errors import LLMError
-from rag.llm import ChatLLM, Message
-from rag.textnorm import fold, has_diacritics, nfc, sentence_spans, words
+from rag.llm import Message
+from rag.textnorm import sentence_spans
 from rag.types import Hit
 
 NOT_FOUND = "Không tìm thấy thông tin này trong tài liệu."
@@ -137,120 +136,3 @@ def build_prompt(
     )
     messages: tuple[Message, ...] = ({"role": "system", "content": system}, {"role": "user", "content": user})
     return Prompt(messages=messages, passages=tuple(passages))
-
-
-# ---------------------------------------------------------------------------------------------
-# Follow-up rewriting
-
-REWRITE_SYSTEM = """Bạn viết lại câu hỏi tiếp nối trong một cuộc trò chuyện thành một câu hỏi độc lập, đầy đủ chủ ngữ và đối tượng, bằng tiếng Việt.
-Chỉ trả về đúng một câu hỏi đã viết lại, không giải thích, không trả lời câu hỏi."""
-
-# Cues that a question leans on the previous turn (accented; matched on the folded form only
-# when the user typed without diacritics, because folding merges e.g. "vậy" with "vay" = loan).
-_CUES = (
-    r"còn\b.*\bthì sao", r"thì sao", r"^vậy\b", r"\bvậy thì\b", r"\bhọ\b", r"\bông ấy\b", r"\bbà ấy\b",
-    r"\banh ấy\b", r"\bchị ấy\b", r"\bngười đó\b", r"\bngười này\b", r"\bviệc đó\b", r"\bviệc này\b",
-    r"\bvấn đề đó\b", r"\bvấn đề này\b", r"\bđiều đó\b", r"\bnội dung đó\b", r"\bcái đó\b",
-    r"\bcuộc họp đó\b", r"\bhội nghị đó\b", r"\btrên\b$", r"^còn\b", r"\bnhư vậy\b", r"\bthế còn\b",
-)
-_CUE_RE = re.compile("|".join(_CUES), re.IGNORECASE)
-_CUE_FOLDED_RE = re.compile("|".join(fold(c) for c in _CUES), re.IGNORECASE)
-
-# Function words and question words that carry no topic.
-_STOP_TEXT = """
-ai gì nào đâu sao bao nhiêu mấy khi nào lúc thế nào như thế nào tại sao vì sao là có không của và
-với cho trong ngoài trên dưới được bị đã đang sẽ những các một này đó kia thì mà hay hoặc thế vậy
-ra vào về từ đến theo để nhé ạ à ư hả nhỉ gồm bao gồm nêu cho biết hãy hỏi xin còn họ ông bà anh
-chị ấy người việc điều nội dung cái
-"""
-_STOP = frozenset(_STOP_TEXT.split())
-_STOP_FOLDED = frozenset(fold(w) for w in _STOP)
-
-
-def is_followup(question: str) -> bool:
-    q = " ".join(question.split())
-    if len(words(q)) <= 3:
-        return True
-    if has_diacritics(q):
-        return bool(_CUE_RE.search(q.lower()))
-    return bool(_CUE_FOLDED_RE.search(fold(q)))
-
-
-def key_terms(text: str, limit: int = 12) -> list[str]:
-    """Topic syllables of ``text`` as typed, in order, function words and question words removed."""
-    # Accented text is compared accented: folding would merge "hội" (meeting) with "hỏi" (ask).
-    accented = has_diacritics(text)
-    stop = _STOP if accented else _STOP_FOLDED
-    out: list[str] = []
-    seen: set[str] = set()
-    for m in re.finditer(r"\w+", nfc(text)):
-        w = m.group(0)
-        key = w.lower() if accented else fold(w)
-        if key in stop or fold(w) in seen or (len(w) == 1 and not w.isdigit()):
-            continue
-        seen.add(fold(w))
-        out.append(w)
-    return out[:limit]
-
-
-def _user_turns(history: Sequence[Message]) -> list[str]:
-    return [m["content"] for m in history if m.get("role") == "user" and m.get("content", "").strip()]
-
-
-def rewrite_question(history: Sequence[Message], question: str, llm: ChatLLM | None = None) -> str:
-    """A stand-alone version of ``question`` given the earlier turns (``{"role", "content"}``).
-
-    With an ``llm`` it is asked to rewrite; any failure or an implausible reply falls back to the
-    rule: a follow-up (short, or with a cue such as "còn ... thì sao", "họ", "người đó") gets the
-    key terms of the previous user question(s) prepended. Never raises.
-    """
-    question = " ".join(question.split())
-    previous = _user_turns(history)
-    if not previous or not question:
-        return question
-    if llm is not None:
-        rewritten = _rewrite_with_llm(history, question, llm)
-        if rewritten:
-            return rewritten
-    if not is_followup(question):
-        return question
-    have = {fold(w) for w in words(question)}
-    terms: list[str] = []
-    for prev in reversed(previous[-2:]):  # the latest question first: it is the likeliest topic
-        terms += [t for t in key_terms(prev) if fold(t) not in have and t not in terms]
-    if not terms:
-        return question
-    return f"{' '.join(terms[:12])} – {question}"
-
-
-def _rewrite_with_llm(history: Sequence[Message], question: str, llm: ChatLLM) -> str | None:
-    turns = []
-    for m in list(history)[-6:]:
-        who = "Người dùng" if m.get("role") == "user" else "Trợ lý"
-        turns.append(f"{who}: {' '.join(m.get('content', '').split())[:400]}")
-    user = (
-        "Cuộc trò chuyện:\n" + "\n".join(turns) + f"\n\nCâu hỏi tiếp theo: {question}\n\n"
-        "Câu hỏi độc lập:"
-    )
-    try:
-        reply = llm.complete([{"role": "system", "content": REWRITE_SYSTEM}, {"role": "user", "content": user}])
-    except LLMError:
-        return None
-    line = next((ln.strip() for ln in reply.splitlines() if ln.strip()), "")
-    line = re.sub(r"^(câu hỏi( độc lập)?\s*:\s*)", "", line, flags=re.IGNORECASE).strip(" \"'“”«»*")
-    # A reply much longer than the question, or one sharing none of its words, is an answer or
-    # rambling rather than a rewrite.
-    if not line or len(line) > 3 * len(question) + 200:
-        return None
-    if not ({fold(w) for w in words(line)} & {fold(w) for w in words(question)}):
-        return None
-    return line
-
-
-def history_from_pairs(pairs: Sequence[tuple[str, str]]) -> list[Message]:
-    """(question, answer) pairs as chat messages, for callers that keep history that way."""
-    out: list[Message] = []
-    for q, a in pairs:
-        out.append({"role": "user", "content": q})
-        out.append({"role": "assistant", "content": a})
-    return out

@@ -16,7 +16,9 @@ Left out: cross-encoder re-ranking (no offline Vietnamese re-ranker ships on PyP
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
@@ -25,6 +27,8 @@ from rag.lexical import BM25Index, Lexicon
 from rag.store import Snapshot
 from rag.textnorm import has_diacritics
 from rag.types import Hit
+
+_T = TypeVar("_T")
 
 RRF_K = 60
 CANDIDATES = 100
@@ -104,10 +108,11 @@ class HybridRetriever:
         self.mode = mode  # "hybrid", "dense" or "bm25" (the latter two for evaluation)
         self.fusion = fusion  # "minmax" (default) or "rrf"
 
-    def _cached(self, key: str, build):  # type: ignore[no-untyped-def]
+    def _cached(self, key: str, build: Callable[[], _T]) -> _T:
         if key not in self.snap.cache:
             self.snap.cache[key] = build()
-        return self.snap.cache[key]
+        found: _T = self.snap.cache[key]
+        return found
 
     def bm25(self, folded: bool) -> BM25Index:
         texts = [c.title + "\n" + c.text for c in self.snap.chunks]

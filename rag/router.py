@@ -1,11 +1,14 @@
 """Answers "who said / chaired what" questions from the extracted facts, and the rest by another answerer.
 
-Covers four question forms, in this order, matched accent-insensitively:
+Covers six question forms, in this order, matched accent-insensitively:
 
+* "Tóm tắt hội nghị ...", "tóm lại ..." -> the structured summary (``Facts.summary``) of the meeting named,
+  or of the best-ranked retrieved article (written by the LLM when there is one, else extractive);
 * "Ai chủ trì hội nghị ...?"  -> the chairs (and bridge-point chairs) of the best-matching meeting;
 * "<người> yêu cầu / đề nghị / nói ... gì?", "<người> chủ trì hội nghị nào?" -> that person's statements
   of that kind (or the meetings they chaired); the name may be whole or partial, with or without accents;
 * "Ai phát biểu tại hội nghị ...?" -> one statement per speaker of the best-matching meeting;
+* "Hội nghị ... có những điểm cầu nào?" -> the bridge points of the best-matching meeting, with their chairs;
 * "Ai <động từ> <nội dung>?" ("Ai đề xuất bổ sung kinh phí?") -> statements of the verb's kind whose
   source sentence covers most of the question's content words (IDF-weighted, as in ``rag.extractive``).
 
@@ -22,20 +25,23 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rag.events import Done, Event
-from rag.facts import Facts, clip_text, display_date, facts_for
+from rag.facts import Facts, FactSummary, SummaryItem, clip_text, display_date, facts_for
 from rag.lexical import tokens
 from rag.meetings import Meeting
 from rag.people import PersonEntry, person_key
 from rag.speech import TITLE_HEADS, VERB_KINDS, Statement
+from rag.summarize import HEADINGS
 from rag.textnorm import fold, has_diacritics, nfc
 from rag.types import Answer, AnswerSentence, Citation, Hit
 
 if TYPE_CHECKING:
     from rag.library import Answerer, Library
+    from rag.llm import ChatLLM
 
 NAME = "facts"
 MIN_CONTENT = 0.5  # share of the question's content weight a statement must cover to answer "Ai <verb> ...?"
@@ -62,7 +68,9 @@ _FRAME = frozenset(
         "điều việc nội dung vấn đề ý kiến"
     ).split()
 )
-_HONORIFICS = {"ong", "ba", "chi"}  # "ông Tỏ", "bà Hà", "đồng chí Hưng"
+_HONORIFICS = {"ong", "ba", "chi"}
+# "Tóm tắt hội nghị ...", "tóm lại nội dung ...", "hãy tóm tắt ..." (folded): the rest names the meeting.
+_SUMMARY = re.compile(r"^\W*(?:hay\s+|xin\s+|ban\s+|vui long\s+)?(?:tom\s+tat|tom\s+luoc|tom\s+lai)(?:\s+(?:lai|giup|cho\s+toi|giup\s+toi|ngan\s+gon))*\b")  # "ông Tỏ", "bà Hà", "đồng chí Hưng"
 _FOLDED_HEADS = tuple(fold(h).lower() for h in TITLE_HEADS)
 
 
@@ -91,7 +99,7 @@ def find_verb(question: str) -> tuple[str, int, int] | None:
     return best
 
 
-def person_in(question: str, people: Sequence[PersonEntry], preferred: set[str] = frozenset()) -> tuple[PersonEntry, int] | None:
+def person_in(question: str, people: Sequence[PersonEntry], preferred: AbstractSet[str] = frozenset()) -> tuple[PersonEntry, int] | None:
     """The person a question names, and where the name ends (a character offset), or None.
 
     A whole name, its last two syllables ("Quốc Tỏ"), or the given name after a title or
@@ -133,7 +141,7 @@ def _titled_given_name(q: str, spans: list[tuple[int, int]], qf: list[str], i: i
     return qf[i - 1] in _HONORIFICS or any((" " + before).endswith(" " + h) for h in _FOLDED_HEADS)
 
 
-def parse_question(question: str, people: Sequence[PersonEntry], preferred: set[str] = frozenset()) -> Intent | None:
+def parse_question(question: str, people: Sequence[PersonEntry], preferred: AbstractSet[str] = frozenset()) -> Intent | None:
     """Which facts question this is, or None when it is not one the facts can answer."""
     qf = fold(nfc(question))
     asks_who = re.search(r"(?<!\w)ai(?!\w)", qf) is not None
@@ -141,6 +149,9 @@ def parse_question(question: str, people: Sequence[PersonEntry], preferred: set[
     around = question[: verb[1]] + " " + question[verb[2] :] if verb else question  # "Hội nghị X do ai chủ trì?"
     if asks_who and verb and verb[0] in _CHAIR_VERBS:
         return Intent("chair", verb[0], around)
+    bridges = re.search(r"(?<!\w)(?:nhung|cac)\s+diem\s+cau(?!\w)|diem\s+cau\s+nao|bao\s+nhieu\s+diem\s+cau", qf)
+    if bridges and not asks_who:  # "Hội nghị X có những điểm cầu nào?"
+        return Intent("bridges", None, question[: bridges.start()] + " " + question[bridges.end() :])
     named = person_in(question, people, preferred)
     if named and verb and verb[1] >= named[1] - 1:
         return Intent("person", verb[0], question[verb[2] :], named[0])
@@ -174,11 +185,11 @@ class _Builder:
             self.cites[key] = self.facts.citation(len(self.cites) + 1, source, start, end, article)
         self.sentences.append(AnswerSentence(text.rstrip(), (self.cites[key].n,), None))
 
-    def answer(self, question: str) -> Answer | None:
+    def answer(self, question: str, kind: str | None = None) -> Answer | None:
         if not self.sentences:
             return None
         body = "\n".join(f"{s.text} [{s.citations[0]}]" for s in self.sentences)
-        return Answer(question, body, True, tuple(self.cites.values()), NAME, tuple(self.sentences))
+        return Answer(question, body, True, tuple(self.cites.values()), NAME, tuple(self.sentences), kind=kind)
 
 
 class FactsAwareAnswerer:
@@ -193,9 +204,8 @@ class FactsAwareAnswerer:
         return f"{NAME}+{self.inner.name}"
 
     @property
-    def llm(self) -> Any:
-        # Library.standalone_question rewrites follow-ups with the answerer's LLM, if it has one.
-        return getattr(self.inner, "llm", None)
+    def llm(self) -> ChatLLM | None:
+        return self.inner.llm
 
     def answer(self, question: str, hits: Sequence[Hit]) -> Answer:
         found = self.facts_answer(question, hits)
@@ -211,6 +221,9 @@ class FactsAwareAnswerer:
     # -- routing -------------------------------------------------------------------------------
     def facts_answer(self, question: str, hits: Sequence[Hit]) -> Answer | None:
         """The answer from facts, or None when the question is for the inner answerer."""
+        summary = _SUMMARY.match(fold(nfc(question)))
+        if summary:
+            return self._summary(question, question[summary.end() :], hits)
         if not re.search(r"(?<!\w)(?:ai|gi|nao)(?!\w)", fold(question)) and not find_verb(question):
             return None  # cheap exit before building facts: not a who/what question at all
         facts = facts_for(self.lib)
@@ -229,9 +242,31 @@ class FactsAwareAnswerer:
         def idf(t: str) -> float:
             return math.log(1 + (ex.n_docs + 1) / (ex.df.get(t, 0) + 0.5))
 
-        forms = {"chair": self._chairs, "person": self._person, "speakers": self._speakers, "who_verb": self._who_verb}
+        forms = {"chair": self._chairs, "person": self._person, "speakers": self._speakers, "who_verb": self._who_verb,
+                 "bridges": self._bridges}
         forms[intent.form](b, facts, intent, ranks, idf)
-        return b.answer(question)
+        return b.answer(question, intent.form)
+
+    def _summary(self, question: str, content: str, hits: Sequence[Hit]) -> Answer | None:
+        """"Tóm tắt hội nghị ...": the structured summary (``Facts.summary``) of the meeting named, or of
+        the best-ranked retrieved article when none is named."""
+        facts = facts_for(self.lib)
+        ranks: dict[tuple[str, int], int] = {}
+        for i, h in enumerate(hits):
+            ranks.setdefault((h.chunk.source, h.chunk.article), i)
+        ex = self.lib.extractive()
+
+        def idf(t: str) -> float:
+            return math.log(1 + (ex.n_docs + 1) / (ex.df.get(t, 0) + 0.5))
+
+        m = _pick_meeting(facts, content, ranks, idf, lambda m: True)
+        if m is None and hits:  # an article without a title line: the best retrieved one
+            top = hits[0].chunk
+            m = next((x for x in facts.meetings if (x.source, x.article) == (top.source, top.article)), None)
+        if m is None:
+            return None
+        s = facts.summary(m.source, m.article, llm=self.inner.llm, embedder=self.lib.embedder)
+        return summary_answer(question, s)
 
     # -- the four forms ------------------------------------------------------------------------
     def _chairs(self, b: _Builder, facts: Facts, it: Intent, ranks: dict[tuple[str, int], int], idf: Any) -> None:
@@ -289,13 +324,24 @@ class FactsAwareAnswerer:
                         break
             return
         own = facts.statements_of(p.key)
-        picked = next((pool for pool in _pools(own, it.verb) if pool), [])
+        # nothing of that kind (asked what X required, X only proposed): all X said, each with its own verb
+        picked = next((pool for pool in _pools(own, it.verb) if pool), own)
         terms = _terms(it.content, idf)
         if terms:  # "... yêu cầu gì về thi đua?": statements about that first, the rest only if none is
             about = [s for s in picked if _coverage(terms, facts.docs[s.source].text[s.start : s.end]) > 0]
             picked = sorted(about, key=lambda s: -_coverage(terms, facts.docs[s.source].text[s.start : s.end])) or picked
         for st in _prefer_hits(picked, ranks)[:MAX_STATEMENTS]:
             self._say(b, facts, st)
+
+    def _bridges(self, b: _Builder, facts: Facts, it: Intent, ranks: dict[tuple[str, int], int], idf: Any) -> None:
+        m = _pick_meeting(facts, it.content, ranks, idf, lambda m: bool(m.bridges))
+        if m is None:
+            return
+        b.add(f"{m.label}{_when(m)} có {len(m.bridges)} điểm cầu:", m.source, m.bridges[0].start, m.bridges[0].end,
+              m.article)
+        for x in m.bridges:
+            who = f" ({_who(x.chair.name, x.chair.title)} chủ trì)" if x.chair else ""
+            b.add(f"- {x.place}{who}", m.source, x.start, x.end, m.article)
 
     def _speakers(self, b: _Builder, facts: Facts, it: Intent, ranks: dict[tuple[str, int], int], idf: Any) -> None:
         spoken = {(s.source, s.article) for s in facts.statements}
@@ -365,7 +411,7 @@ def _pools(statements: Sequence[Statement], verb: str | None) -> list[list[State
     (đề nghị ~ đề xuất, yêu cầu ~ chỉ đạo ~ giao). "nói", "phát biểu" or no verb: every statement."""
     if verb is None or verb in _ANY_KIND:
         return [list(statements)]
-    kind = VERB_KINDS.get(verb)
+    kind = VERB_KINDS.get(verb, "")
     return [
         [s for s in statements if s.verb == verb],
         [s for s in statements if s.kind == kind],
@@ -398,6 +444,29 @@ def _pick_meeting(facts: Facts, content: str, ranks: dict[tuple[str, int], int],
         if best is None or score > best[0]:
             best = (score, m)
     return best[1] if best else None
+
+
+def summary_answer(question: str, s: FactSummary) -> Answer:
+    """A meeting summary as a chat answer: the title, then each section's lines with their [n] markers."""
+    head = s.title + (f" ({display_date(s.date)})" if s.date else "")
+    out = [f"Tóm tắt: {head}"]
+    sentences: list[AnswerSentence] = []
+    sections: dict[str | None, list[SummaryItem]] = {}
+    for ln in s.lines:
+        sections.setdefault(ln.section, []).append(ln)
+    for section, lines in sections.items():
+        label = HEADINGS.get(section, section) if section else None
+        for ln in lines:
+            marks = "".join(f" [{n}]" for n in ln.citations)
+            sentences.append(AnswerSentence(ln.text, ln.citations, ln.supported))
+            if label and len(lines) == 1:
+                out.append(f"{label}: {ln.text}{marks}")
+            else:
+                out.append(f"- {ln.text}{marks}")
+        if label and len(lines) > 1:
+            out.insert(len(out) - len(lines), f"{label}:")
+    return Answer(question, "\n".join(out), True, s.citations, f"{NAME}:{s.summarizer}", tuple(sentences), s.notice,
+                  kind="summary")
 
 
 def default_answerer(lib: Library, inner: Answerer) -> Answerer:

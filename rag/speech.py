@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from rag.textnorm import fold, nfc, sentence_spans
+from rag.types import Article
 
 SURNAMES = frozenset(
     "Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đào Đinh Lương Trịnh Mai Tô Tạ "
@@ -359,7 +360,7 @@ def _attribute(
             who, vpos = m, m.end
         elif short and short.group(1)[:1].isupper() and (r := _resolve_short(short.group(1), mentions, p)):
             who, vpos = r, p + short.end()
-        if theo and who is not None:
+        if theo and who is not None and vpos is not None:
             cm = re.match(r"\s*,\s*", masked[vpos:e])
             if cm:
                 speakers.append(who)
@@ -412,7 +413,7 @@ def _gender_ok(m: Mention, female: bool | None) -> bool:
     return not female or len(parts) <= 2
 
 
-def statements_for_articles(text: str, articles: Iterable[Any]) -> list[Statement]:
+def statements_for_articles(text: str, articles: Iterable[Article]) -> list[Statement]:
     """Statements of every article (objects with source, index, date, start, end) of one source text."""
     out: list[Statement] = []
     for a in articles:

@@ -83,7 +83,7 @@ class Snapshot:
         n = self.index.ntotal
         if n == 0:
             return np.empty((0, self.index.d), dtype=np.float32)
-        return self.index.reconstruct_n(0, n)
+        return np.asarray(self.index.reconstruct_n(0, n), dtype=np.float32)
 
     def search(self, qvec: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Top-k (ids, scores) by inner product; ``allowed`` restricts to those chunk ids."""
@@ -96,9 +96,10 @@ class Snapshot:
                 return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
             sel = faiss.IDSelectorBatch(np.ascontiguousarray(allowed, dtype=np.int64))
             params = (
-                faiss.SearchParametersHNSW(sel=sel, efSearch=max(128, k))
+                # faiss's type stubs omit SearchParametersHNSW; the filtered hnsw search test exercises it
+                faiss.SearchParametersHNSW(sel=sel, efSearch=max(128, k))  # type: ignore[attr-defined]
                 if isinstance(self.index, faiss.IndexHNSW)
-                else faiss.SearchParameters(sel=sel)
+                else faiss.SearchParameters(sel=sel)  # type: ignore[call-arg]
             )
             scores, ids = self.index.search(q, min(k, len(allowed)), params=params)
         else:
@@ -120,7 +121,7 @@ class IndexStore:
 
     def read_manifest(self) -> dict[str, Any]:
         try:
-            m = json.loads(self.manifest_path.read_text(encoding="utf-8"))
+            m: dict[str, Any] = json.loads(self.manifest_path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise IndexError_(f"no index at {self.path} (run 'rag ingest' first)") from None
         except (OSError, ValueError) as e:

@@ -85,6 +85,13 @@ class Citation:
         d["highlights"] = [list(h) for h in self.highlights]
         return d
 
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Citation:
+        """The inverse of ``to_dict``; KeyError/TypeError/ValueError on a malformed one."""
+        return cls(int(d["n"]), str(d["source"]), str(d.get("title") or ""), d.get("date"), d.get("page"),
+                   int(d["start"]), int(d["end"]), str(d.get("text") or ""),
+                   tuple((int(s), int(e)) for s, e in d.get("highlights") or ()))
+
 
 @dataclass(frozen=True)
 class AnswerSentence:
@@ -107,10 +114,13 @@ class Answer:
     answerer: str = "extractive"
     sentences: tuple[AnswerSentence, ...] = ()
     notice: str | None = None  # e.g. why the extractive fallback was used
+    standalone: str | None = None  # the question as searched, when follow-up rewriting changed it
+    kind: str | None = None  # the question type the answer was built for (e.g. "fact", "list", "summary")
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
             "question": self.question,
+            "standalone": self.standalone or self.question,
             "answer": self.answer,
             "found": self.found,
             "answerer": self.answerer,
@@ -119,7 +129,22 @@ class Answer:
         }
         if self.notice:
             d["notice"] = self.notice
+        if self.kind:
+            d["kind"] = self.kind
         return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Answer:
+        """The inverse of ``to_dict`` (for answers kept by a shell, e.g. a conversation in the browser)."""
+        cites = tuple(Citation.from_dict(c) for c in d.get("citations") or ())
+        sents = tuple(
+            AnswerSentence(s["text"], tuple(int(n) for n in s.get("citations") or ()), s.get("supported"))
+            for s in d.get("sentences") or ()
+        )
+        q = str(d["question"])
+        standalone = d.get("standalone")
+        return cls(q, str(d["answer"]), bool(d.get("found")), cites, str(d.get("answerer") or "extractive"), sents,
+                   d.get("notice"), standalone if standalone and standalone != q else None, d.get("kind"))
 
 
 @dataclass(frozen=True)

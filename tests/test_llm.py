@@ -34,8 +34,6 @@ from rag.prompt import (
     OPEN_TAG,
     build_prompt,
     estimate_tokens,
-    is_followup,
-    rewrite_question,
 )
 from rag.types import Answer, AnswerSentence, Chunk, Citation, Hit
 from tests.conftest import free_port, stop_process  # noqa: E402
@@ -388,30 +386,6 @@ def test_prompt_trims_to_context() -> None:
     total = sum(estimate_tokens(m["content"]) for m in p.messages)
     assert total <= 2048 - 256
     assert 1 <= len(p.passages) < 6 and p.passages[-1].trimmed
-
-
-def test_rewrite_followup_by_rule() -> None:
-    hist: list[Message] = [
-        {"role": "user", "content": "Kinh phí tổ chức hội nghị tổng kết năm 2023 là bao nhiêu?"},
-        {"role": "assistant", "content": "250 triệu đồng [1]."},
-    ]
-    q = rewrite_question(hist, "Còn năm 2022 thì sao?")
-    assert "Kinh phí" in q and "hội nghị" in q and q.endswith("Còn năm 2022 thì sao?")
-    assert "bao" not in q.split(" – ")[0]
-    standalone = "Tỷ lệ hòa giải thành công năm 2023 của toàn ngành tư pháp đạt bao nhiêu?"
-    assert rewrite_question(hist, standalone) == standalone
-    assert rewrite_question([], "Còn năm 2022 thì sao?") == "Còn năm 2022 thì sao?"
-    assert is_followup("ông ấy là ai") and is_followup("con nam 2022 thi sao") and not is_followup(standalone)
-
-
-def test_rewrite_with_llm_and_its_failure() -> None:
-    hist: list[Message] = [{"role": "user", "content": "Ai chủ trì hội nghị tổng kết?"}]
-    llm = FakeLLM("Câu hỏi: Ông Trần Văn An giữ chức vụ gì?")
-    assert rewrite_question(hist, "Ông ấy giữ chức vụ gì?", llm) == "Ông Trần Văn An giữ chức vụ gì?"
-    assert "Ông ấy giữ chức vụ gì?" in llm.calls[0][1]["content"]
-    broken = FakeLLM(error=LLMError("down"))
-    assert rewrite_question(hist, "Ông ấy giữ chức vụ gì?", broken).endswith("Ông ấy giữ chức vụ gì?")
-    assert "chủ trì" in rewrite_question(hist, "Ông ấy giữ chức vụ gì?", broken)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -22,7 +22,8 @@ from tests.conftest import free_port  # noqa: E402
 from ui.app import build_app, launch_kwargs  # noqa: E402
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
-DOCS = ["giao-ban-so-xay-dung-quy-3-2024.md", "hop-ban-chi-dao-phong-chong-thien-tai-2024.txt"]
+DOCS = ["giao-ban-so-xay-dung-quy-3-2024.md", "hop-ban-chi-dao-phong-chong-thien-tai-2024.txt",
+        "hoi-nghi-so-ket-chuyen-doi-so-6-thang-2024.txt"]
 AUTH = ("kiemthu", "mật-khẩu-1")
 QUESTION = "Trong quý III toàn tỉnh đã cấp bao nhiêu giấy phép xây dựng?"
 
@@ -62,10 +63,45 @@ def test_ask_returns_cli_json_with_exact_offsets(server: tuple[str, Path]) -> No
     assert client.predict(QUESTION, 1, api_name="/ask")["citations"][0]["n"] == 1
 
 
-def test_api_lists_only_ask(server: tuple[str, Path]) -> None:
+def test_chat_holds_a_conversation(server: tuple[str, Path]) -> None:
+    """Four turns through /chat, each sending back the answers so far: follow-ups are resolved."""
+    url, index = server
+    client = Client(url, auth=AUTH, verbose=False)
+    lib = Library(index)
+    history: list[dict[str, object]] = []
+
+    def say(q: str) -> dict[str, object]:
+        got = client.predict(q, history, api_name="/chat")
+        assert isinstance(got, dict) and got["found"] and got["citations"], (q, got)
+        for c in got["citations"]:
+            assert lib.source_text(c["source"])[c["start"]:c["end"]] == c["text"]
+        history.append(got)
+        return got
+
+    got = say("Ai chủ trì hội nghị sơ kết chuyển đổi số?")
+    assert "Tạ Quang Huy" in got["answer"] and "Phạm Thị Thu Hà" in got["answer"]
+    assert got["standalone"] == got["question"]
+    got = say("Chủ tịch UBND tỉnh Tạ Quang Huy yêu cầu những gì?")
+    assert "80%" in got["answer"] and any("80%" in c["text"] for c in got["citations"])
+    got = say("còn ông Lê Văn Hùng thì sao?")
+    assert got["standalone"] == "Lê Văn Hùng yêu cầu những gì?"
+    assert "Lê Văn Hùng" in got["answer"] and "Cơ sở dữ liệu quốc gia về dân cư" in got["answer"]
+    assert all("Lê Văn Hùng" in c["text"] or "Ông đề xuất" in c["text"] for c in got["citations"])
+    got = say("Tóm tắt hội nghị đó")
+    assert got["standalone"].startswith("Tóm tắt Hội nghị sơ kết") and got["kind"] == "summary"
+    assert "Chủ trì:" in got["answer"] and "Nghi Sơn" in got["answer"]
+    # a bare {"question", "answer"} history works too; a malformed one is a clear error, not a crash
+    got = client.predict("người đó đề xuất gì?", [{"question": "Ông Lê Văn Hùng nói gì?", "answer": "…"}],
+                         api_name="/chat")
+    assert got["standalone"] == "Lê Văn Hùng đề xuất gì?" and "quý III" in got["answer"]
+    with pytest.raises(Exception, match="question"):  # noqa: B017 - gradio_client re-raises the app's gr.Error
+        client.predict("người đó đề xuất gì?", [{"answer": "…"}], api_name="/chat")
+
+
+def test_api_lists_ask_and_chat(server: tuple[str, Path]) -> None:
     url, _ = server
     info = Client(url, auth=AUTH, verbose=False).view_api(return_format="dict", print_info=False)
-    assert list(info["named_endpoints"]) == ["/ask"]
+    assert sorted(info["named_endpoints"]) == ["/ask", "/chat"]
     assert not info["unnamed_endpoints"]
 
 

@@ -10,8 +10,11 @@ and answering (``rag``).
 """
 
 import argparse
+import hashlib
 import logging
 import os
+import secrets
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
@@ -19,10 +22,13 @@ from typing import Any, TextIO
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr  # noqa: E402
+from gradio.events import api  # noqa: E402
 
+from rag.conversation import MAX_TURNS, conversation_markdown, turns_from  # noqa: E402
 from rag.errors import RagError  # noqa: E402
 from rag.events import Done, Status, Token  # noqa: E402
 from rag.library import Answerer, Library  # noqa: E402
+from rag.types import Answer  # noqa: E402
 from ui import format as fmt  # noqa: E402
 from ui import logic  # noqa: E402
 
@@ -108,53 +114,68 @@ def build_app(lib: Library, answerer: Answerer | None = None) -> gr.Blocks:
             gr.Markdown(visible=not docs),
         )
 
-    def respond(message: str, chat: list[dict[str, Any]], history: list[list[str]], k: int,
+    def respond(message: str, chat: list[dict[str, Any]], stored: list[dict[str, Any]] | None, k: int,
                 sources: list[str] | None, date_from: str, date_to: str) -> Iterator[tuple[Any, ...]]:
+        """One turn: the question is answered (or its failure reported) in its own bubble; only
+        answered turns join the conversation, so a failure never breaks the next question."""
         q = (message or "").strip()
+        turns = list(stored or [])
         if not q:
-            yield chat, history, ""
+            yield chat, turns, ""
             return
         chat = list(chat or []) + [{"role": "user", "content": fmt.escape_text(q[:MAX_QUESTION_CHARS])}]
         reply = {"role": "assistant", "content": ""}
         chat.append(reply)
         if len(q) > MAX_QUESTION_CHARS:
             reply["content"] = fmt.message_html(_too_long(q))
-            yield chat, history, ""
+            yield chat, turns, ""
             return
         if not lib.documents():
             reply["content"] = fmt.message_html(fmt.EMPTY_INDEX)
-            yield chat, history, ""
+            yield chat, turns, ""
             return
         try:
             filters = logic.build_filters(sources, date_from, date_to)
-        except ValueError as e:
+            history = turns_from(turns)
+        except (ValueError, RagError) as e:
             reply["content"] = fmt.message_html(str(e))
-            yield chat, history, ""
+            yield chat, turns, ""
             return
         partial, status = "", None
         reply["content"] = fmt.streaming_html("", "Đang tìm trong tài liệu…")
-        yield chat, history, ""
-        pairs = [(a, b) for a, b in history]
+        yield chat, turns, ""
         try:
-            for ev in lib.ask_stream(q, int(k), filters, pairs):
+            for ev in lib.ask_stream(q, int(k), filters, history):
                 if isinstance(ev, Token):
                     partial += ev.text
                 elif isinstance(ev, Status):
                     status = ev.message
                 elif isinstance(ev, Done):
                     reply["content"] = fmt.answer_html(ev.answer)
-                    yield chat, history + [[q, ev.answer.answer]], ""
+                    yield chat, (turns + [ev.answer.to_dict()])[-MAX_TURNS:], ""
                     return
                 else:
                     continue
                 reply["content"] = fmt.streaming_html(partial, status)
-                yield chat, history, ""
+                yield chat, turns, ""
         except RagError as e:
             reply["content"] = fmt.message_html(f"Lỗi: {e}")
         except Exception as e:  # no stack trace in the browser: the kind of failure there, details in the log
             log.exception("answering %r failed", q)
             reply["content"] = fmt.message_html(f"Lỗi khi trả lời ({type(e).__name__}). Xem nhật ký máy chủ.")
-        yield chat, history, ""
+        yield chat, turns, ""
+
+    def restore(stored: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+        """The chat bubbles of a conversation kept in the browser (after a reload)."""
+        return fmt.conversation_messages(_answers(stored))
+
+    def export(stored: list[dict[str, Any]] | None) -> Any:
+        answers = _answers(stored)
+        if not answers:
+            return gr.DownloadButton(value=None, interactive=False)
+        path = Path(tempfile.mkdtemp(prefix="rag-chat-")) / "cuoc-tro-chuyen.md"
+        path.write_text(conversation_markdown(answers), encoding="utf-8")
+        return gr.DownloadButton(value=str(path), interactive=True)
 
     def ingest(files: list[str] | None, selected: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
         stored, rejected = logic.store_uploads(files or [], updir)
@@ -191,16 +212,26 @@ def build_app(lib: Library, answerer: Answerer | None = None) -> gr.Blocks:
         logic.forget_upload(updir, src)
         return (f"Đã xoá {fmt.escape_text(src)} khỏi chỉ mục.", *refresh(selected))
 
-    def ask_api(question: str, k: int = 5) -> dict:
+    def ask_api(question: str, k: int = 5) -> dict[str, Any]:
         """Answer a question with citations: the JSON of `rag ask --json`."""
+        return chat_api(question, None, k)
+
+    def chat_api(question: str, history: list[dict[str, Any]] | None = None, k: int = 5) -> dict[str, Any]:
+        """Answer a question in a conversation: `history` is the list of earlier turns, oldest first (the
+        objects /chat or /ask returned, or {"question": ..., "answer": ...}). Returns the JSON of
+        `rag ask --json`; its `standalone` is the question as searched after follow-up rewriting."""
         if len(question or "") > MAX_QUESTION_CHARS:
             raise gr.Error(_too_long(question))
-        return lib.ask(question, min(max(int(k), 1), MAX_K)).to_dict()
+        try:
+            return lib.ask(question, min(max(int(k), 1), MAX_K), history=turns_from(history)).to_dict()
+        except RagError as e:
+            raise gr.Error(f"Lỗi: {e}") from None
 
     docs = lib.documents()
-    with gr.Blocks(title="Hỏi đáp báo cáo hội nghị", analytics_enabled=False, delete_cache=(3600, 3600)) as app:
+    app = gr.Blocks(title="Hỏi đáp báo cáo hội nghị", analytics_enabled=False, delete_cache=(3600, 3600))
+    with app:
         gr.Markdown("## Hỏi đáp báo cáo hội nghị\nMọi câu trả lời đều kèm trích dẫn [n] tới đoạn văn gốc.")
-        history = gr.State([])
+        stored = gr.BrowserState([], storage_key=_storage_key(lib), secret=_browser_secret(lib))
         with gr.Tabs():
             with gr.Tab("Hỏi đáp", id="chat"):
                 empty_note = gr.Markdown(fmt.EMPTY_INDEX, visible=not docs, elem_id="empty-note")
@@ -211,7 +242,10 @@ def build_app(lib: Library, answerer: Answerer | None = None) -> gr.Blocks:
                     question = gr.Textbox(placeholder="Nhập câu hỏi rồi nhấn Enter…", show_label=False,
                                           scale=8, elem_id="question", autofocus=True, max_length=MAX_QUESTION_CHARS)
                     send = gr.Button("Gửi", variant="primary", scale=1, elem_id="send")
-                new_chat = gr.Button("Cuộc trò chuyện mới", elem_id="new-chat")
+                with gr.Row():
+                    new_chat = gr.Button("Cuộc trò chuyện mới", elem_id="new-chat", scale=1)
+                    download = gr.DownloadButton("Tải cuộc trò chuyện", elem_id="download-chat", interactive=False,
+                                                 scale=1)
                 with gr.Accordion("Phạm vi tìm kiếm", open=False):
                     scope = gr.Dropdown(choices=_doc_choices(lib), value=[], multiselect=True,
                                         label="Chỉ tìm trong các tài liệu (để trống = tất cả)", elem_id="scope")
@@ -237,12 +271,14 @@ def build_app(lib: Library, answerer: Answerer | None = None) -> gr.Blocks:
             facts_tabs = _facts_tabs(lib, answerer)
 
         lists = [table, to_delete, scope, empty_note]
-        chat_in = [question, chatbot, history, k, scope, date_from, date_to]
-        chat_out = [chatbot, history, question]
-        question.submit(respond, chat_in, chat_out, **PRIVATE, **ANSWER)
-        send.click(respond, chat_in, chat_out, **PRIVATE, **ANSWER)
-        new_chat.click(lambda: ([], [], ""), None, chat_out, **PRIVATE)
-        chatbot.clear(lambda: [], None, history, **PRIVATE)
+        chat_in = [question, chatbot, stored, k, scope, date_from, date_to]
+        chat_out = [chatbot, stored, question]
+        for ev in (question.submit(respond, chat_in, chat_out, **PRIVATE, **ANSWER),
+                   send.click(respond, chat_in, chat_out, **PRIVATE, **ANSWER),
+                   new_chat.click(lambda: ([], [], ""), None, chat_out, **PRIVATE),
+                   chatbot.clear(lambda: [], None, stored, **PRIVATE),
+                   app.load(restore, stored, chatbot, **PRIVATE)):
+            ev.then(export, stored, download, **PRIVATE)
         events = [
             upload.upload(ingest, [upload, scope], [status, upload, *lists], **WRITE),
             reindex_btn.click(reindex, [scope], [status, *lists], **WRITE),
@@ -252,8 +288,44 @@ def build_app(lib: Library, answerer: Answerer | None = None) -> gr.Blocks:
         if facts_tabs is not None:
             for ev in events:
                 ev.then(facts_tabs[0], None, facts_tabs[1], **PRIVATE)
-        gr.api(ask_api, api_name="ask", **ANSWER)
+        api(ask_api, api_name="ask", **ANSWER)
+        api(chat_api, api_name="chat", **ANSWER)
     return app
+
+
+def _answers(stored: list[dict[str, Any]] | None) -> list[Answer]:
+    """The answers kept in the browser; one that does not parse (an older format) is left out."""
+    out = []
+    for d in stored or []:
+        try:
+            out.append(Answer.from_dict(d))
+        except (KeyError, TypeError, ValueError, AttributeError):
+            log.warning("a stored conversation turn could not be read; it is left out")
+    return out
+
+
+def _storage_key(lib: Library) -> str:
+    """One conversation per index folder in a browser's localStorage."""
+    return "rag-hoi-dap-" + hashlib.sha256(str(lib.path.resolve()).encode()).hexdigest()[:12]
+
+
+def _browser_secret(lib: Library) -> str:
+    """The key that encrypts the conversation kept in the browser, kept beside the index so a
+    conversation survives a server restart; a new random one when it cannot be stored."""
+    path = lib.path / "ui-secret"
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except OSError:
+        pass
+    secret = secrets.token_urlsafe(32)
+    try:
+        lib.path.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as f:
+            f.write(secret)
+    except OSError:
+        log.warning("could not keep the conversation key in %s; conversations will not survive a restart", path)
+    return secret
 
 
 def _facts_tabs(lib: Library, answerer: Answerer | None) -> Any:

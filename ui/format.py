@@ -71,8 +71,14 @@ def where(c: Citation) -> str:
     return c.source + (f", trang {c.page}" if c.page else "")
 
 
-def sources_html(citations: Sequence[Citation], open_: bool = False) -> str:
-    """A collapsible "Nguồn" block: per citation its title, date, file, page and the passage."""
+def searched_html(searched: str | None) -> str:
+    """The stand-alone question a follow-up was turned into, so the user sees what was searched."""
+    return f'<div class="searched meta">Đã tìm: «{escape_text(searched)}»</div>' if searched else ""
+
+
+def sources_html(citations: Sequence[Citation], open_: bool = False, searched: str | None = None) -> str:
+    """A collapsible "Nguồn" block: what was searched (for a rewritten follow-up), then per citation
+    its title, date, file, page and the passage."""
     if not citations:
         return ""
     items = []
@@ -84,7 +90,7 @@ def sources_html(citations: Sequence[Citation], open_: bool = False) -> str:
         items.append(f'<li class="source">{head}<blockquote>{highlight(c.text, c.highlights)}</blockquote></li>')
     attr = " open" if open_ else ""
     return (
-        f'<details class="nguon"{attr}><summary>Nguồn ({len(citations)})</summary>'
+        f'<details class="nguon"{attr}><summary>Nguồn ({len(citations)})</summary>{searched_html(searched)}'
         f'<ul class="sources">{"".join(items)}</ul></details>'
     )
 
@@ -103,7 +109,9 @@ def answer_html(answer: Answer) -> str:
     if answer.notice:
         parts.append(f'<div class="notice">Lưu ý: {escape_text(answer.notice)}</div>')
     if answer.citations:
-        parts.append(sources_html(answer.citations))
+        parts.append(sources_html(answer.citations, searched=answer.standalone))
+    else:
+        parts.append(searched_html(answer.standalone))
     return "".join(parts)
 
 
@@ -114,6 +122,15 @@ def _sentence_html(sent: AnswerSentence) -> str:
         return (f'<span class="unsupported" title="Câu này không được đoạn nguồn trích dẫn xác nhận">'
                 f"⚠ {html_}</span>")
     return html_
+
+
+def conversation_messages(answers: Sequence[Answer]) -> list[dict[str, str]]:
+    """Chat bubbles (user question, rendered answer) for a conversation kept as answers."""
+    out: list[dict[str, str]] = []
+    for a in answers:
+        out.append({"role": "user", "content": escape_text(a.question)})
+        out.append({"role": "assistant", "content": answer_html(a)})
+    return out
 
 
 def streaming_html(partial: str, status: str | None = None) -> str:
