@@ -1,111 +1,371 @@
-"""The default answerer: quotes the sentences of the retrieved passages that answer the question.
+"""The default answerer: quotes the sentences of the reports that answer the question, by its type.
 
-No LLM is needed. Each sentence of the top passages is scored by how much of the question's
-weighted vocabulary (diacritic-folded syllables and bigrams, weighted by inverse document
-frequency over the index) it contains; the best sentences are returned, each followed by its
-``[n]`` marker, with a numbered citation list whose highlights point at the quoted sentences.
-When the best sentence covers too little of the question, the answer is "not found" rather than
-unrelated sentences. Thresholds were calibrated on XQuAD-vi (see eval/README.md).
-Left out: paraphrasing or synthesis (that is the LLM answerer's job).
+No LLM is needed. The question is analysed (``rag.question``): its type, content words and scope.
+Candidate sentences come from the retrieved passages and, for broad and list questions, from the
+rest of their article (``article_chunks``); titles, datelines and photo captions are never quoted
+(``rag.sentences``). Each sentence is scored by how much of the question's IDF-weighted vocabulary it
+holds (diacritic-folded syllables and bigrams) plus the cues of the question type: a figure for
+"bao nhiêu", a date for "khi nào", a named person for "ai"; the meeting's frame ("... tổ chức hội
+nghị", "... chủ trì") counts against it unless that is what is asked. Then:
+
+* fact, number, date, place, person -> the one or two sentences that hold it;
+* list -> the sentence that enumerates, its items as bullets;
+* broad ("kết quả gì", "nhiệm vụ gì", "thống nhất những gì") -> 3-5 key sentences of the best
+  matching article in document order, near-duplicates dropped;
+* two years or periods named -> one part per scope, each cited.
+
+It refuses ("Không tìm thấy ...") when the best sentence covers too little of the question, and names
+what is missing when the question names a year, period, place, person or figure that no retrieved
+report has; when one part of a two-part question is missing it says which. Every sentence ends with
+its ``[n]``; citation ``n`` is the passage with the quoted sentences highlighted.
+Left out: paraphrasing or synthesis (the LLM answerer's job) and who-said-what forms (``rag.router``).
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rag.events import Done, Event
 from rag.lexical import tokens
-from rag.textnorm import sentence_spans
-from rag.types import Answer, AnswerSentence, Citation, Hit
+from rag.question import CUE_WORDS, QUESTION_WORDS, Question, Scope, analyse, scope_fit, scopes_in
+from rag.sentences import Sentence, passage_sentences
+from rag.textnorm import fold, words
+from rag.types import Answer, AnswerSentence, Chunk, Citation, Hit
 
 if TYPE_CHECKING:
     from rag.llm import ChatLLM
 
 NOT_FOUND = "Không tìm thấy thông tin này trong tài liệu."
-
-# Question words carry no content: "ai", "gì", "nào", "bao nhiêu", "khi nào", "ở đâu", "thế nào".
-_QUESTION_WORDS = {
-    "ai", "gi", "nao", "bao", "nhieu", "khi", "dau", "sao", "the", "la", "co", "khong", "duoc",
-    "nhu", "vay", "hoi", "cho", "biet", "cac", "nhung", "mot", "cua", "va", "voi", "trong", "tai",
-    "o", "da", "do", "nay", "ve", "thi", "hay", "bang", "gio", "chua", "roi", "lam", "nhu_the",
-    "the_nao", "bao_nhieu", "khi_nao", "o_dau", "la_gi", "la_ai", "co_phai", "tai_sao", "vi_sao",
-}
-
 MIN_COVERAGE = 0.30  # below this the best sentence does not answer the question
-MAX_SENTENCES = 3
+MIN_ARTICLE_COVERAGE = 0.6  # a broad question's words the chosen article must hold
+MAX_FACT_SENTENCES = 2
+MAX_BROAD_SENTENCES = 5
+ArticleChunks = Callable[[str, int], Sequence[Chunk]]  # (source, article) -> its chunks in order
+_TITLES = ("chu tich", "giam doc", "bo truong", "thu truong", "truong phong", "truong ban", "bi thu", "cuc truong",
+           "chanh thanh tra", "hieu truong", "tong cuc truong", "chanh van phong")
+
+
+@dataclass(frozen=True)
+class _Cand:
+    p: int  # index of the passage (retrieved hit or a neighbour of one) the sentence is in
+    sent: Sentence
+    cov: float
+    score: float
+    pos: int  # offset in the source text: document order and duplicates across overlapping chunks
+
+
+class _Pool:
+    """The passages an answer may quote: the hits, then the other chunks of their articles."""
+
+    def __init__(self, hits: Sequence[Hit], article_chunks: ArticleChunks | None, widen: bool) -> None:
+        self.passages: list[Hit] = list(hits)
+        self.n_hits = len(hits)
+        self.article_chunks = article_chunks
+        seen = {(h.chunk.source, h.chunk.start) for h in hits}
+        self.order: list[tuple[str, int]] = list(dict.fromkeys((h.chunk.source, h.chunk.article) for h in hits))
+        if widen and article_chunks is not None:
+            for key in self.order[:3]:
+                for c in article_chunks(*key):
+                    if (c.source, c.start) not in seen:
+                        seen.add((c.source, c.start))
+                        self.passages.append(Hit(len(self.passages) + 1, 0.0, c))
+        self.sentences = [passage_sentences(h.chunk.text, h.chunk.title) for h in self.passages]
+        self.titles = {(h.chunk.source, h.chunk.article): h.chunk.title for h in self.passages}
+
+    def article(self, p: int) -> tuple[str, int]:
+        c = self.passages[p].chunk
+        return c.source, c.article
+
+    def lead(self, key: tuple[str, int]) -> str:
+        """The article's opening (its first passage's first 400 characters) when it is in the pool."""
+        chunks = self.article_chunks(*key) if self.article_chunks else ()
+        if not chunks:
+            chunks = sorted((h.chunk for h in self.passages if (h.chunk.source, h.chunk.article) == key), key=lambda c: c.start)
+        return chunks[0].text[:400] if chunks else ""
+
+    def article_text(self, key: tuple[str, int]) -> str:
+        return "\n".join(h.chunk.text for h in self.passages if (h.chunk.source, h.chunk.article) == key)
+
+    def rank(self, p: int) -> int:
+        """A retrieved passage's rank (0 = best); the neighbours added after them rank last."""
+        return p if p < self.n_hits else self.n_hits
 
 
 class ExtractiveAnswerer:
     name = "extractive"
     llm: ChatLLM | None = None  # no model behind it
 
-    def __init__(self, df: Counter[str] | None = None, n_docs: int = 0) -> None:
+    def __init__(self, df: Counter[str] | None = None, n_docs: int = 0, article_chunks: ArticleChunks | None = None) -> None:
         self.df = df or Counter()
         self.n_docs = n_docs
+        self.article_chunks = article_chunks
 
     def _idf(self, t: str) -> float:
         return math.log(1 + (self.n_docs + 1) / (self.df.get(t, 0) + 0.5))
 
-    def _query_terms(self, question: str) -> dict[str, float]:
-        terms = {}
+    def terms(self, question: str) -> dict[str, float]:
+        """Content syllables and bigrams of a question (folded), weighted by IDF; question and cue words dropped."""
+        out: dict[str, float] = {}
         for t in tokens(question, folded=True):
-            if t in _QUESTION_WORDS:
-                continue
             parts = t.split("_")
-            if len(parts) == 2 and all(p in _QUESTION_WORDS for p in parts):
+            # a bigram across a question word ("2023_o", "hai_bao") is not a phrase of the answer
+            if any(p in QUESTION_WORDS for p in parts) or t in CUE_WORDS or all(p in CUE_WORDS for p in parts):
                 continue
-            terms[t] = self._idf(t)
-        return terms
-
-    def score_sentences(self, question: str, hits: Sequence[Hit]) -> list[tuple[float, int, int, int]]:
-        """(coverage, hit index, start, end) for every sentence of every hit, best first."""
-        terms = self._query_terms(question)
-        total = sum(terms.values()) or 1.0
-        out = []
-        for hi, h in enumerate(hits):
-            text = h.chunk.text
-            for s, e in sentence_spans(text):
-                st = set(tokens(text[s:e], folded=True))
-                cov = sum(w for t, w in terms.items() if t in st) / total
-                out.append((cov, hi, s, e))
-        # Ties go to the better-ranked passage.
-        out.sort(key=lambda x: (-(x[0] + 0.02 / (x[1] + 1)), x[1]))
+            if len(parts) == 2 and " ".join(parts) in {"ket qua", "tinh hinh", "nhiem vu", "yeu cau", "thong nhat"}:
+                continue
+            out[t] = self._idf(t)
         return out
 
+    # -- the answer ------------------------------------------------------------------------------
     def answer(self, question: str, hits: Sequence[Hit]) -> Answer:
-        scored = self.score_sentences(question, hits)
-        if not scored or scored[0][0] < MIN_COVERAGE:
-            return Answer(question, NOT_FOUND, False, (), self.name, ())
-        best = scored[0][0]
-        picked: list[tuple[int, int, int]] = []
-        seen: set[tuple[str, int]] = set()
-        for cov, hi, s, e in scored:
-            if len(picked) >= MAX_SENTENCES or cov < max(MIN_COVERAGE, best * 0.6):
-                break
-            c = hits[hi].chunk
-            key = (c.source, c.start + s)  # overlapping chunks repeat sentences
-            if key in seen:
-                continue
-            seen.add(key)
-            picked.append((hi, s, e))
-        numbers: dict[int, int] = {}
-        spans: dict[int, list[tuple[int, int]]] = {}
-        sentences = []
-        for hi, s, e in picked:
-            n = numbers.setdefault(hi, len(numbers) + 1)
-            spans.setdefault(hi, []).append((s, e))
-            sentences.append(AnswerSentence(hits[hi].chunk.text[s:e], (n,), None))
-        citations = tuple(
-            _citation(n, hits[hi], tuple(sorted(spans[hi]))) for hi, n in sorted(numbers.items(), key=lambda x: x[1])
-        )
-        text = " ".join(f"{s.text} [{s.citations[0]}]" for s in sentences)
-        return Answer(question, text, True, citations, self.name, tuple(sentences))
+        qa = analyse(question)
+        terms = self.terms(question)
+        if not hits:
+            return _refuse(question, qa, NOT_FOUND)
+        pool = _Pool(hits, self.article_chunks, widen=qa.type in ("broad", "list") or qa.cross)
+        missing = self._missing(question, qa, terms, pool)
+        if missing:
+            return _refuse(question, qa, f"Không tìm thấy {missing} trong tài liệu.")
+        if qa.cross:
+            return self._cross(question, qa, terms, pool)
+        picked, why = self._pick(qa, qa.scopes, terms, pool)
+        if not picked:
+            return _refuse(question, qa, why)
+        return _compose(question, qa, pool, [(None, picked)])
 
     def stream(self, question: str, hits: Sequence[Hit]) -> Iterator[Event]:
         yield Done(self.answer(question, hits))
+
+    def score_sentences(self, question: str, hits: Sequence[Hit]) -> list[tuple[float, int, int, int]]:
+        """(coverage, hit index, start, end) for every sentence of every hit, best first (for evaluation)."""
+        qa, terms = analyse(question), self.terms(question)
+        pool = _Pool(hits, None, widen=False)
+        cands = self._candidates(qa, terms, pool, range(len(pool.passages)), ())
+        return [(c.cov, c.p, c.sent.start, c.sent.end) for c in sorted(cands, key=lambda c: -c.score)]
+
+    # -- steps -----------------------------------------------------------------------------------
+    def _missing(self, question: str, qa: Question, terms: dict[str, float], pool: _Pool) -> str | None:
+        """What the question names that none of the retrieved reports holds, as the user wrote it."""
+        texts = fold("\n".join(h.chunk.title + "\n" + h.chunk.text for h in pool.passages))
+        for name in qa.names:
+            if fold(name) not in texts:
+                return f"thông tin về «{name}»"
+        for n in qa.numbers:
+            if len(n) > 1 and not re.search(rf"(?<![\d.,]){re.escape(n)}(?![\d]|[.,]\d)", texts):
+                return f"«{n}»"
+        for sc in qa.scopes:
+            if not any(self._fit(sc, pool, key) for key in pool.order):
+                return f"thông tin về {sc.text}"
+        return None
+
+    def _relevant(self, terms: dict[str, float], pool: _Pool) -> list[tuple[str, int]]:
+        """The retrieved articles that hold most of the question's words (a scope then chooses among
+        them, so a report of the right year on another subject never wins)."""
+        words_ = {t: w for t, w in terms.items() if "_" not in t}
+        if not words_:
+            return list(pool.order)
+        total = sum(words_.values())
+        rel = {}
+        for key in pool.order:
+            have = set(tokens(pool.titles[key] + "\n" + pool.article_text(key), folded=True))
+            rel[key] = sum(w for t, w in words_.items() if t in have) / total
+        top = max(rel.values())
+        return [k for k in pool.order if rel[k] >= 0.85 * top]
+
+    def _fit(self, sc: Scope, pool: _Pool, key: tuple[str, int]) -> int:
+        c = next(h.chunk for h in pool.passages if (h.chunk.source, h.chunk.article) == key)
+        return scope_fit(sc, c.date, c.title, pool.article_text(key), pool.lead(key))
+
+    def _pick(self, qa: Question, scopes: Sequence[Scope], terms: dict[str, float], pool: _Pool) -> tuple[list[_Cand], str]:
+        """The sentences that answer, or none and why."""
+        keys = self._relevant(terms, pool)
+        fits = {key: min((self._fit(sc, pool, key) for sc in scopes), default=2) for key in keys}
+        best_fit = max(fits.values(), default=0)
+        if best_fit == 0:
+            return [], f"Không tìm thấy thông tin về {', '.join(s.text for s in scopes)} trong tài liệu."
+        keys = [k for k in keys if fits[k] == best_fit]
+        strict = tuple(scopes) if best_fit == 1 else ()  # the report only mentions the scope: the sentence must say it
+        if qa.type == "broad":
+            return self._broad(qa, terms, pool, keys, scopes, strict)
+        allowed = [p for p in range(len(pool.passages)) if pool.article(p) in keys]
+        cands = self._candidates(qa, terms, pool, allowed, scopes, strict)
+        if not cands or max(c.cov for c in cands) < MIN_COVERAGE:
+            return [], NOT_FOUND
+        cands.sort(key=lambda c: -c.score)
+        best = cands[0]
+        picked = [best]
+        limit = 2 if qa.type == "list" else MAX_FACT_SENTENCES
+        for c in cands[1:]:
+            if len(picked) >= limit or c.score < 0.85 * best.score or c.cov < MIN_COVERAGE:
+                break
+            if not any(_near(c, x) for x in picked):
+                picked.append(c)
+        return picked, ""
+
+    def _broad(self, qa: Question, terms: dict[str, float], pool: _Pool, keys: list[tuple[str, int]],
+               scopes: Sequence[Scope], strict: Sequence[Scope]) -> tuple[list[_Cand], str]:
+        key = keys[0]
+        if terms:
+            have = set(tokens(pool.article_text(key) + " " + pool.passages[0].chunk.title, folded=True))
+            if sum(w for t, w in terms.items() if t in have) / sum(terms.values()) < MIN_ARTICLE_COVERAGE:
+                return [], NOT_FOUND
+        allowed = [p for p in range(len(pool.passages)) if pool.article(p) == key]
+        cands = [c for c in self._candidates(qa, terms, pool, allowed, scopes, strict) if not c.sent.frame]
+        scored = sorted(((_aspect(qa, c), c) for c in cands), key=lambda x: -x[0])
+        if not scored or scored[0][0] <= 0:
+            return [], NOT_FOUND
+        top = scored[0][0]
+        picked: list[_Cand] = []
+        for s, c in scored:
+            if len(picked) >= MAX_BROAD_SENTENCES or s < 0.4 * top:
+                break
+            if not any(_near(c, x) for x in picked):
+                picked.append(c)
+        return sorted(picked, key=lambda c: c.pos), ""
+
+    def _cross(self, question: str, qa: Question, terms: dict[str, float], pool: _Pool) -> Answer:
+        parts: list[tuple[str | None, list[_Cand]]] = []
+        for sc in dict.fromkeys(qa.scopes):
+            picked, _why = self._pick(qa, (sc,), terms, pool)
+            parts.append((sc.label(), picked[:3] if qa.type == "broad" else picked[:1]))
+        if not any(p for _, p in parts):
+            return _refuse(question, qa, NOT_FOUND)
+        return _compose(question, qa, pool, parts)
+
+    def _candidates(self, qa: Question, terms: dict[str, float], pool: _Pool, allowed: Sequence[int],
+                    scopes: Sequence[Scope], strict: Sequence[Scope] = ()) -> list[_Cand]:
+        total = sum(terms.values()) or 1.0
+        titles = [t for t in _TITLES if re.search(rf"(?<!pho ){t}", fold(qa.text))]
+        out: list[_Cand] = []
+        seen: set[tuple[str, int]] = set()
+        for p in allowed:
+            c = pool.passages[p].chunk
+            # words of the article's title and of the sentence before count half: "Tổng thiệt hại ước
+            # tính 186 tỷ đồng." answers a question about the flood the sentence before describes
+            context = set(tokens(c.title, folded=True))
+            prev_end = 0
+            for sent in pool.sentences[p]:
+                before = set(tokens(c.text[max(prev_end, sent.start - 300) : sent.start], folded=True))
+                prev_end = sent.end
+                pos = c.start + sent.start
+                if (c.source, pos) in seen:
+                    continue
+                seen.add((c.source, pos))
+                if not _in_scope(sent, scopes, strict):
+                    continue
+                have = set(tokens(sent.text, folded=True))
+                for t in titles:  # "Phó Chủ tịch" does not answer "Chủ tịch ... là ai?"
+                    if not re.search(rf"(?<!pho ){t}", sent.folded):
+                        have.discard(t.replace(" ", "_"))
+                near = (context | before) - have
+                cov = (sum(w for t, w in terms.items() if t in have) + 0.5 * sum(w for t, w in terms.items() if t in near)) / total if terms else 0.0
+                out.append(_Cand(p, sent, cov, cov + _type_bonus(qa, sent) + 0.04 / (1 + pool.rank(p)), pos))
+        return out
+
+
+def _type_bonus(qa: Question, s: Sentence) -> float:
+    t = qa.type
+    bonus = 0.0
+    if t == "number":
+        bonus += 0.25 if s.figures else 0.12 if s.numbers else -0.15
+    elif t == "date":
+        bonus += 0.25 if s.dates else -0.15
+    elif t == "place":
+        bonus += 0.2 if s.place else -0.05
+    elif t == "person":
+        bonus += 0.2 if s.person else -0.15
+    elif t == "list":
+        bonus += min(0.3, 0.06 * (s.text.count(",") + 2 * s.text.count(";") + 3 * s.text.count(":")))
+    if s.frame and t not in ("date", "place", "person") and not re.search(r"chu tri|tham du|to chuc", fold(qa.text)):
+        bonus -= 0.2
+    return bonus
+
+
+def _aspect(qa: Question, c: _Cand) -> float:
+    """How well a sentence serves a broad question's aspect (results, tasks, decisions)."""
+    s = c.sent
+    if qa.aspect == "decisions":
+        cue = 0.3 * min(s.decisions, 2) + 0.05 * min(s.tasks, 2)
+    elif qa.aspect == "tasks":
+        cue = 0.12 * min(s.tasks, 3) + 0.05 * min(s.decisions, 1)
+    else:
+        cue = 0.1 * min(s.results, 3) + 0.12 * min(s.figures, 3)
+    return cue + 0.5 * c.cov if cue > 0 else 0.0
+
+
+def _in_scope(s: Sentence, scopes: Sequence[Scope], strict: Sequence[Scope]) -> bool:
+    """A sentence that names other years (or periods) than the question's does not answer it."""
+    if not scopes:
+        return True
+    named = scopes_in(s.text)
+    years = {x.year for x in named if x.year}
+    for sc in scopes:
+        if sc.year and years and sc.year not in years:
+            return False
+        if sc in strict and not any(x.year in (None, sc.year) and (sc.period is None or x.period == sc.period)
+                                    and (x.year or x.period) for x in named):
+            return False
+    return True
+
+
+def _near(a: _Cand, b: _Cand) -> bool:
+    """Near-duplicates: the same sentence from overlapping chunks, or mostly the same words."""
+    if a.pos == b.pos:
+        return True
+    wa, wb = set(words(a.sent.text)), set(words(b.sent.text))
+    return len(wa & wb) / max(1, min(len(wa), len(wb))) > 0.75
+
+
+def _items(text: str) -> list[str] | None:
+    """The items of an enumerating sentence ("...: a; b; c" or "các huyện A, B, C và D"), if it is one."""
+    head, colon, rest = text.partition(":")
+    body = rest if colon and len(rest) > 20 else text
+    parts = [p.strip(" .;") for p in re.split(r";\s*", body)] if ";" in body else None
+    if not parts or len(parts) < 2:
+        parts = [p.strip(" .") for p in re.split(r",\s*|\s+và\s+", body)]
+    parts = [p for p in parts if p]
+    if len(parts) >= 3 and all(len(p.split()) <= 14 for p in parts) and (colon or ";" in body or len(parts) >= 4):
+        return parts
+    return None
+
+
+def _compose(question: str, qa: Question, pool: _Pool, parts: Sequence[tuple[str | None, list[_Cand]]]) -> Answer:
+    """The answer text (parts, sentences, list items as bullets), its sentences and numbered citations."""
+    numbers: dict[int, int] = {}
+    spans: dict[int, list[tuple[int, int]]] = {}
+    sentences: list[AnswerSentence] = []
+    lines: list[str] = []
+    for label, picked in parts:
+        if label is not None and not picked:
+            lines.append(f"{label}: không tìm thấy thông tin trong tài liệu.")
+            continue
+        texts = []
+        for c in picked:
+            n = numbers.setdefault(c.p, len(numbers) + 1)
+            spans.setdefault(c.p, []).append((c.sent.start, c.sent.end))
+            text = " ".join(c.sent.text.split())
+            sentences.append(AnswerSentence(text, (n,), None))
+            items = _items(text) if qa.type == "list" else None
+            if items:
+                texts.append(f"{text} [{n}]\n" + "\n".join(f"- {it}" for it in items))
+            else:
+                texts.append(f"{text} [{n}]")
+        sep = "\n" if qa.type in ("broad", "list") else " "
+        body = sep.join(texts)
+        lines.append(f"{label}: {body}" if label is not None else body)
+    citations = tuple(
+        _citation(n, pool.passages[p], tuple(sorted(spans[p]))) for p, n in sorted(numbers.items(), key=lambda x: x[1])
+    )
+    return Answer(question, "\n".join(lines), True, citations, ExtractiveAnswerer.name, tuple(sentences), kind=qa.type)
+
+
+def _refuse(question: str, qa: Question, text: str) -> Answer:
+    return Answer(question, text, False, (), ExtractiveAnswerer.name, (), kind=qa.type)
 
 
 def _citation(n: int, hit: Hit, highlights: tuple[tuple[int, int], ...]) -> Citation:

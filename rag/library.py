@@ -21,13 +21,14 @@ import numpy as np
 from rag.articles import split_articles
 from rag.chunking import ChunkSettings, chunk_document, embedding_text
 from rag.conversation import Turn
-from rag.followup import keeps_topic
 from rag.embedders import DEFAULT_EMBEDDER, Embedder, get_embedder
 from rag.errors import IndexMismatchError, LoadError, RagError
 from rag.events import Done, Event, Retrieved
 from rag.extractive import ExtractiveAnswerer
+from rag.followup import keeps_topic
 from rag.lexical import tokens
 from rag.loaders import expand_paths, load, sha256_file, source_name
+from rag.question import analyse, rank_by_scope
 from rag.retrieval import Filters, HybridRetriever
 from rag.router import default_answerer
 from rag.store import FAISS_TYPES, IndexStore, Snapshot
@@ -154,10 +155,14 @@ class Library:
             return ExtractiveAnswerer()
         if "df" not in snap.cache:
             df: Counter[str] = Counter()
+            by_article: dict[tuple[str, int], list[Chunk]] = {}
             for c in snap.chunks:
                 df.update(set(tokens(c.text, folded=True)))
+                by_article.setdefault((c.source, c.article), []).append(c)
+            snap.cache["articles"] = by_article
             snap.cache["df"] = df
-        return ExtractiveAnswerer(snap.cache["df"], len(snap.chunks))
+        articles: dict[tuple[str, int], list[Chunk]] = snap.cache["articles"]
+        return ExtractiveAnswerer(snap.cache["df"], len(snap.chunks), lambda s, a: articles.get((s, a), ()))
 
     def warm_up(self) -> None:
         """Load the model and build the search structures before the first question."""
@@ -186,7 +191,11 @@ class Library:
         searched), ``Status``/``Token`` while the answer is written, then one ``Done``."""
         _check_query(question)
         standalone = self.standalone_question(question, history)
-        hits = self.search(standalone, k, filters)
+        asked = analyse(standalone)
+        if asked.scopes:  # look wider, then bring the reports of the years or periods named to the front
+            hits = rank_by_scope(self.search(standalone, max(2 * k, 10), filters), asked, k)
+        else:
+            hits = self.search(standalone, k, filters)
         if history and standalone != " ".join(question.split()) and keeps_topic(question):
             hits = _focus(hits, history[-1])
         yield Retrieved(standalone, tuple(hits))

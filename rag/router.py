@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 NAME = "facts"
 MIN_CONTENT = 0.5  # share of the question's content weight a statement must cover to answer "Ai <verb> ...?"
 MIN_MEETING = 0.4  # share of the question's meeting words a meeting name must cover when no hit points at it
-MAX_STATEMENTS = 4
+MAX_STATEMENTS = 6
 MAX_SPEAKERS = 8
 CLIP = 400
 
@@ -326,11 +326,21 @@ class FactsAwareAnswerer:
         own = facts.statements_of(p.key)
         # nothing of that kind (asked what X required, X only proposed): all X said, each with its own verb
         picked = next((pool for pool in _pools(own, it.verb) if pool), own)
-        terms = _terms(it.content, idf)
-        if terms:  # "... yêu cầu gì về thi đua?": statements about that first, the rest only if none is
-            about = [s for s in picked if _coverage(terms, facts.docs[s.source].text[s.start : s.end]) > 0]
-            picked = sorted(about, key=lambda s: -_coverage(terms, facts.docs[s.source].text[s.start : s.end])) or picked
-        for st in _prefer_hits(picked, ranks)[:MAX_STATEMENTS]:
+        topic, meeting, years = _question_parts(it.content)
+        where = {(s.source, s.article) for s in picked}
+        if meeting or years:  # "... tại hội nghị phòng, chống thiên tai", "... cho năm 2025": that meeting's
+            m = _pick_meeting(facts, meeting, ranks, idf, lambda m: (m.source, m.article) in where, years)
+            picked = [s for s in picked if m is None or (s.source, s.article) == (m.source, m.article)] or picked
+        terms = _terms(topic, idf)
+        if terms:  # "... yêu cầu gì về thi đua?": the statements about that, if any is
+            covs = {s: _coverage(terms, facts.docs[s.source].text[s.start : s.end]) for s in picked}
+            top = max(covs.values(), default=0.0)
+            picked = [s for s in picked if top > 0 and covs[s] >= 0.5 * top] or picked
+        ordered = _prefer_hits(picked, ranks)
+        first = (ordered[0].source, ordered[0].article) if ordered else None
+        # all the person said at the best meeting, in the order said, then other meetings
+        ordered = sorted(ordered, key=lambda s: (s.source, s.article) != first)
+        for st in ordered[:MAX_STATEMENTS]:
             self._say(b, facts, st)
 
     def _bridges(self, b: _Builder, facts: Facts, it: Intent, ranks: dict[tuple[str, int], int], idf: Any) -> None:
@@ -427,10 +437,24 @@ def _prefer_hits(statements: Sequence[Statement], ranks: dict[tuple[str, int], i
     return sorted(statements, key=lambda st: (ranks.get((st.source, st.article), far + (st.source not in sources)), order[st]))
 
 
-def _pick_meeting(facts: Facts, content: str, ranks: dict[tuple[str, int], int], idf: Any, ok: Any) -> Meeting | None:
+def _question_parts(content: str) -> tuple[str, str, tuple[int, ...]]:
+    """What was said about (the topic), which meeting ("tại hội nghị ..."), and the years named."""
+    years = tuple(int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", content))
+    text = re.sub(r"(?:năm|nam)?\s*(?<!\d)(?:19|20)\d{2}(?!\d)", " ", content)
+    at = re.search(r"(?<!\w)(?:tại|tai|ở|o|trong)\s+(?:các\s+|cac\s+)?(?:hội nghị|hoi nghi|cuộc họp|cuoc hop|buổi|buoi|phiên|phien)",
+                   text, re.IGNORECASE)
+    if at is None:
+        return text, "", years
+    return text[: at.start()], text[at.start() :], years
+
+
+def _pick_meeting(facts: Facts, content: str, ranks: dict[tuple[str, int], int], idf: Any, ok: Any,
+                  years: tuple[int, ...] = ()) -> Meeting | None:
     """The meeting a question names: best coverage of its words by the meeting's name and title,
-    retrieved articles first; with no naming words, the best-ranked retrieved meeting."""
-    terms = _terms(content, idf)
+    retrieved articles first; with no naming words, the best-ranked retrieved meeting. Years named
+    ("năm 2024") prefer the meeting held that year, then one whose title names it."""
+    terms = _terms(re.sub(r"(?<!\d)(?:19|20)\d{2}(?!\d)", " ", content), idf)
+    years = years or tuple(int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", content))
     best: tuple[float, Meeting] | None = None
     for m in facts.meetings:
         if not ok(m):
@@ -438,9 +462,14 @@ def _pick_meeting(facts: Facts, content: str, ranks: dict[tuple[str, int], int],
         label = " ".join(f.value for f in (m.name, m.title, m.place) if f is not None)
         cov = _coverage(terms, label) if terms else 0.0
         rank = ranks.get((m.source, m.article))
-        if cov < MIN_MEETING and (rank is None or (terms and cov == 0)):
+        if terms and (cov == 0 or (cov < MIN_MEETING and rank is None)):
+            continue
+        if not terms and rank is None and not years:
             continue
         score = cov + (0.5 / (1 + rank) if rank is not None else 0.0)
+        if years:
+            held = m.date.value[:4] if m.date else ""
+            score += 1.0 if held and int(held) in years else 0.4 if any(str(y) in label for y in years) else 0.0
         if best is None or score > best[0]:
             best = (score, m)
     return best[1] if best else None

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import free_port, stop_process  # noqa: E402
+from tests.conftest import CORPUS_000, CORPUS_003, free_port, stop_process  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 if not Path(CHROMIUM).exists():
@@ -229,3 +229,73 @@ def test_6_who_said_what_and_summary(page) -> None:  # type: ignore[no-untyped-d
     sync_api.expect(summary).to_contain_text("Nguyễn Minh Tuấn")
     sync_api.expect(summary.locator("details.nguon")).to_have_count(1)
     _shot(page, "ui-summary.png")
+
+
+def _bots(pg):  # type: ignore[no-untyped-def]
+    return pg.locator("#chatbot .message.bot")
+
+
+def test_conversation_of_several_turns_survives_reload(page) -> None:  # type: ignore[no-untyped-def]
+    """One conversation over the real reports: a fact, a broad question, "X yêu cầu những gì?", "còn
+    ông Y thì sao?", a failed turn, "Tóm tắt hội nghị …"; each answer checked with its sources; the
+    conversation survives a reload and downloads as Markdown; a new conversation starts clean."""
+    if not CORPUS_000.exists():
+        pytest.fail("../shared/corpus is missing")  # CI always has it; this test is about real reports
+    summary = _upload(page, [CORPUS_000, CORPUS_003])
+    assert "Không lập chỉ mục" not in summary
+    page.get_by_role("tab", name="Hỏi đáp").click()
+    page.locator("#new-chat").click()
+    sync_api.expect(_bots(page)).to_have_count(0)
+
+    def sources(bubble):  # type: ignore[no-untyped-def]
+        details = bubble.locator("details.nguon")
+        details.locator("summary").click()
+        sync_api.expect(details.locator("mark").first).to_be_visible()
+        return details
+
+    b = _ask(page, "Ai chủ trì hội nghị giao ban công tác Đảng năm 2021?")
+    sync_api.expect(b.locator(".answer")).to_contain_text("Trần Quốc Tỏ")
+    sync_api.expect(sources(b)).to_contain_text(CORPUS_000.name)
+    b = _ask(page, "Năm 2021 công tác đảng, công tác chính trị trong CAND đạt được những kết quả nổi bật nào?")
+    sync_api.expect(b.locator(".answer")).to_contain_text("dân vận")
+    sync_api.expect(sources(b)).to_contain_text(CORPUS_000.name)
+    b = _ask(page, "Thứ trưởng Trần Quốc Tỏ yêu cầu những gì?")
+    sync_api.expect(b.locator(".answer")).to_contain_text("thi đua")
+    sync_api.expect(sources(b).locator("mark").first).to_contain_text("Thứ trưởng Trần Quốc Tỏ yêu cầu")
+    b = _ask(page, "x" * 1200)  # a turn that fails is reported in its own bubble ...
+    sync_api.expect(b).to_contain_text("Câu hỏi quá dài")
+    b = _ask(page, "còn ông Nguyễn Ngọc Toàn thì sao?")  # ... and the next one still follows the conversation
+    sync_api.expect(b.locator(".answer")).to_contain_text("Nguyễn Ngọc Toàn")
+    details = sources(b)
+    sync_api.expect(details.locator(".searched")).to_contain_text("Nguyễn Ngọc Toàn yêu cầu những gì?")
+    sync_api.expect(details.locator("mark").first).to_contain_text("Nguyễn Ngọc Toàn")
+    b = _ask(page, "Tóm tắt hội nghị giao ban công tác Đảng năm 2021")
+    sync_api.expect(b.locator(".answer")).to_contain_text("Chủ trì: Trần Quốc Tỏ")
+    sync_api.expect(b.locator(".answer")).to_contain_text("Bắc Ninh")
+    sync_api.expect(sources(b)).to_contain_text(CORPUS_000.name)
+    _shot(page, "ui-conversation.png")
+
+    page.reload()  # the conversation is kept in this browser
+    page.locator("#chatbot").wait_for()
+    sync_api.expect(_bots(page)).to_have_count(6)
+    sync_api.expect(_bots(page).nth(4).locator(".answer")).to_contain_text("Nguyễn Ngọc Toàn")
+    sync_api.expect(_bots(page).nth(4).locator(".searched")).to_have_count(1)
+    b = _ask(page, "Người đó nói gì?")  # and still followed after the reload
+    sources(b)
+    sync_api.expect(b.locator(".searched")).to_contain_text("Nguyễn Ngọc Toàn")
+    with page.expect_download() as dl:
+        page.locator("#download-chat").click()
+    md = Path(dl.value.path()).read_text(encoding="utf-8")
+    assert md.startswith("# Cuộc trò chuyện") and "## 1. Ai chủ trì hội nghị giao ban công tác Đảng năm 2021?" in md
+    assert "*Đã tìm: Nguyễn Ngọc Toàn yêu cầu những gì?*" in md and md.count("**Nguồn**") == 6
+    assert CORPUS_000.name in md and "Câu hỏi quá dài" not in md
+
+    page.locator("#new-chat").click()
+    sync_api.expect(_bots(page)).to_have_count(0)
+    b = _ask(page, "Ai chủ trì tại điểm cầu tỉnh Bắc Ninh?")
+    sync_api.expect(b.locator(".answer")).to_contain_text("Nguyễn Hữu Hưng")
+    sync_api.expect(b.locator(".searched")).to_have_count(0)  # nothing to follow: asked as typed
+    page.reload()
+    page.locator("#chatbot").wait_for()
+    sync_api.expect(_bots(page)).to_have_count(1)
+    assert page.outside == []

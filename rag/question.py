@@ -1,0 +1,200 @@
+"""What a question asks: its type, its content words, and the scope it names (years, periods, places).
+
+Types, matched accent-insensitively on the question's own words:
+
+* ``number`` ("bao nhiêu", "mấy", "tỷ lệ ... là"), ``date`` ("khi nào", "ngày nào", "bao giờ"),
+  ``place`` ("ở đâu", "tại đâu", "địa điểm"), ``person`` ("ai", "người nào") -> one sentence holds it;
+* ``list`` ("những/các ... nào", "gồm những", "kể tên") -> every item the report gives;
+* ``broad`` ("kết quả gì/ra sao", "tình hình", "nhiệm vụ gì", "yêu cầu những gì", "thống nhất những
+  gì", "như thế nào") -> the key sentences of the matching report, with an ``aspect``: results,
+  tasks, decisions or situation;
+* ``fact`` -> anything else.
+
+Scope: years ("năm 2022"), periods ("6 tháng đầu năm 2022", "quý III/2024", "9 tháng") and the
+places and names written with capitals; two years or periods make a ``cross`` question, answered
+one part per scope. Pure functions, no index access.
+Left out: who-said-what forms (``rag.router``) and summaries ("Tóm tắt ...", also ``rag.router``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from itertools import zip_longest
+
+from rag.textnorm import fold, nfc
+from rag.types import Hit
+
+# (type, folded pattern), first match wins; "những ... nào" is a list unless it asks for a number.
+_TYPES: tuple[tuple[str, str], ...] = (
+    ("number", r"bao nhieu|(?<!\w)may(?!\w)(?! bay)|ty le|bao lau|muc nao|xep thu|dat (?:muc|ty le)"),
+    ("date", r"khi nao|ngay nao|bao gio|thoi gian nao|luc nao|thang nao|(?<!\w)hom nao"),
+    ("place", r"o dau|tai dau|dia diem nao|dia diem|noi nao|(?<!\w)dau\s*\??$"),
+    ("broad", r"ket qua|tinh hinh|nhiem vu|giai phap|yeu cau (?:nhung )?gi|de nghi (?:nhung )?gi|thong nhat|chu truong"
+              r"|nhu the nao|the nao|ra sao|dat duoc (?:nhung )?gi|noi dung (?:chinh|gi)|van de gi|dinh huong|trong tam"),
+    ("list", r"(?<!\w)(?:nhung|cac) (?:\w+ ){0,5}nao(?!\w)|gom nhung|ke ten|liet ke|bao gom nhung|nhung (?:\w+ ){0,3}gi(?!\w)"),
+    ("person", r"(?<!\w)ai(?!\w)|nguoi nao|vi nao|dong chi nao"),
+)
+_TYPE_RES = tuple((t, re.compile(p)) for t, p in _TYPES)
+
+# What a broad question wants, by its cue words (folded).
+_ASPECTS: tuple[tuple[str, str], ...] = (
+    ("decisions", r"thong nhat|chu truong|quyet dinh|thong qua|ket luan"),
+    ("tasks", r"nhiem vu|giai phap|yeu cau|de nghi|chi dao|dinh huong|trong tam|can lam|phai lam|ke hoach"),
+    ("results", r"ket qua|dat duoc|thanh tich|noi bat|tinh hinh|nhu the nao|the nao|ra sao"),
+)
+
+# Words that only frame a question (folded syllables): never content to match on.
+QUESTION_WORDS = frozenset("""
+ai gi nao bao nhieu khi dau sao the la co khong duoc nhu vay hoi cho biet cac nhung mot cua va voi trong tai o
+da do nay ve thi hay bang gio chua roi lam may may nguoi vi dong chi hay xin neu ke ten liet gom ra
+""".split())
+# Cue phrases of the types (folded bigrams and syllables), removed from the content terms too.
+CUE_WORDS = frozenset("""
+ket qua tinh hinh nhiem vu giai phap yeu cau thong nhat chu truong dat noi bat the nao ra sao noi dung van de
+dinh huong trong tam ty le muc xep thu thoi gian ngay dia diem noi chinh
+""".split())
+
+_YEAR = re.compile(r"(?<![\d/.,])((?:19|20)\d{2})(?![\d/.,]\d)")
+_YEAR_RANGE = re.compile(r"(?:19|20)\d{2}\s*[-–]\s*(?:19|20)\d{2}")  # "năm học 2023-2024", "nhiệm kỳ 2025-2027"
+_PERIOD = re.compile(
+    r"(?P<months>\d{1,2}|sau|chin|ba) thang (?:(?P<half>dau|cuoi) )?(?:nam )?(?P<y1>(?:19|20)\d{2})?"
+    r"|quy (?P<q>iv|iii|ii|i|[1-4])(?:[/ ](?:nam )?(?P<y2>(?:19|20)\d{2}))?"
+)
+_PLACE = re.compile(r"(?<!\w)(?:tỉnh|thành phố|TP\.?|huyện|quận|thị xã|xã|phường)\s+((?:[A-ZĐÂĂÊÔƠƯ][\w-]*\s?){1,3})")
+_CAPS = re.compile(r"(?<![\w.])([A-ZĐÂĂÊÔƠƯ][\w-]*(?:\s+[A-ZĐÂĂÊÔƠƯ][\w-]*)+)")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A year or period named in a question, as written and as (year, period key)."""
+
+    text: str
+    year: int | None
+    period: str | None  # "h1", "h2", "q1".."q4", "m9" (9 months), None for a whole year
+
+    def label(self) -> str:
+        return self.text[:1].upper() + self.text[1:]
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    type: str  # number | date | place | person | list | broad | fact
+    aspect: str | None  # for broad questions: results | tasks | decisions
+    scopes: tuple[Scope, ...]
+    names: tuple[str, ...]  # capitalised places and names the answer must be about
+    numbers: tuple[str, ...]  # figures the question quotes ("38,6 ha")
+
+    @property
+    def cross(self) -> bool:
+        """Two years or periods asked side by side ("năm 2023 và năm 2024"); not a comparison inside
+        one report ("9 tháng năm 2024 so với cùng kỳ năm 2023")."""
+        if re.search(r"so voi|cung ky", fold(self.text)):
+            return False
+        return len({(s.year, s.period) for s in self.scopes}) >= 2
+
+
+def analyse(question: str) -> Question:
+    q = " ".join(nfc(question).split())
+    qf = fold(q)
+    kind = next((t for t, rx in _TYPE_RES if rx.search(qf)), "fact")
+    if kind == "broad" and re.search(r"(?<!\w)(?:nhung|cac) (?:\w+ ){0,4}nao(?!\w)", qf) and "ket qua" not in qf:
+        kind = "list"  # "những nhiệm vụ nào" lists tasks
+    aspect = next((a for a, p in _ASPECTS if re.search(p, qf)), "results") if kind == "broad" else None
+    return Question(q, kind, aspect, scopes_in(q), _names(q), tuple(m.group(0) for m in _NUMBER.finditer(_drop_scopes(q))))
+
+
+def scopes_in(text: str) -> tuple[Scope, ...]:
+    """Years and periods named in ``text``, in order; a year inside a period is not counted twice."""
+    tf = fold(text)
+    out: list[Scope] = []
+    taken: list[tuple[int, int]] = []
+    for m in _PERIOD.finditer(tf):
+        months, q = m.group("months"), m.group("q")
+        y = m.group("y1") or m.group("y2")
+        if months:
+            n = {"sau": "6", "chin": "9", "ba": "3"}.get(months, months)
+            half = m.group("half")
+            key = {"dau": "h1", "cuoi": "h2"}[half] if n == "6" and half else f"m{n}"
+        else:
+            key = "q" + str({"i": 1, "ii": 2, "iii": 3, "iv": 4}.get(q, q))
+        out.append(Scope(text[m.start() : m.end()].strip(), int(y) if y else None, key))
+        taken.append((m.start(), m.end()))
+    taken += [(m.start(), m.end()) for m in _YEAR_RANGE.finditer(tf)]  # a span of years is not a scope to split on
+    for m in _YEAR.finditer(tf):
+        if any(s <= m.start() < e for s, e in taken):
+            continue
+        start = m.start() - 4 if tf[max(0, m.start() - 4) : m.start()] == "nam " else m.start()
+        out.append(Scope(text[start : m.end()], int(m.group(1)), None))
+    # a period without a year takes the question's only year, which then belongs to the periods
+    years = {s.year for s in out if s.year}
+    if len(years) == 1:
+        y = next(iter(years))
+        out = [Scope(s.text, s.year or y, s.period) for s in out]
+        if any(s.period for s in out):
+            out = [s for s in out if s.period]
+    return tuple(out)
+
+
+def _names(q: str) -> tuple[str, ...]:
+    """Capitalised names after a place noun, and other capitalised runs not at the question's start."""
+    out = [m.group(1).strip() for m in _PLACE.finditer(q)]
+    for m in _CAPS.finditer(q):
+        if m.start() == 0 or any(m.group(1) in n or n in m.group(1) for n in out):
+            continue
+        out.append(m.group(1))
+    return tuple(dict.fromkeys(out))
+
+
+def _drop_scopes(q: str) -> str:
+    tf = fold(q)
+    for rx in (_PERIOD, _YEAR):
+        tf = rx.sub(" ", tf)
+    return re.sub(r"\d{1,2}/\d{1,2}(?:/\d{2,4})?", " ", tf)
+
+
+def scope_fit(scope: Scope, date: str | None, title: str, text: str, lead: str = "") -> int:
+    """How well an article fits a scope: 3 when it is dated in that year (and its title or lead names
+    the period asked), 2 when its title or lead names it ("tổng kết năm 2023" held in March 2024), 1
+    when its text only mentions it (a 2024 report comparing with 2023), 0 when not at all."""
+    own = scopes_in(title + "\n" + lead)
+    held = {int(date[:4])} if date and date[:4].isdigit() else set()
+    named = {s.year for s in own if s.year}
+
+    def period_in(scopes: tuple[Scope, ...]) -> bool:
+        return scope.period is None or any(s.period == scope.period and s.year in (None, scope.year) for s in scopes)
+
+    if (scope.year is None or scope.year in held) and period_in(own):
+        return 3
+    if (scope.year is None or scope.year in named | held) and period_in(own):
+        return 2
+    mentioned = scopes_in(text)
+    if (scope.year is None or scope.year in named | held or any(s.year == scope.year for s in mentioned)) and period_in(
+            own + mentioned):
+        return 1
+    return 0
+
+
+def rank_by_scope(hits: Sequence[Hit], question: Question, k: int) -> list[Hit]:
+    """The ``k`` hits to answer from, those of reports that fit the question's scopes first (a boost,
+    not a filter: the rest follow in their order). For a two-scope question, the best hits of each
+    scope alternate, so both reports reach the answer."""
+    if not question.scopes:
+        return list(hits)[:k]
+    fits = [[scope_fit(sc, h.chunk.date, h.chunk.title, h.chunk.text) for sc in question.scopes] for h in hits]
+    if question.cross:
+        lanes = []
+        for i in range(len(question.scopes)):
+            top = max((f[i] for f in fits), default=0)
+            lanes.append([h for h, f in zip(hits, fits) if top and f[i] == top])
+        merged: list[Hit] = []
+        for group in zip_longest(*lanes):
+            merged += [h for h in group if h is not None and h not in merged]
+        ordered = merged + [h for h in hits if h not in merged]
+    else:
+        order = sorted(range(len(hits)), key=lambda i: -min(fits[i]))
+        ordered = [hits[i] for i in order]
+    return [replace(h, rank=i) for i, h in enumerate(ordered[:k], start=1)]

@@ -1,0 +1,106 @@
+"""Candidate answer sentences of a passage, and what each one holds.
+
+A report's text mixes answers with what is not one: the title line, the publication line ("Đăng vào
+08/12/2021"), photo captions glued to a paragraph ("... phát biểu tại hội nghị. Ảnh: An Đăng/TTXVN"),
+and the frame of the meeting ("Sáng 3/6, ... tổ chức hội nghị ...", "... chủ trì hội nghị"). This
+module cuts a passage into sentence spans without those, and tags each span with the cues the
+answerer weighs by question type: figures, dates, places, named people, results, tasks, decisions.
+Spans index the passage text exactly, so citations stay exact.
+Left out: scoring against a question (``rag.extractive``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rag.textnorm import fold, sentence_spans
+
+_CAPTION = re.compile(r"\s*[(\[]?\s*(?:Ảnh|Ảnh minh họa|Ảnh minh hoạ|Nguồn ảnh|Clip|Video)\s*:[^.\n]*(?:[.)\]]|$)", re.I)
+_DATELINE = re.compile(r"^(?:Đăng vào|Đăng ngày|Cập nhật|Ngày đăng|Đăng lúc|Thứ \w+,|Chủ nhật,)", re.I)
+_FRAME = re.compile(
+    r"tổ chức hội nghị|tổ chức hội thảo|tổ chức buổi|tổ chức cuộc họp|chủ trì|đồng chủ trì|tham dự|dự hội nghị|đến dự"
+    r"|dưới hình thức trực tuyến|kết nối trực tuyến|điểm cầu|có sự tham gia|cùng dự|hội nghị có",
+    re.I,
+)
+_UNIT = (r"vụ|người|đối tượng|tỷ|triệu|nghìn|đồng|%|ha|km|m2|m³|cuộc|hồ sơ|lượt|trường hợp|bậc|điểm|căn|dự án|"
+         r"doanh nghiệp|xã|huyện|hộ|ca|trường|giáo viên|phòng|giấy phép|kg|tấn|viên|bánh|khẩu|xe|phương tiện|"
+         r"cán bộ|đảng viên|tập thể|cá nhân|giờ|ngày|tháng|lần|chiếc|cơ sở|đơn vị|nhóm|tiêu chí|chỉ tiêu")
+_FIGURE = re.compile(rf"(?<![\w/])\d+(?:[.,]\d+)*\s*(?:{_UNIT})(?!\w)|\d+(?:[.,]\d+)?\s*%|\d+/\d+\s+(?:tỉnh|đơn vị)", re.I)
+_NUMBER = re.compile(r"(?<![\w/])\d+(?:[.,]\d+)*(?![/\d])")
+_DATE = re.compile(r"(?<!\d)\d{1,2}/\d{1,2}(?:/\d{2,4})?(?!\d)|ngày \d{1,2}|tháng \d{1,2}|năm (?:19|20)\d{2}", re.I)
+_PLACE = re.compile(r"(?:tại|ở)\s+(?:[\w-]+\s+){0,3}?[A-ZĐÂĂÊÔƠƯ]")
+_PERSON = re.compile(r"(?:ông|bà|đồng chí|[Đđ]ại tá|[Tt]hượng tá|[Tt]rung tá|[Tt]hiếu tướng|[Tt]rung tướng|Giám đốc|Chủ tịch|"
+                     r"Trưởng|Phó|Bí thư|Thứ trưởng|Bộ trưởng)[\w\s,]{0,40}?[A-ZĐ]\w+\s+[A-ZĐ]\w+")
+_RESULT = re.compile(r"đạt|tăng|giảm|hoàn thành|phát hiện|xử lý|triệt phá|thu giữ|bắt giữ|kiến nghị|thu hồi|cấp|"
+                     r"giải ngân|xếp thứ|vượt|bảo đảm|ban hành|kết nạp|tổ chức|thực hiện|thành lập|có\s+\d", re.I)
+_TASK = re.compile(r"yêu cầu|đề nghị|đề xuất|chỉ đạo|giao|cần|phải|tập trung|tiếp tục|khẩn trương|chủ động|"
+                   r"triển khai|quyết liệt|tăng cường|nâng cao|đẩy mạnh|hoàn thành trước|phấn đấu|nhiệm vụ", re.I)
+_DECISION = re.compile(r"thống nhất|quyết định|thông qua|nhất trí|kết luận|chủ trương|biểu quyết", re.I)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    start: int  # offsets in the passage text
+    end: int
+    text: str
+    frame: bool  # says who organised, chaired or attended, where and when: the meeting's frame
+    figures: int  # numbers with a unit ("186 vụ", "96,5%")
+    numbers: int  # any number that is not a date
+    dates: int
+    place: bool
+    person: bool
+    results: int
+    tasks: int
+    decisions: int
+
+    @property
+    def folded(self) -> str:
+        return fold(self.text)
+
+
+def passage_sentences(text: str, title: str = "") -> list[Sentence]:
+    """The sentences of a passage worth quoting: title lines, datelines and captions left out."""
+    out: list[Sentence] = []
+    title_f = fold(" ".join(title.split()))
+    for s, e in sentence_spans(text):
+        s, e = _without_caption(text, s, e)
+        if e - s < 15:
+            continue
+        sent = text[s:e]
+        flat = " ".join(sent.split())
+        if _DATELINE.match(flat) or (title_f and fold(flat).rstrip(" .") == title_f.rstrip(" .")):
+            continue
+        if not re.search(r"[.!?…:;”\"]\s*$", sent) and len(flat.split()) < 14 and "\n" not in text[e : e + 1] + "x":
+            continue  # a heading or a signature line, not a sentence
+        out.append(_tag(s, e, sent))
+    return out
+
+
+def _without_caption(text: str, s: int, e: int) -> tuple[int, int]:
+    """The span with a photo caption glued to its end (or standing alone) cut off."""
+    m = _CAPTION.search(text, s, e)
+    if m is None:
+        return s, e
+    if m.start() <= s + 2:
+        return s, s  # the whole "sentence" is a caption
+    end = m.start()
+    while end > s and text[end - 1].isspace():
+        end -= 1
+    return s, end
+
+
+def _tag(s: int, e: int, sent: str) -> Sentence:
+    without_dates = _DATE.sub(" ", sent)
+    return Sentence(
+        s, e, sent,
+        frame=bool(_FRAME.search(sent)),
+        figures=len(_FIGURE.findall(sent)),
+        numbers=len(_NUMBER.findall(without_dates)),
+        dates=len(_DATE.findall(sent)),
+        place=bool(_PLACE.search(sent)),
+        person=bool(_PERSON.search(sent)),
+        results=len(_RESULT.findall(sent)),
+        tasks=len(_TASK.findall(sent)),
+        decisions=len(_DECISION.findall(sent)),
+    )
