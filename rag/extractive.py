@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
 NOT_FOUND = "Không tìm thấy thông tin này trong tài liệu."
 MIN_COVERAGE = 0.30  # below this the best sentence does not answer the question
+MIN_OWN_COVERAGE = 0.15  # ... of which the sentence itself must hold this much, not only its context
 MIN_ARTICLE_COVERAGE = 0.6  # a broad question's words the chosen article must hold
 MAX_FACT_SENTENCES = 2
 MAX_BROAD_SENTENCES = 5
@@ -54,7 +55,8 @@ _TITLES = ("chu tich", "giam doc", "bo truong", "thu truong", "truong phong", "t
 class _Cand:
     p: int  # index of the passage (retrieved hit or a neighbour of one) the sentence is in
     sent: Sentence
-    cov: float
+    cov: float  # share of the question's words in the sentence, those in its context counting half
+    own: float  # share in the sentence itself
     score: float
     pos: int  # offset in the source text: document order and duplicates across overlapping chunks
 
@@ -155,6 +157,15 @@ class ExtractiveAnswerer:
         for name in qa.names:
             if fold(name) not in texts:
                 return f"thông tin về «{name}»"
+        # a title the question names ("Chủ tịch UBND tỉnh", not "Phó Chủ tịch") in a report that names
+        # the places asked about: "Phó Chủ tịch" does not answer "ai là Chủ tịch ...?"
+        asked = [t for t in _TITLES if re.search(rf"(?<!pho ){t}", fold(qa.text))]
+        if asked and qa.type in ("person", "fact"):
+            about = [fold(pool.titles[k] + "\n" + pool.article_text(k)) for k in pool.order]
+            about = [a for a in about if all(fold(n) in a for n in qa.names)] or about
+            for t in asked:
+                if not any(re.search(rf"(?<!pho ){t}", a) for a in about):
+                    return f"thông tin về «{_typed(qa.text, t)}»"
         for n in qa.numbers:
             if len(n) > 1 and not re.search(rf"(?<![\d.,]){re.escape(n)}(?![\d]|[.,]\d)", texts):
                 return f"«{n}»"
@@ -193,7 +204,8 @@ class ExtractiveAnswerer:
         if qa.type == "broad":
             return self._broad(qa, terms, pool, keys, scopes, strict)
         allowed = [p for p in range(len(pool.passages)) if pool.article(p) in keys]
-        cands = self._candidates(qa, terms, pool, allowed, scopes, strict)
+        cands = [c for c in self._candidates(qa, terms, pool, allowed, scopes, strict)
+                 if c.own >= MIN_OWN_COVERAGE and _holds_type(qa, c.sent)]
         if not cands or max(c.cov for c in cands) < MIN_COVERAGE:
             return [], NOT_FOUND
         cands.sort(key=lambda c: -c.score)
@@ -263,9 +275,25 @@ class ExtractiveAnswerer:
                     if not re.search(rf"(?<!pho ){t}", sent.folded):
                         have.discard(t.replace(" ", "_"))
                 near = (context | before) - have
-                cov = (sum(w for t, w in terms.items() if t in have) + 0.5 * sum(w for t, w in terms.items() if t in near)) / total if terms else 0.0
-                out.append(_Cand(p, sent, cov, cov + _type_bonus(qa, sent) + 0.04 / (1 + pool.rank(p)), pos))
+                own = sum(w for t, w in terms.items() if t in have) / total if terms else 0.0
+                cov = own + 0.5 * sum(w for t, w in terms.items() if t in near) / total if terms else 0.0
+                out.append(_Cand(p, sent, cov, own, cov + _type_bonus(qa, sent) + 0.04 / (1 + pool.rank(p)), pos))
         return out
+
+
+def _typed(text: str, folded: str) -> str:
+    """``folded`` as the user typed it in ``text`` (folding keeps offsets)."""
+    at = fold(text).find(folded)
+    return text[at : at + len(folded)] if at >= 0 else folded
+
+
+def _holds_type(qa: Question, s: Sentence) -> bool:
+    """A "bao nhiêu" answer holds a number (a percentage for "tỷ lệ", "phần trăm"); others anything."""
+    if qa.type != "number":
+        return True
+    if re.search(r"ty le|phan tram", fold(qa.text)):
+        return "%" in s.text or "phần trăm" in s.text
+    return s.numbers > 0
 
 
 def _type_bonus(qa: Question, s: Sentence) -> float:
