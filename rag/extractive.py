@@ -287,6 +287,10 @@ def _typed(text: str, folded: str) -> str:
     return text[at : at + len(folded)] if at >= 0 else folded
 
 
+_CAP = r"(?:(?:huyện|thị xã|thành phố|quận|xã|phường|tỉnh|TP\.?)\s+)?[A-ZĐÂĂÊÔƠƯ][\w-]*(?:\s+[A-ZĐÂĂÊÔƠƯ0-9][\w-]*)*"
+_NAME_LIST = re.compile(rf"{_CAP}(?:,\s*{_CAP})+(?:,?\s+và\s+{_CAP})?")
+
+
 def _holds_type(qa: Question, s: Sentence) -> bool:
     """A "bao nhiêu" answer holds a number (a percentage for "tỷ lệ", "phần trăm"); others anything."""
     if qa.type != "number":
@@ -308,7 +312,9 @@ def _type_bonus(qa: Question, s: Sentence) -> float:
     elif t == "person":
         bonus += 0.2 if s.person else -0.15
     elif t == "list":
-        bonus += min(0.3, 0.06 * (s.text.count(",") + 2 * s.text.count(";") + 3 * s.text.count(":")))
+        names = _NAME_LIST.search(s.text)
+        bonus += min(0.3, 0.04 * (s.text.count(",") + 2 * s.text.count(";") + 3 * s.text.count(":")))
+        bonus += 0.15 if names and names.group(0).count(",") >= 2 else 0.0
     if s.frame and t not in ("date", "place", "person") and not re.search(r"chu tri|tham du|to chuc", fold(qa.text)):
         bonus -= 0.2
     return bonus
@@ -350,15 +356,19 @@ def _near(a: _Cand, b: _Cand) -> bool:
 
 
 def _items(text: str) -> list[str] | None:
-    """The items of an enumerating sentence ("...: a; b; c" or "các huyện A, B, C và D"), if it is one."""
-    head, colon, rest = text.partition(":")
-    body = rest if colon and len(rest) > 20 else text
-    parts = [p.strip(" .;") for p in re.split(r";\s*", body)] if ";" in body else None
-    if not parts or len(parts) < 2:
-        parts = [p.strip(" .") for p in re.split(r",\s*|\s+và\s+", body)]
-    parts = [p for p in parts if p]
-    if len(parts) >= 3 and all(len(p.split()) <= 14 for p in parts) and (colon or ";" in body or len(parts) >= 4):
-        return parts
+    """The items of an enumerating sentence, if it is one: "...: a; b; c", "...: a, b, c và d", or a run of
+    names ("các huyện Văn Chấn, Trạm Tấu, Mù Cang Chải và thị xã Nghĩa Lộ")."""
+    _head, colon, rest = text.partition(":")
+    if colon and len(rest) > 20:
+        sep = r";\s*" if rest.count(";") >= 2 else r",\s*|\s+và\s+"
+        parts = [p.strip(" .;") for p in re.split(sep, rest) if p.strip(" .;")]
+        if len(parts) >= 3 and all(len(p.split()) <= 16 for p in parts):
+            return parts
+    names = _NAME_LIST.search(text)
+    if names:
+        parts = [p.strip(" .") for p in re.split(r",\s*|\s+và\s+", names.group(0)) if p.strip(" .")]
+        if len(parts) >= 3:
+            return parts
     return None
 
 

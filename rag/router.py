@@ -331,7 +331,8 @@ class FactsAwareAnswerer:
         if meeting or years:  # "... tại hội nghị phòng, chống thiên tai", "... cho năm 2025": that meeting's
             m = _pick_meeting(facts, meeting, ranks, idf, lambda m: (m.source, m.article) in where, years)
             picked = [s for s in picked if m is None or (s.source, s.article) == (m.source, m.article)] or picked
-        terms = _terms(topic, idf)
+        about = re.search(r"(?<!\w)(?:về|ve|liên quan đến|lien quan den)\s+(.+)", topic)
+        terms = _terms(about.group(1), idf) if about else {}
         if terms:  # "... yêu cầu gì về thi đua?": the statements about that, if any is
             covs = {s: _coverage(terms, facts.docs[s.source].text[s.start : s.end]) for s in picked}
             top = max(covs.values(), default=0.0)

@@ -68,6 +68,7 @@ _NOT_VERB = (
 _VERB_RE = re.compile(rf"(?<!\w){_NOT_VERB}({_VERBS_ALT})(?!\w)")
 _ADVERBS = r"(?:(?:cũng|đã|sẽ|tiếp tục|đồng thời|trực tiếp|thẳng thắn|một lần nữa)\s+)*"
 _SUBJECT_VERB = re.compile(rf"\s*{_ADVERBS}{_NOT_VERB}({_VERBS_ALT})(?!\w)")
+_APPOSITIVE = re.compile(r"(?:\s*,\s*[A-ZĐ][^,;:.“”\"]{2,120}?)?,(?=\s)")
 _CHAIR_VERB_RE = re.compile(r"(?<!\w)(đồng chủ trì|chủ trì)(?!\w)")
 _TOKEN = re.compile(r"\w+")
 _OPEN_CLOSE = {"“": "”", "«": "»", '"': '"'}
@@ -358,6 +359,10 @@ def _attribute(
         vpos = None
         if m is not None:
             who, vpos = m, m.end
+            # "ông X, Phó Giám đốc Sở Tài chính, đề nghị ...": the comma closing an appositive title
+            ap = _APPOSITIVE.match(masked, vpos, e)
+            if ap and not _SUBJECT_VERB.match(masked, vpos, e) and _SUBJECT_VERB.match(masked, ap.end(), e):
+                vpos = ap.end()
         elif short and short.group(1)[:1].isupper() and (r := _resolve_short(short.group(1), mentions, p)):
             who, vpos = r, p + short.end()
         if theo and who is not None and vpos is not None:
