@@ -45,7 +45,7 @@ MIN_COVERAGE = 0.30  # below this the best sentence does not answer the question
 MIN_OWN_COVERAGE = 0.15  # ... of which the sentence itself must hold this much, not only its context
 MIN_ARTICLE_COVERAGE = 0.6  # a broad question's words the chosen article must hold
 MAX_FACT_SENTENCES = 2
-MAX_BROAD_SENTENCES = 5
+MAX_BROAD_SENTENCES = 6
 ArticleChunks = Callable[[str, int], Sequence[Chunk]]  # (source, article) -> its chunks in order
 _TITLES = ("chu tich", "giam doc", "bo truong", "thu truong", "truong phong", "truong ban", "bi thu", "cuc truong",
            "chanh thanh tra", "hieu truong", "tong cuc truong", "chanh van phong")
@@ -222,9 +222,10 @@ class ExtractiveAnswerer:
     def _broad(self, qa: Question, terms: dict[str, float], pool: _Pool, keys: list[tuple[str, int]],
                scopes: Sequence[Scope], strict: Sequence[Scope]) -> tuple[list[_Cand], str]:
         key = keys[0]
-        if terms:
-            have = set(tokens(pool.article_text(key) + " " + pool.passages[0].chunk.title, folded=True))
-            if sum(w for t, w in terms.items() if t in have) / sum(terms.values()) < MIN_ARTICLE_COVERAGE:
+        unigrams = {t: w for t, w in terms.items() if "_" not in t}
+        if unigrams:
+            have = set(tokens(pool.article_text(key) + " " + pool.titles[key], folded=True))
+            if sum(w for t, w in unigrams.items() if t in have) / sum(unigrams.values()) < MIN_ARTICLE_COVERAGE:
                 return [], NOT_FOUND
         allowed = [p for p in range(len(pool.passages)) if pool.article(p) == key]
         cands = [c for c in self._candidates(qa, terms, pool, allowed, scopes, strict) if not c.sent.frame]
@@ -329,14 +330,14 @@ def _aspect(qa: Question, c: _Cand) -> float:
         cue = 0.12 * min(s.tasks, 3) + 0.05 * min(s.decisions, 1)
     else:
         cue = 0.1 * min(s.results, 3) + 0.12 * min(s.figures, 3)
-    return cue + 0.5 * c.cov if cue > 0 else 0.0
+    return cue + c.cov if cue > 0 or c.own >= MIN_OWN_COVERAGE else 0.0
 
 
 def _in_scope(s: Sentence, scopes: Sequence[Scope], strict: Sequence[Scope]) -> bool:
     """A sentence that names other years (or periods) than the question's does not answer it."""
     if not scopes:
         return True
-    named = scopes_in(s.text)
+    named = scopes_in(_COMPARED.sub(" ", s.text))  # "giảm 5,6% so với năm 2023" is about this year
     years = {x.year for x in named if x.year}
     for sc in scopes:
         if sc.year and years and sc.year not in years:
@@ -345,6 +346,9 @@ def _in_scope(s: Sentence, scopes: Sequence[Scope], strict: Sequence[Scope]) -> 
                                     and (x.year or x.period) for x in named):
             return False
     return True
+
+
+_COMPARED = re.compile(r"(?:so với|cùng kỳ|như)\s+(?:cùng kỳ\s+)?(?:năm\s+|năm học\s+)?(?:19|20)\d{2}(?:\s*[-–]\s*(?:19|20)\d{2})?", re.I)
 
 
 def _near(a: _Cand, b: _Cand) -> bool:

@@ -90,10 +90,7 @@ class Question:
 
     @property
     def cross(self) -> bool:
-        """Two years or periods asked side by side ("năm 2023 và năm 2024"); not a comparison inside
-        one report ("9 tháng năm 2024 so với cùng kỳ năm 2023")."""
-        if re.search(r"so voi|cung ky", fold(self.text)):
-            return False
+        """Two years or periods asked side by side ("năm 2023 và năm 2024"), one part each."""
         return len({(s.year, s.period) for s in self.scopes}) >= 2
 
 
@@ -104,7 +101,9 @@ def analyse(question: str) -> Question:
     if kind == "broad" and re.search(r"(?<!\w)(?:nhung|cac) (?:\w+ ){0,4}nao(?!\w)", qf) and "ket qua" not in qf:
         kind = "list"  # "những nhiệm vụ nào" lists tasks
     aspect = next((a for a, p in _ASPECTS if re.search(p, qf)), "results") if kind == "broad" else None
-    return Question(q, kind, aspect, scopes_in(q), _names(q), tuple(m.group(0) for m in _NUMBER.finditer(_drop_scopes(q))))
+    compared = re.search(r"so voi|cung ky", qf)  # "9 tháng năm 2024 so với cùng kỳ năm 2023": the first is asked
+    scopes = scopes_in(q[: compared.start()] if compared else q) or scopes_in(q)
+    return Question(q, kind, aspect, scopes, _names(q), tuple(m.group(0) for m in _NUMBER.finditer(_drop_scopes(q))))
 
 
 def scopes_in(text: str) -> tuple[Scope, ...]:
