@@ -164,7 +164,8 @@ def scope_fit(scope: Scope, date: str | None, title: str, text: str, lead: str =
     named = {s.year for s in own if s.year}
 
     def period_in(scopes: tuple[Scope, ...]) -> bool:
-        return scope.period is None or any(s.period == scope.period and s.year in (None, scope.year) for s in scopes)
+        return scope.period is None or any(
+            s.period == scope.period and (scope.year is None or s.year in (None, scope.year)) for s in scopes)
 
     if (scope.year is None or scope.year in held) and period_in(own):
         return 3

@@ -69,6 +69,7 @@ _FRAME = frozenset(
     ).split()
 )
 _HONORIFICS = {"ong", "ba", "chi"}
+_PLACE_NOUNS = {"tinh", "huyen", "xa", "phuong", "quan", "pho", "tran"}  # folded last syllable of a place noun
 # "Tóm tắt hội nghị ...", "tóm lại nội dung ...", "hãy tóm tắt ..." (folded): the rest names the meeting.
 _SUMMARY = re.compile(r"^\W*(?:hay\s+|xin\s+|ban\s+|vui long\s+)?(?:tom\s+tat|tom\s+luoc|tom\s+lai)(?:\s+(?:lai|giup|cho\s+toi|giup\s+toi|ngan\s+gon))*\b")  # "ông Tỏ", "bà Hà", "đồng chí Hưng"
 _FOLDED_HEADS = tuple(fold(h).lower() for h in TITLE_HEADS)
@@ -120,7 +121,7 @@ def person_in(question: str, people: Sequence[PersonEntry], preferred: AbstractS
         for size, rank in tries:
             run = nf[-size:]
             for i in range(len(qf) - size + 1):
-                if qf[i : i + size] != run:
+                if qf[i : i + size] != run or (i and qf[i - 1] in _PLACE_NOUNS):  # "tỉnh Thái Bình" is a place
                     continue
                 if size == 1 and not _titled_given_name(q, spans, qf, i):
                     continue
@@ -324,8 +325,11 @@ class FactsAwareAnswerer:
                         break
             return
         own = facts.statements_of(p.key)
-        # nothing of that kind (asked what X required, X only proposed): all X said, each with its own verb
-        picked = next((pool for pool in _pools(own, it.verb) if pool), own)
+        family = _FAMILY.get(VERB_KINDS.get(it.verb or "", ""))
+        if family in ("direct", "propose"):  # "X yêu cầu những gì?": all X asked of others (yêu cầu, giao, đề nghị)
+            picked = [s for s in own if _FAMILY.get(s.kind) in ("direct", "propose")] or own
+        else:  # nothing of that kind: all X said, each with its own verb
+            picked = next((pool for pool in _pools(own, it.verb) if pool), own)
         topic, meeting, years = _question_parts(it.content)
         where = {(s.source, s.article) for s in picked}
         if meeting or years:  # "... tại hội nghị phòng, chống thiên tai", "... cho năm 2025": that meeting's

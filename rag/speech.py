@@ -363,6 +363,10 @@ def _attribute(
             ap = _APPOSITIVE.match(masked, vpos, e)
             if ap and not _SUBJECT_VERB.match(masked, vpos, e) and _SUBJECT_VERB.match(masked, ap.end(), e):
                 vpos = ap.end()
+                # "bà X, Hiệu trưởng Trường THPT chuyên Y Z, chia sẻ": a name inside the appositive is
+                # not the speaker; the person the appositive describes is
+                head = [x for x in mentions if s <= x.start < m.start and not re.search(r"[.;:]", masked[x.end : m.start])]
+                who = head[0] if head else m
         elif short and short.group(1)[:1].isupper() and (r := _resolve_short(short.group(1), mentions, p)):
             who, vpos = r, p + short.end()
         if theo and who is not None and vpos is not None:

@@ -30,6 +30,7 @@ _VERB_LABEL = {
     "requirement": "yêu cầu", "proposal": "đề nghị", "report": "báo cáo", "conclusion": "kết luận",
     "commitment": "cam kết", "direction": "chỉ đạo", "assignment": "giao", "statement": "phát biểu",
 }
+MAIN_POINTS = 5  # the body's most factual sentences: results with figures are what a reader of a summary looks for
 _FACTUAL = re.compile(r"\d|tăng|giảm|đạt|hoàn thành|triệt phá|kết quả|xử lý|phát hiện|thu giữ|cấp|ban hành")
 
 
@@ -134,7 +135,7 @@ def summarize_meeting(meeting: Meeting, statements: Sequence[Statement], text: s
         if not any(a < e and s < b for a, b in used) and len(text[s:e]) > 60 and _FACTUAL.search(text[s:e])
         and not (m.title and s <= m.title.start < e) and "chủ trì" not in text[s:e]
     ]
-    scored = sorted(body, key=lambda se: -len(_FACTUAL.findall(text[se[0] : se[1]])))[:3]
+    scored = sorted(body, key=lambda se: -len(_FACTUAL.findall(text[se[0] : se[1]])))[:MAIN_POINTS]
     for s, e in sorted(scored):
         add("main_points", _clip(text[s:e], 260), (s, e))
     for st in own:
