@@ -195,6 +195,8 @@ def rank_by_scope(hits: Sequence[Hit], question: Question, k: int) -> list[Hit]:
             merged += [h for h in group if h is not None and h not in merged]
         ordered = merged + [h for h in hits if h not in merged]
     else:
-        order = sorted(range(len(hits)), key=lambda i: -min(fits[i]))
+        # fitting or not, not how well: a report dated the next year ("tổng kết năm 2024" held in January
+        # 2025) must not fall behind better-dated reports on other subjects
+        order = sorted(range(len(hits)), key=lambda i: min(fits[i]) == 0)
         ordered = [hits[i] for i in order]
     return [replace(h, rank=i) for i, h in enumerate(ordered[:k], start=1)]
