@@ -292,12 +292,23 @@ _CAP = r"(?:(?:huyện|thị xã|thành phố|quận|xã|phường|tỉnh|TP\.?)
 _NAME_LIST = re.compile(rf"{_CAP}(?:,\s*{_CAP})+(?:,?\s+và\s+{_CAP})?")
 
 
+# After "bao nhiêu", words that are not what is counted ("bao nhiêu tiền" is any amount, "bao nhiêu
+# phần trăm" a percentage, "là bao nhiêu" ends the question).
+_NOT_COUNTED = frozenset("tien phan la nam thang ngay lan muc so ty trieu dong".split())
+
+
 def _holds_type(qa: Question, s: Sentence) -> bool:
-    """A "bao nhiêu" answer holds a number (a percentage for "tỷ lệ", "phần trăm"); others anything."""
+    """A "bao nhiêu" answer holds a number: a percentage for "tỷ lệ", "phần trăm"; a count of what is
+    counted for "bao nhiêu đảng viên" ("86 đảng viên"); others anything."""
     if qa.type != "number":
         return True
-    if re.search(r"ty le|phan tram", fold(qa.text)):
+    qf = fold(qa.text)
+    if re.search(r"ty le|phan tram", qf):
         return "%" in s.text or "phần trăm" in s.text
+    counted = re.search(r"bao nhieu\s+(\w+(?:\s+\w+)?)", qf)
+    if counted and counted.group(1).split()[0] not in _NOT_COUNTED:
+        noun = counted.group(1)
+        return bool(re.search(rf"\d[\d.,]*\s+(?:\w+\s+){{0,2}}?{re.escape(noun.split()[0])}(?!\w)", s.folded))
     return s.numbers > 0
 
 
