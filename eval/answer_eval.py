@@ -30,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--limit", type=int, default=0)
+    ap.add_argument("--workdir", type=Path, help="keep the XQuAD index here and reuse it (default: a temporary folder)")
     args = ap.parse_args(argv)
     data = json.loads(args.data.read_text(encoding="utf-8"))
     paragraphs: list[str] = []
@@ -44,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.limit:
         items = items[:: max(1, len(items) // args.limit)][: args.limit]
     with tempfile.TemporaryDirectory() as tmp:
-        lib = build_index(paragraphs, Path(tmp), ChunkSettings())
+        lib = build_index(paragraphs, args.workdir or Path(tmp), ChunkSettings())
         ans = lib.extractive()
         sources = {int(Path(d.source).stem[1:]): d.source for d in lib.documents()}
         pos_cov: list[float] = []

@@ -260,13 +260,15 @@ class ExtractiveAnswerer:
         what = {t: w for t, w in terms.items() if t not in where_when and not any(p in where_when for p in t.split("_"))}
         what_total = sum(what.values())
         titles = [t for t in _TITLES if re.search(rf"(?<!pho ){t}", fold(qa.text))]
+        names = [fold(n) for n in qa.names]
         out: list[_Cand] = []
         seen: set[tuple[str, int]] = set()
         for p in allowed:
             c = pool.passages[p].chunk
             # words of the article's title and of the sentence before count half: "Tổng thiệt hại ước
             # tính 186 tỷ đồng." answers a question about the flood the sentence before describes
-            context = set(tokens(c.title, folded=True))
+            # (a real title only: an article without one is "titled" by its clipped first sentence)
+            context = set(tokens(c.title, folded=True)) if not c.title.endswith("…") else set()
             prev_end = 0
             for sent in pool.sentences[p]:
                 before = set(tokens(c.text[max(prev_end, sent.start - 300) : sent.start], folded=True))
@@ -276,6 +278,8 @@ class ExtractiveAnswerer:
                     continue
                 seen.add((c.source, pos))
                 if not _in_scope(sent, scopes, strict):
+                    continue
+                if names and not _names_near(names, c, sent, pool.lead((c.source, c.article))):
                     continue
                 have = set(tokens(sent.text, folded=True))
                 for t in titles:  # "Phó Chủ tịch" does not answer "Chủ tịch ... là ai?"
@@ -371,6 +375,13 @@ def _in_scope(s: Sentence, scopes: Sequence[Scope], strict: Sequence[Scope]) -> 
 
 
 _COMPARED = re.compile(r"(?:so với|cùng kỳ|như)\s+(?:cùng kỳ\s+)?(?:năm\s+|năm học\s+)?(?:19|20)\d{2}(?:\s*[-–]\s*(?:19|20)\d{2})?", re.I)
+
+
+def _names_near(names: Sequence[str], chunk: Chunk, sent: Sentence, lead: str) -> bool:
+    """Whether the names a question gives (folded) are in the sentence, just before it, in the
+    article's title or in its lead: an answer about "Broncos" is in a passage about the Broncos."""
+    near = fold(chunk.title + "\n" + lead + "\n" + chunk.text[max(0, sent.start - 300) : sent.end])
+    return all(n in near for n in names)
 
 
 def _near(a: _Cand, b: _Cand) -> bool:

@@ -64,6 +64,7 @@ _PERIOD = re.compile(
 )
 _PLACE = re.compile(r"(?<!\w)(?:tỉnh|thành phố|TP\.?|huyện|quận|thị xã|xã|phường)\s+((?:[A-ZĐÂĂÊÔƠƯ][\w-]*\s?){1,3})")
 _CAPS = re.compile(r"(?<![\w.])([A-ZĐÂĂÊÔƠƯ][\w-]*(?:\s+[A-ZĐÂĂÊÔƠƯ][\w-]*)+)")
+_CAP_WORD = re.compile(r"(?<![\w.])([A-ZĐÂĂÊÔƠƯ][\w-]{2,})(?!\s+[A-ZĐÂĂÊÔƠƯ])")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
@@ -139,11 +140,12 @@ def scopes_in(text: str) -> tuple[Scope, ...]:
 
 
 def _names(q: str) -> tuple[str, ...]:
-    """Capitalised names after a place noun, and other capitalised runs not at the question's start."""
+    """Capitalised names after a place noun, other capitalised runs, and single capitalised words
+    ("Broncos", "Victoria"), none at the question's start, where every word is capitalised."""
     out = [m.group(1).strip() for m in _PLACE.finditer(q)]
-    for m in _CAPS.finditer(q):
-        if m.start() == 0 or any(m.group(1) in n or n in m.group(1) for n in out):
-            continue
+    for m in list(_CAPS.finditer(q)) + list(_CAP_WORD.finditer(q)):
+        if m.start() == 0 or any(m.group(1) in n for n in out) or m.group(1).isupper():
+            continue  # an acronym ("THPT") is often written out in full in the report
         out.append(m.group(1))
     return tuple(dict.fromkeys(out))
 
