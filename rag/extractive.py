@@ -160,12 +160,12 @@ class ExtractiveAnswerer:
                 return f"thông tin về «{name}»"
         # a title the question names ("Chủ tịch UBND tỉnh", not "Phó Chủ tịch") in a report that names
         # the places asked about: "Phó Chủ tịch" does not answer "ai là Chủ tịch ...?"
-        asked = [t for t in _TITLES if re.search(rf"(?<!pho ){t}", fold(qa.text))]
-        if asked and qa.type in ("person", "fact"):
+        asked = [t for t in _TITLES if re.search(rf"(?<!\w)(?<!pho ){t}(?!\w)", fold(qa.text))]
+        if asked:
             about = [fold(pool.titles[k] + "\n" + pool.article_text(k)) for k in pool.order]
             about = [a for a in about if all(fold(n) in a for n in qa.names)] or about
             for t in asked:
-                if not any(re.search(rf"(?<!pho ){t}", a) for a in about):
+                if not any(re.search(rf"(?<!\w)(?<!pho ){t}(?!\w)", a) for a in about):
                     return f"thông tin về «{_typed(qa.text, t)}»"
         for n in qa.numbers:
             if len(n) > 1 and not re.search(rf"(?<![\d.,]){re.escape(n)}(?![\d]|[.,]\d)", texts):
@@ -259,7 +259,7 @@ class ExtractiveAnswerer:
         where_when = {t for n in qa.names for t in tokens(n, folded=True)} | {t for s in qa.scopes for t in tokens(s.text, folded=True)}
         what = {t: w for t, w in terms.items() if t not in where_when and not any(p in where_when for p in t.split("_"))}
         what_total = sum(what.values())
-        titles = [t for t in _TITLES if re.search(rf"(?<!pho ){t}", fold(qa.text))]
+        titles = [t for t in _TITLES if re.search(rf"(?<!\w)(?<!pho ){t}(?!\w)", fold(qa.text))]
         names = [fold(n) for n in qa.names]
         out: list[_Cand] = []
         seen: set[tuple[str, int]] = set()
@@ -283,7 +283,7 @@ class ExtractiveAnswerer:
                     continue
                 have = set(tokens(sent.text, folded=True))
                 for t in titles:  # "Phó Chủ tịch" does not answer "Chủ tịch ... là ai?"
-                    if not re.search(rf"(?<!pho ){t}", sent.folded):
+                    if not re.search(rf"(?<!\w)(?<!pho ){t}(?!\w)", sent.folded):
                         have.discard(t.replace(" ", "_"))
                 near = (context | before) - have
                 own = sum(w for t, w in terms.items() if t in have) / total if terms else 0.0
@@ -322,8 +322,12 @@ def _holds_type(qa: Question, s: Sentence) -> bool:
         return "%" in s.text or "phần trăm" in s.text
     counted = re.search(r"bao nhieu\s+(\w+(?:\s+\w+)?)", qf)
     if counted and counted.group(1).split()[0] not in _NOT_COUNTED:
-        noun = counted.group(1)
-        return bool(re.search(rf"\d[\d.,]*\s+(?:\w+\s+){{0,2}}?{re.escape(noun.split()[0])}(?!\w)", s.folded))
+        noun = counted.group(1).split()
+        # "bao nhiêu vụ cướp": a count of "vụ", in a sentence about "cướp" ("làm chết 139 người" answers
+        # "bao nhiêu người chết", so the second word need not follow the number)
+        if len(noun) > 1 and noun[1] not in QUESTION_WORDS and not re.search(rf"(?<!\w){re.escape(noun[1])}(?!\w)", s.folded):
+            return False
+        return bool(re.search(rf"\d[\d.,]*\s+(?:\w+\s+){{0,2}}?{re.escape(noun[0])}(?!\w)", s.folded))
     return s.numbers > 0
 
 

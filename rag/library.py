@@ -20,6 +20,7 @@ import numpy as np
 
 from rag.articles import split_articles
 from rag.chunking import ChunkSettings, chunk_document, embedding_text
+from rag.compound import join_answers, split_question
 from rag.conversation import Turn
 from rag.embedders import DEFAULT_EMBEDDER, Embedder, get_embedder
 from rag.errors import IndexMismatchError, LoadError, RagError
@@ -191,20 +192,39 @@ class Library:
         searched), ``Status``/``Token`` while the answer is written, then one ``Done``."""
         _check_query(question)
         standalone = self.standalone_question(question, history)
-        asked = analyse(standalone)
-        if asked.scopes:  # look wider, then bring the reports of the years or periods named to the front
-            hits = rank_by_scope(self.search(standalone, max(2 * k, 10), filters), asked, k)
-        else:
-            hits = self.search(standalone, k, filters)
-        if history and standalone != " ".join(question.split()) and keeps_topic(question):
-            hits = _focus(hits, history[-1])
-        yield Retrieved(standalone, tuple(hits))
+        followup = bool(history) and standalone != " ".join(question.split()) and keeps_topic(question)
         ans = answerer or self.answerer
-        for ev in ans.stream(standalone, hits):
-            if isinstance(ev, Done):
-                ev = Done(replace(ev.answer, question=question,
-                                  standalone=standalone if standalone != question else None))
-            yield ev
+        parts = split_question(standalone)
+        if len(parts) > 1:  # two questions in one: each part retrieved and answered on its own
+            answers = []
+            for part in parts:
+                hits = self._retrieve(part, k, filters, history[-1] if followup else None)
+                yield Retrieved(part, tuple(hits))
+                answers.append(ans.answer(part, hits))
+            done = join_answers(standalone, answers)
+        else:
+            hits = self._retrieve(standalone, k, filters, history[-1] if followup else None)
+            yield Retrieved(standalone, tuple(hits))
+            last: Answer | None = None
+            for ev in ans.stream(standalone, hits):
+                if isinstance(ev, Done):
+                    last = ev.answer
+                else:
+                    yield ev
+            if last is None:  # pragma: no cover - every answerer ends its stream with Done
+                raise RagError("the answerer produced no answer")
+            done = last
+        yield Done(replace(done, question=question, standalone=standalone if standalone != question else None))
+
+    def _retrieve(self, question: str, k: int, filters: Filters | None, previous: Turn | None) -> list[Hit]:
+        """The passages to answer from: with a year or period named, a wider search with the reports
+        that fit it first; for a follow-up, the documents of the previous answer first."""
+        asked = analyse(question)
+        if asked.scopes:
+            hits = rank_by_scope(self.search(question, max(2 * k, 10), filters), asked, k)
+        else:
+            hits = self.search(question, k, filters)
+        return _focus(hits, previous) if previous is not None else hits
 
     def ask(self, question: str, k: int = 5, filters: Filters | None = None,
             history: Sequence[Turn] = (), answerer: Answerer | None = None) -> Answer:
