@@ -85,11 +85,16 @@ class _Pool:
         return c.source, c.article
 
     def lead(self, key: tuple[str, int]) -> str:
-        """The article's opening (its first passage's first 400 characters) when it is in the pool."""
+        """The article's opening (its first 600 characters: title, dateline, lead sentence)."""
         chunks = self.article_chunks(*key) if self.article_chunks else ()
         if not chunks:
             chunks = sorted((h.chunk for h in self.passages if (h.chunk.source, h.chunk.article) == key), key=lambda c: c.start)
-        return chunks[0].text[:400] if chunks else ""
+        out = ""
+        for c in chunks:
+            out += c.text[max(0, len(out) - (c.start - chunks[0].start)) :] if out else c.text
+            if len(out) >= 600:
+                break
+        return out[:600]
 
     def article_text(self, key: tuple[str, int]) -> str:
         return "\n".join(h.chunk.text for h in self.passages if (h.chunk.source, h.chunk.article) == key)

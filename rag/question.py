@@ -59,7 +59,7 @@ dinh huong trong tam ty le muc xep thu thoi gian ngay dia diem noi chinh
 _YEAR = re.compile(r"(?<![\d/.,])((?:19|20)\d{2})(?![\d/.,]\d)")
 _YEAR_RANGE = re.compile(r"(?:19|20)\d{2}\s*[-–]\s*(?:19|20)\d{2}")  # "năm học 2023-2024", "nhiệm kỳ 2025-2027"
 _PERIOD = re.compile(
-    r"(?P<months>\d{1,2}|sau|chin|ba) thang (?:(?P<half>dau|cuoi) )?(?:nam )?(?P<y1>(?:19|20)\d{2})?"
+    r"(?<!\w)(?P<months>\d{1,2}|sau|chin|ba) thang(?:\s+(?P<half>dau|cuoi))?(?:\s+nam)?(?:\s+(?P<y1>(?:19|20)\d{2}))?(?!\w)"
     r"|quy (?P<q>iv|iii|ii|i|[1-4])(?:[/ ](?:nam )?(?P<y2>(?:19|20)\d{2}))?"
 )
 _PLACE = re.compile(r"(?<!\w)(?:tỉnh|thành phố|TP\.?|huyện|quận|thị xã|xã|phường)\s+((?:[A-ZĐÂĂÊÔƠƯ][\w-]*\s?){1,3})")
@@ -157,11 +157,15 @@ def _drop_scopes(q: str) -> str:
     return re.sub(r"\d{1,2}/\d{1,2}(?:/\d{2,4})?", " ", tf)
 
 
+# "..., triển khai nhiệm vụ năm 2025": the period a report plans for is not the one it reports on
+_PLAN = re.compile(r"(?:triển khai|phương hướng|kế hoạch|chương trình)[^.,;\n]*", re.IGNORECASE)
+
+
 def scope_fit(scope: Scope, date: str | None, title: str, text: str, lead: str = "") -> int:
     """How well an article fits a scope: 3 when it is dated in that year (and its title or lead names
     the period asked), 2 when its title or lead names it ("tổng kết năm 2023" held in March 2024), 1
     when its text only mentions it (a 2024 report comparing with 2023), 0 when not at all."""
-    own = scopes_in(title + "\n" + lead)
+    own = scopes_in(_PLAN.sub(" ", title + "\n" + lead))
     held = {int(date[:4])} if date and date[:4].isdigit() else set()
     named = {s.year for s in own if s.year}
 
