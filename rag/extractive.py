@@ -262,7 +262,8 @@ class ExtractiveAnswerer:
         # "Chỉ số DTI năm 2024 của Thái Bình xếp thứ mấy?": a sentence about Thái Bình in 2024 is not an
         # answer unless it also holds some of what is asked
         where_when = {t for n in qa.names for t in tokens(n, folded=True)} | {t for s in qa.scopes for t in tokens(s.text, folded=True)}
-        what = {t: w for t, w in terms.items() if t not in where_when and not any(p in where_when for p in t.split("_"))}
+        # (single words: a bigram across two phrases, "công chậm", would decide it alone)
+        what = {t: w for t, w in terms.items() if "_" not in t and t not in where_when}
         what_total = sum(what.values())
         titles = [t for t in _TITLES if re.search(rf"(?<!\w)(?<!pho ){t}(?!\w)", fold(qa.text))]
         names = [fold(n) for n in qa.names]
@@ -310,7 +311,7 @@ _NAME_LIST = re.compile(rf"{_CAP}(?:,\s*{_CAP})+(?:,?\s+và\s+{_CAP})?")
 
 # After "bao nhiêu", words that are not what is counted ("bao nhiêu tiền" is any amount, "bao nhiêu
 # phần trăm" a percentage, "là bao nhiêu" ends the question).
-_NOT_COUNTED = frozenset("tien phan la nam thang ngay lan muc so ty trieu dong".split())
+_NOT_COUNTED = frozenset("tien phan la nam thang ngay lan muc so ty trieu dong kinh von ngan chi gia".split())
 
 
 def _holds_type(qa: Question, s: Sentence) -> bool:

@@ -62,9 +62,10 @@ _PERIOD = re.compile(
     r"(?<!\w)(?P<months>\d{1,2}|sau|chin|ba) thang(?:\s+(?P<half>dau|cuoi))?(?:\s+nam)?(?:\s+(?P<y1>(?:19|20)\d{2}))?(?!\w)"
     r"|quy (?P<q>iv|iii|ii|i|[1-4])(?:[/ ](?:nam )?(?P<y2>(?:19|20)\d{2}))?"
 )
-_PLACE = re.compile(r"(?<!\w)(?:tỉnh|thành phố|TP\.?|huyện|quận|thị xã|xã|phường)\s+((?:[A-ZĐÂĂÊÔƠƯ][\w-]*\s?){1,3})")
+_PLACE = re.compile(r"(?<!\w)(?i:tỉnh|thành phố|TP\.?|huyện|quận|thị xã|xã|phường)\s+((?:[A-ZĐÂĂÊÔƠƯ][\w-]*\s?){1,3})")
 _CAPS = re.compile(r"(?<![\w.])([A-ZĐÂĂÊÔƠƯ][\w-]*(?:\s+[A-ZĐÂĂÊÔƠƯ][\w-]*)+)")
 _CAP_WORD = re.compile(r"(?<![\w.])([A-ZĐÂĂÊÔƠƯ][\w-]{2,})(?!\s+[A-ZĐÂĂÊÔƠƯ])")
+_VI_SYLLABLE = re.compile(r"^(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnpqrstvx])?[aeiouy]{1,3}(?:ch|ng|nh|[cmnpt])?$")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
@@ -144,8 +145,11 @@ def _names(q: str) -> tuple[str, ...]:
     ("Broncos", "Victoria"), none at the question's start, where every word is capitalised."""
     out = [m.group(1).strip() for m in _PLACE.finditer(q)]
     for m in list(_CAPS.finditer(q)) + list(_CAP_WORD.finditer(q)):
-        if m.start() == 0 or any(m.group(1) in n for n in out) or m.group(1).isupper():
+        word = m.group(1)
+        if m.start() == 0 or any(word in n for n in out) or word.isupper():
             continue  # an acronym ("THPT") is often written out in full in the report
+        if " " not in word and _VI_SYLLABLE.match(fold(word)):
+            continue  # a capitalised Vietnamese word ("Đồng bằng", "Trung ương"), not a foreign name
         out.append(m.group(1))
     return tuple(dict.fromkeys(out))
 
