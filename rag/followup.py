@@ -211,7 +211,7 @@ def _clean_person(x: str) -> str:
 
 
 def _known_person(text: str, people: Sequence[PersonEntry]) -> tuple[int, int] | None:
-    """The span of the longest known full name (or its last two syllables) in ``text``, folded."""
+    """The span of the first known full name (or its last two syllables) in ``text``, folded."""
     tf = fold(text)
     best: tuple[int, int] | None = None
     for p in people:
@@ -221,7 +221,8 @@ def _known_person(text: str, people: Sequence[PersonEntry]) -> tuple[int, int] |
                 continue
             name = " ".join(parts[-size:])
             m = re.search(rf"(?<!\w){re.escape(name)}(?!\w)", tf)
-            if m and (best is None or m.end() - m.start() > best[1] - best[0]):
+            # the first person named, then the longest name there
+            if m and (best is None or (m.start(), -m.end()) < (best[0], -best[1])):
                 best = (m.start(), m.end())
             if m:
                 break
