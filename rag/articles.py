@@ -26,7 +26,8 @@ _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
 _PUBLISHED = re.compile(r"(?:Đăng vào|Đăng ngày|Cập nhật|Ngày đăng|Đăng lúc)\s*:?\s*(?:[^\d\n]{0,20})?(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", re.I)
 _LONG_DATE = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.I)
 _NUM_DATE = re.compile(r"(?<![\d/])(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?![\d/])")
-_SHORT_DATE = re.compile(r"\b[Nn]gày\s+(\d{1,2})[/.-](\d{1,2})(?![/.-]?\d)")
+# "Ngày 07/12", and the way news reports date a meeting: "Sáng 3/6", "Chiều 10/7", "Tối 16-6"
+_SHORT_DATE = re.compile(r"\b(?:[Nn]gày|[Ss]áng|[Cc]hiều|[Tt]ối|[Tt]rưa)\s+(?:ngày\s+)?(\d{1,2})[/.-](\d{1,2})(?![/.-]?\d)")
 _PERIOD = re.compile(
     r"\b((?:(?:sáu|6|ba|3|chín|9)\s+tháng\s+(?:đầu|cuối)\s+năm|năm|quý\s+(?:I{1,3}|IV|[1-4]))\s*(?:/\s*)?(\d{4}))",
     re.I,

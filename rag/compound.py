@@ -18,8 +18,15 @@ from rag.textnorm import fold
 from rag.types import Answer, AnswerSentence, Citation
 
 _ASKS = re.compile(r"(?<!\w)(?:ai|gi|nao|bao nhieu|khi nao|o dau|vi sao|tai sao|the nao|ra sao|may)(?!\w)")
-_JOINS = re.compile(r"\s*(?:[,;]\s*(?:và|còn)\s+|\s+và\s+(?=ai\b|[Aa]i\s)|;\s*|\?\s+)")
+_JOINS = re.compile(
+    r"\s*(?:[,;]\s*(?:và|còn|va|con)\s+|\s+(?:và|va)\s+(?=(?:do\s+|được\s+|duoc\s+)?"
+    r"(?:ai|khi nào|khi nao|ở đâu|o dau|bao nhiêu|bao nhieu)(?!\w))|;\s*|\?\s+)",
+    re.IGNORECASE,
+)
+# Where the subject of a question ends: "Hội nghị X | được tổ chức vào ngày nào" (folded).
+_PREDICATE = re.compile(r"\s(?:duoc|vao|dien ra|co|la|to chuc|da|do|o|tai|dat|xay ra)\s")
 _MIN_WORDS = 4
+MAX_PARTS = 3
 
 
 def split_question(question: str) -> list[str]:
@@ -28,13 +35,19 @@ def split_question(question: str) -> list[str]:
     pos = 0
     for m in _JOINS.finditer(question):
         left, right = question[pos : m.start()], question[m.end() :]
-        if _asks(left) and _asks(right) and len(left.split()) >= _MIN_WORDS and len(right.split()) >= _MIN_WORDS:
+        if _asks(left) and _asks(right) and len(left.split()) >= _MIN_WORDS and len(right.split()) >= 3:
             parts.append(left.strip(" ,;?") + "?")
             pos = m.end()
     if not parts:
         return [question]
-    parts.append(question[pos:].strip(" ,;?") + "?")
-    return parts
+    last = question[pos:].strip(" ,;?")
+    if len(last.split()) < _MIN_WORDS + 1:  # "... vào ngày nào và do ai chủ trì?": the first part's subject
+        subject = _PREDICATE.search(fold(parts[0]), 10)
+        last = (parts[0][: subject.start()] + " " if subject else "") + last
+    parts.append(last + "?")
+    parts = list(dict.fromkeys(parts))
+    # more parts than a person asks at once is pasted text, not a question list: answer it whole
+    return parts if 1 < len(parts) <= MAX_PARTS else [question]
 
 
 def _asks(text: str) -> bool:

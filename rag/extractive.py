@@ -223,6 +223,12 @@ class ExtractiveAnswerer:
                 break
             if not any(_near(c, x) for x in picked):
                 picked.append(c)
+        if qa.type == "list" and _items(best.sent.text) is None:
+            # "... chỉ ra một số hạn chế." announces a list the next sentence gives
+            after = next((s for s in pool.sentences[best.p] if s.start > best.sent.end), None)
+            if after is not None and not any(x.p == best.p and x.sent.start == after.start for x in picked):
+                picked.insert(1, _Cand(best.p, after, best.cov, best.own, best.what, best.score,
+                                       pool.passages[best.p].chunk.start + after.start))
         return picked, ""
 
     def _broad(self, qa: Question, terms: dict[str, float], pool: _Pool, keys: list[tuple[str, int]],

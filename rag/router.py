@@ -179,6 +179,7 @@ class _Builder:
         self.facts = facts
         self.cites: dict[tuple[str, int, int], Citation] = {}
         self.sentences: list[AnswerSentence] = []
+        self.refusal: str | None = None  # a facts question the facts answer with "not found"
 
     def add(self, text: str, source: str, start: int, end: int, article: int | None = None) -> None:
         key = (source, start, end)
@@ -188,7 +189,7 @@ class _Builder:
 
     def answer(self, question: str, kind: str | None = None) -> Answer | None:
         if not self.sentences:
-            return None
+            return Answer(question, self.refusal, False, (), NAME, (), kind=kind) if self.refusal else None
         body = "\n".join(f"{s.text} [{s.citations[0]}]" for s in self.sentences)
         return Answer(question, body, True, tuple(self.cites.values()), NAME, tuple(self.sentences), kind=kind)
 
@@ -332,8 +333,12 @@ class FactsAwareAnswerer:
             picked = next((pool for pool in _pools(own, it.verb) if pool), own)
         topic, meeting, years = _question_parts(it.content)
         where = {(s.source, s.article) for s in picked}
-        if meeting or years:  # "... tại hội nghị phòng, chống thiên tai", "... cho năm 2025": that meeting's
+        two = len(re.findall(r"(?:hội nghị|hoi nghi|cuộc họp|cuoc hop|phiên họp|phien hop)", meeting)) > 1
+        if (meeting or years) and not two:  # "... tại hội nghị phòng, chống thiên tai", "... cho năm 2025"
             m = _pick_meeting(facts, meeting, ranks, idf, lambda m: (m.source, m.article) in where, years)
+            if m is None and meeting and _terms(meeting, idf):  # named a meeting the person did not speak at
+                b.refusal = f"Không tìm thấy ý kiến của {p.name} {meeting.strip(' ?.')} trong tài liệu."
+                return
             picked = [s for s in picked if m is None or (s.source, s.article) == (m.source, m.article)] or picked
         about = re.search(r"(?<!\w)(?:về|ve|liên quan đến|lien quan den)\s+(.+)", topic)
         terms = _terms(about.group(1), idf) if about else {}

@@ -69,6 +69,7 @@ _VERB_RE = re.compile(rf"(?<!\w){_NOT_VERB}({_VERBS_ALT})(?!\w)")
 _ADVERBS = r"(?:(?:cũng|đã|sẽ|tiếp tục|đồng thời|trực tiếp|thẳng thắn|một lần nữa)\s+)*"
 _SUBJECT_VERB = re.compile(rf"\s*{_ADVERBS}{_NOT_VERB}({_VERBS_ALT})(?!\w)")
 _APPOSITIVE = re.compile(r"(?:\s*,\s*[A-ZĐ][^,;:.“”\"]{2,120}?)?,(?=\s)")
+_FRAME_ONLY = re.compile(r"\W*(?:hội nghị|buổi làm việc|cuộc họp|phiên họp|buổi lễ)\W*$", re.IGNORECASE)
 _CHAIR_VERB_RE = re.compile(r"(?<!\w)(đồng chủ trì|chủ trì)(?!\w)")
 _TOKEN = re.compile(r"\w+")
 _OPEN_CLOSE = {"“": "”", "«": "»", '"': '"'}
@@ -317,6 +318,8 @@ def extract_statements(
             para += 1
         prev_end = e
         found = _attribute(text, masked, s, e, by_start, mentions, speakers, title_ref, opened, para)
+        if found and _FRAME_ONLY.match(text, found.content_start, e):
+            continue  # "... dự và chỉ đạo hội nghị.": attending, not a statement
         if found:
             opened.append(found)
             continue
