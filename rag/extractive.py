@@ -224,11 +224,9 @@ class ExtractiveAnswerer:
             if not any(_near(c, x) for x in picked):
                 picked.append(c)
         if qa.type == "list" and _items(best.sent.text) is None:
-            # "... chỉ ra một số hạn chế." announces a list the next sentence gives
-            after = next((s for s in pool.sentences[best.p] if s.start > best.sent.end), None)
-            if after is not None and not any(x.p == best.p and x.sent.start == after.start for x in picked):
-                picked.insert(1, _Cand(best.p, after, best.cov, best.own, best.what, best.score,
-                                       pool.passages[best.p].chunk.start + after.start))
+            # "... chỉ ra một số hạn chế." announces a list the next sentences of its paragraph give
+            following = _following(pool, best, 4 if len(best.sent.text.split()) < 25 else 1)
+            picked = [best] + following + [c for c in picked[1:] if all(c.pos != f.pos for f in following)]
         return picked, ""
 
     def _broad(self, qa: Question, terms: dict[str, float], pool: _Pool, keys: list[tuple[str, int]],
@@ -355,9 +353,12 @@ def _type_bonus(qa: Question, s: Sentence) -> float:
     elif t == "person":
         bonus += 0.2 if s.person else -0.15
     elif t == "list":
+        noun = re.search(r"(?:nhung|cac)\s+((?:\w+\s*,?\s*){1,4}?)\s*nao(?!\w)", fold(qa.text))
+        if noun and fold(noun.group(1).strip(" ,")) in s.folded:
+            bonus += 0.1  # "những hạn chế nào": a sentence about "hạn chế"
         names = _NAME_LIST.search(s.text)
         bonus += min(0.3, 0.04 * (s.text.count(",") + 2 * s.text.count(";") + 3 * s.text.count(":")))
-        bonus += 0.15 if names and names.group(0).count(",") >= 2 else 0.0
+        bonus += 0.2 if names and names.group(0).count(",") >= 2 else 0.0
     if s.frame and t not in ("date", "place", "person") and not re.search(r"chu tri|tham du|to chuc", fold(qa.text)):
         bonus -= 0.2
     return bonus
@@ -391,6 +392,29 @@ def _in_scope(s: Sentence, scopes: Sequence[Scope], strict: Sequence[Scope]) -> 
 
 
 _COMPARED = re.compile(r"(?:so với|cùng kỳ|như)\s+(?:cùng kỳ\s+)?(?:năm\s+|năm học\s+)?(?:19|20)\d{2}(?:\s*[-–]\s*(?:19|20)\d{2})?", re.I)
+
+
+def _following(pool: _Pool, c: _Cand, n: int) -> list[_Cand]:
+    """Up to ``n`` sentences after ``c`` in its paragraph, across the chunks of its article."""
+    key = pool.article(c.p)
+    found: dict[int, _Cand] = {}
+    for p in range(len(pool.passages)):
+        if pool.article(p) != key:
+            continue
+        start = pool.passages[p].chunk.start
+        for s in pool.sentences[p]:
+            if start + s.start > c.pos:
+                found.setdefault(start + s.start, _Cand(p, s, c.cov, c.own, c.what, c.score, start + s.start))
+    out: list[_Cand] = []
+    end = c.pos + len(c.sent.text)
+    for pos in sorted(found):
+        chunk = pool.passages[found[pos].p].chunk
+        gap = chunk.text[max(0, end - chunk.start) : pos - chunk.start] if end >= chunk.start else " "
+        if "\n" in gap or len(out) >= n:
+            break
+        out.append(found[pos])
+        end = pos + len(found[pos].sent.text)
+    return out
 
 
 def _names_near(names: Sequence[str], chunk: Chunk, sent: Sentence, lead: str) -> bool:
