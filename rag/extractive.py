@@ -198,7 +198,8 @@ class ExtractiveAnswerer:
         c = next(h.chunk for h in pool.passages if (h.chunk.source, h.chunk.article) == key)
         return scope_fit(sc, c.date, c.title, pool.article_text(key), pool.lead(key))
 
-    def _pick(self, qa: Question, scopes: Sequence[Scope], terms: dict[str, float], pool: _Pool) -> tuple[list[_Cand], str]:
+    def _pick(self, qa: Question, scopes: Sequence[Scope], terms: dict[str, float], pool: _Pool,
+              broad_limit: int = MAX_BROAD_SENTENCES) -> tuple[list[_Cand], str]:
         """The sentences that answer, or none and why."""
         keys = self._relevant(terms, pool)
         fits = {key: min((self._fit(sc, pool, key) for sc in scopes), default=2) for key in keys}
@@ -208,7 +209,7 @@ class ExtractiveAnswerer:
         keys = [k for k in keys if fits[k] == best_fit]
         strict = tuple(scopes) if best_fit == 1 else ()  # the report only mentions the scope: the sentence must say it
         if qa.type == "broad":
-            return self._broad(qa, terms, pool, keys, scopes, strict)
+            return self._broad(qa, terms, pool, keys, scopes, strict, broad_limit)
         allowed = [p for p in range(len(pool.passages)) if pool.article(p) in keys]
         cands = [c for c in self._candidates(qa, terms, pool, allowed, scopes, strict)
                  if c.own >= MIN_OWN_COVERAGE and c.what >= MIN_OWN_COVERAGE and _holds_type(qa, c.sent)]
@@ -230,7 +231,7 @@ class ExtractiveAnswerer:
         return picked, ""
 
     def _broad(self, qa: Question, terms: dict[str, float], pool: _Pool, keys: list[tuple[str, int]],
-               scopes: Sequence[Scope], strict: Sequence[Scope]) -> tuple[list[_Cand], str]:
+               scopes: Sequence[Scope], strict: Sequence[Scope], limit: int) -> tuple[list[_Cand], str]:
         key = keys[0]
         unigrams = {t: w for t, w in terms.items() if "_" not in t}
         if unigrams:
@@ -245,7 +246,7 @@ class ExtractiveAnswerer:
         top = scored[0][0]
         picked: list[_Cand] = []
         for s, c in scored:
-            if len(picked) >= MAX_BROAD_SENTENCES or s < 0.4 * top:
+            if len(picked) >= limit or s < 0.4 * top:
                 break
             if not any(_near(c, x) for x in picked):
                 picked.append(c)
@@ -254,8 +255,8 @@ class ExtractiveAnswerer:
     def _cross(self, question: str, qa: Question, terms: dict[str, float], pool: _Pool) -> Answer:
         parts: list[tuple[str | None, list[_Cand]]] = []
         for sc in dict.fromkeys(qa.scopes):
-            picked, _why = self._pick(qa, (sc,), terms, pool)
-            parts.append((sc.label(), picked[:3] if qa.type == "broad" else picked[:1]))
+            picked, _why = self._pick(qa, (sc,), terms, pool, broad_limit=3)
+            parts.append((sc.label(), picked if qa.type == "broad" else picked[:1]))
         if not any(p for _, p in parts):
             return _refuse(question, qa, NOT_FOUND)
         return _compose(question, qa, pool, parts)
@@ -370,7 +371,7 @@ def _aspect(qa: Question, c: _Cand) -> float:
     if qa.aspect == "decisions":
         cue = 0.3 * min(s.decisions, 2) + 0.05 * min(s.tasks, 2)
     elif qa.aspect == "tasks":
-        cue = 0.12 * min(s.tasks, 3) + 0.05 * min(s.decisions, 1)
+        cue = 0.2 * min(s.directives, 2) + 0.06 * min(s.tasks, 3) + 0.05 * min(s.decisions, 1)
     else:
         cue = 0.1 * min(s.results, 3) + 0.12 * min(s.figures, 3)
     return cue + c.cov if cue > 0 or c.own >= MIN_OWN_COVERAGE else 0.0

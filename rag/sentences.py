@@ -36,6 +36,7 @@ _RESULT = re.compile(r"đạt|tăng|giảm|hoàn thành|phát hiện|xử lý|tr
                      r"giải ngân|xếp thứ|vượt|bảo đảm|ban hành|kết nạp|tổ chức|thực hiện|thành lập|có\s+\d", re.I)
 _TASK = re.compile(r"yêu cầu|đề nghị|đề xuất|chỉ đạo|giao|cần|phải|tập trung|tiếp tục|khẩn trương|chủ động|"
                    r"triển khai|quyết liệt|tăng cường|nâng cao|đẩy mạnh|hoàn thành trước|phấn đấu|nhiệm vụ", re.I)
+_DIRECTIVE = re.compile(r"(?<!\w)(?:yêu cầu|đề nghị|kiến nghị|đề xuất|giao|phải|cần|nhấn mạnh|lưu ý|quán triệt)(?!\w)", re.I)
 _DECISION = re.compile(r"thống nhất|quyết định|thông qua|nhất trí|kết luận|chủ trương|biểu quyết", re.I)
 
 
@@ -52,6 +53,7 @@ class Sentence:
     person: bool
     results: int
     tasks: int
+    directives: int  # a leader asking something of others: "yêu cầu", "đề nghị", "giao", "phải"
     decisions: int
 
     @property
@@ -102,5 +104,6 @@ def _tag(s: int, e: int, sent: str) -> Sentence:
         person=bool(_PERSON.search(sent)),
         results=len(_RESULT.findall(sent)),
         tasks=len(_TASK.findall(sent)),
+        directives=len(_DIRECTIVE.findall(sent)),
         decisions=len(_DECISION.findall(sent)),
     )
