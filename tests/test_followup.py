@@ -4,10 +4,14 @@ library knows them), the LLM rewrite and its fallback, and whole conversations t
 
 from __future__ import annotations
 
+import io
+import json
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 import pytest
 
+from rag.cli import main
 from rag.conversation import Turn, conversation_markdown, turns_from
 from rag.errors import LLMError, RagError
 from rag.facts import facts_for
@@ -134,3 +138,15 @@ def test_conversation_on_real_reports(lib: Library) -> None:
     assert a.kind == "summary" and "Chủ trì: Trần Quốc Tỏ" in a.answer and "Điểm cầu" in a.answer
     a = say("Hội nghị đó có những điểm cầu nào?")
     assert a.standalone and "Hội nghị giao ban" in a.standalone and "Bắc Ninh" in a.answer
+
+
+@needs_shared
+def test_rag_chat_holds_the_conversation_from_stdin(built_index: Path) -> None:
+    stdin = io.StringIO("Thứ trưởng Trần Quốc Tỏ yêu cầu những gì?\ncòn ông Nguyễn Ngọc Toàn thì sao?\n/moi\n"
+                        "còn ông Nguyễn Ngọc Toàn thì sao?\n")
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["chat", "--index", str(built_index), "--json"], out, err, stdin) == 0
+    turns = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert len(turns) == 3 and all(t["citations"] for t in turns[:2])
+    assert turns[1]["standalone"] == "Nguyễn Ngọc Toàn yêu cầu những gì?" and "Nguyễn Ngọc Toàn" in turns[1]["answer"]
+    assert turns[2]["standalone"] == turns[2]["question"]  # after "/moi" there is nothing to follow
