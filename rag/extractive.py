@@ -26,82 +26,40 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from rag.events import Done, Event
+from rag.evidence import (
+    MIN_OWN_COVERAGE,
+    ArticleChunks,
+    Cand,
+    Pool,
+    aspect_score,
+    following,
+    holds_type,
+    in_scope,
+    list_items,
+    names_near,
+    near_duplicate,
+    type_bonus,
+    typed,
+)
 from rag.lexical import tokens
-from rag.question import CUE_WORDS, QUESTION_WORDS, Question, Scope, analyse, scope_fit, scopes_in
-from rag.sentences import Sentence, passage_sentences
-from rag.textnorm import fold, words
-from rag.types import Answer, AnswerSentence, Chunk, Citation, Hit
+from rag.question import CUE_WORDS, QUESTION_WORDS, Question, Scope, analyse, scope_fit
+from rag.textnorm import fold
+from rag.types import Answer, AnswerSentence, Citation, Hit
 
 if TYPE_CHECKING:
     from rag.llm import ChatLLM
 
 NOT_FOUND = "Không tìm thấy thông tin này trong tài liệu."
 MIN_COVERAGE = 0.30  # below this the best sentence does not answer the question
-MIN_OWN_COVERAGE = 0.15  # ... of which the sentence itself must hold this much, not only its context
 MIN_ARTICLE_COVERAGE = 0.6  # a broad question's words the chosen article must hold
 MAX_FACT_SENTENCES = 2
 MAX_BROAD_SENTENCES = 6
-ArticleChunks = Callable[[str, int], Sequence[Chunk]]  # (source, article) -> its chunks in order
 _TITLES = ("chu tich", "giam doc", "bo truong", "thu truong", "truong phong", "truong ban", "bi thu", "cuc truong",
            "chanh thanh tra", "hieu truong", "tong cuc truong", "chanh van phong")
-
-
-@dataclass(frozen=True)
-class _Cand:
-    p: int  # index of the passage (retrieved hit or a neighbour of one) the sentence is in
-    sent: Sentence
-    cov: float  # share of the question's words in the sentence, those in its context counting half
-    own: float  # share in the sentence itself
-    what: float  # share in the sentence of the words that say what is asked (not where or when)
-    score: float
-    pos: int  # offset in the source text: document order and duplicates across overlapping chunks
-
-
-class _Pool:
-    """The passages an answer may quote: the hits, then the other chunks of their articles."""
-
-    def __init__(self, hits: Sequence[Hit], article_chunks: ArticleChunks | None, widen: bool) -> None:
-        self.passages: list[Hit] = list(hits)
-        self.n_hits = len(hits)
-        self.article_chunks = article_chunks
-        seen = {(h.chunk.source, h.chunk.start) for h in hits}
-        self.order: list[tuple[str, int]] = list(dict.fromkeys((h.chunk.source, h.chunk.article) for h in hits))
-        if widen and article_chunks is not None:
-            for key in self.order[:3]:
-                for c in article_chunks(*key):
-                    if (c.source, c.start) not in seen:
-                        seen.add((c.source, c.start))
-                        self.passages.append(Hit(len(self.passages) + 1, 0.0, c))
-        self.sentences = [passage_sentences(h.chunk.text, h.chunk.title) for h in self.passages]
-        self.titles = {(h.chunk.source, h.chunk.article): h.chunk.title for h in self.passages}
-
-    def article(self, p: int) -> tuple[str, int]:
-        c = self.passages[p].chunk
-        return c.source, c.article
-
-    def lead(self, key: tuple[str, int]) -> str:
-        """The article's opening (its first 600 characters: title, dateline, lead sentence)."""
-        chunks = self.article_chunks(*key) if self.article_chunks else ()
-        if not chunks:
-            chunks = sorted((h.chunk for h in self.passages if (h.chunk.source, h.chunk.article) == key), key=lambda c: c.start)
-        out = ""
-        for c in chunks:
-            out += c.text[max(0, len(out) - (c.start - chunks[0].start)) :] if out else c.text
-            if len(out) >= 600:
-                break
-        return out[:600]
-
-    def article_text(self, key: tuple[str, int]) -> str:
-        return "\n".join(h.chunk.text for h in self.passages if (h.chunk.source, h.chunk.article) == key)
-
-    def rank(self, p: int) -> int:
-        """A retrieved passage's rank (0 = best); the neighbours added after them rank last."""
-        return p if p < self.n_hits else self.n_hits
 
 
 class ExtractiveAnswerer:
@@ -135,7 +93,7 @@ class ExtractiveAnswerer:
         terms = self.terms(question)
         if not hits:
             return _refuse(question, qa, NOT_FOUND)
-        pool = _Pool(hits, self.article_chunks, widen=qa.type in ("broad", "list") or qa.cross)
+        pool = Pool(hits, self.article_chunks, widen=qa.type in ("broad", "list") or qa.cross)
         missing = self._missing(question, qa, terms, pool)
         if missing:
             return _refuse(question, qa, f"Không tìm thấy {missing} trong tài liệu.")
@@ -152,12 +110,12 @@ class ExtractiveAnswerer:
     def score_sentences(self, question: str, hits: Sequence[Hit]) -> list[tuple[float, int, int, int]]:
         """(coverage, hit index, start, end) for every sentence of every hit, best first (for evaluation)."""
         qa, terms = analyse(question), self.terms(question)
-        pool = _Pool(hits, None, widen=False)
+        pool = Pool(hits, None, widen=False)
         cands = self._candidates(qa, terms, pool, range(len(pool.passages)), ())
         return [(c.cov, c.p, c.sent.start, c.sent.end) for c in sorted(cands, key=lambda c: -c.score)]
 
     # -- steps -----------------------------------------------------------------------------------
-    def _missing(self, question: str, qa: Question, terms: dict[str, float], pool: _Pool) -> str | None:
+    def _missing(self, question: str, qa: Question, terms: dict[str, float], pool: Pool) -> str | None:
         """What the question names that none of the retrieved reports holds, as the user wrote it."""
         texts = fold("\n".join(h.chunk.title + "\n" + h.chunk.text for h in pool.passages))
         for name in qa.names:
@@ -171,7 +129,7 @@ class ExtractiveAnswerer:
             about = [a for a in about if all(fold(n) in a for n in qa.names)] or about
             for t in asked:
                 if not any(re.search(rf"(?<!\w)(?<!pho ){t}(?!\w)", a) for a in about):
-                    return f"thông tin về «{_typed(qa.text, t)}»"
+                    return f"thông tin về «{typed(qa.text, t)}»"
         for n in qa.numbers:
             if len(n) > 1 and not re.search(rf"(?<![\d.,]){re.escape(n)}(?![\d]|[.,]\d)", texts):
                 return f"«{n}»"
@@ -180,7 +138,7 @@ class ExtractiveAnswerer:
                 return f"thông tin về {sc.text}"
         return None
 
-    def _relevant(self, terms: dict[str, float], pool: _Pool) -> list[tuple[str, int]]:
+    def _relevant(self, terms: dict[str, float], pool: Pool) -> list[tuple[str, int]]:
         """The retrieved articles that hold most of the question's words (a scope then chooses among
         them, so a report of the right year on another subject never wins)."""
         words_ = {t: w for t, w in terms.items() if "_" not in t}
@@ -194,12 +152,12 @@ class ExtractiveAnswerer:
         top = max(rel.values())
         return [k for k in pool.order if rel[k] >= 0.85 * top]
 
-    def _fit(self, sc: Scope, pool: _Pool, key: tuple[str, int]) -> int:
+    def _fit(self, sc: Scope, pool: Pool, key: tuple[str, int]) -> int:
         c = next(h.chunk for h in pool.passages if (h.chunk.source, h.chunk.article) == key)
         return scope_fit(sc, c.date, c.title, pool.article_text(key), pool.lead(key))
 
-    def _pick(self, qa: Question, scopes: Sequence[Scope], terms: dict[str, float], pool: _Pool,
-              broad_limit: int = MAX_BROAD_SENTENCES) -> tuple[list[_Cand], str]:
+    def _pick(self, qa: Question, scopes: Sequence[Scope], terms: dict[str, float], pool: Pool,
+              broad_limit: int = MAX_BROAD_SENTENCES) -> tuple[list[Cand], str]:
         """The sentences that answer, or none and why."""
         keys = self._relevant(terms, pool)
         fits = {key: min((self._fit(sc, pool, key) for sc in scopes), default=2) for key in keys}
@@ -212,7 +170,7 @@ class ExtractiveAnswerer:
             return self._broad(qa, terms, pool, keys, scopes, strict, broad_limit)
         allowed = [p for p in range(len(pool.passages)) if pool.article(p) in keys]
         cands = [c for c in self._candidates(qa, terms, pool, allowed, scopes, strict)
-                 if c.own >= MIN_OWN_COVERAGE and c.what >= MIN_OWN_COVERAGE and _holds_type(qa, c.sent)]
+                 if c.own >= MIN_OWN_COVERAGE and c.what >= MIN_OWN_COVERAGE and holds_type(qa, c.sent)]
         if not cands or max(c.cov for c in cands) < MIN_COVERAGE:
             return [], NOT_FOUND
         cands.sort(key=lambda c: -c.score)
@@ -222,16 +180,16 @@ class ExtractiveAnswerer:
         for c in cands[1:]:
             if len(picked) >= limit or c.score < 0.85 * best.score or c.cov < MIN_COVERAGE:
                 break
-            if not any(_near(c, x) for x in picked):
+            if not any(near_duplicate(c, x) for x in picked):
                 picked.append(c)
-        if qa.type == "list" and _items(best.sent.text) is None:
+        if qa.type == "list" and list_items(best.sent.text) is None:
             # "... chỉ ra một số hạn chế." announces a list the next sentences of its paragraph give
-            following = _following(pool, best, 4 if len(best.sent.text.split()) < 25 else 1)
-            picked = [best] + following + [c for c in picked[1:] if all(c.pos != f.pos for f in following)]
+            items = following(pool, best, 4 if len(best.sent.text.split()) < 25 else 1)
+            picked = [best] + items + [c for c in picked[1:] if all(c.pos != f.pos for f in items)]
         return picked, ""
 
-    def _broad(self, qa: Question, terms: dict[str, float], pool: _Pool, keys: list[tuple[str, int]],
-               scopes: Sequence[Scope], strict: Sequence[Scope], limit: int) -> tuple[list[_Cand], str]:
+    def _broad(self, qa: Question, terms: dict[str, float], pool: Pool, keys: list[tuple[str, int]],
+               scopes: Sequence[Scope], strict: Sequence[Scope], limit: int) -> tuple[list[Cand], str]:
         key = keys[0]
         unigrams = {t: w for t, w in terms.items() if "_" not in t}
         if unigrams:
@@ -240,20 +198,20 @@ class ExtractiveAnswerer:
                 return [], NOT_FOUND
         allowed = [p for p in range(len(pool.passages)) if pool.article(p) == key]
         cands = [c for c in self._candidates(qa, terms, pool, allowed, scopes, strict) if not c.sent.frame]
-        scored = sorted(((_aspect(qa, c), c) for c in cands), key=lambda x: -x[0])
+        scored = sorted(((aspect_score(qa, c), c) for c in cands), key=lambda x: -x[0])
         if not scored or scored[0][0] <= 0:
             return [], NOT_FOUND
         top = scored[0][0]
-        picked: list[_Cand] = []
+        picked: list[Cand] = []
         for s, c in scored:
             if len(picked) >= limit or s < 0.4 * top:
                 break
-            if not any(_near(c, x) for x in picked):
+            if not any(near_duplicate(c, x) for x in picked):
                 picked.append(c)
         return sorted(picked, key=lambda c: c.pos), ""
 
-    def _cross(self, question: str, qa: Question, terms: dict[str, float], pool: _Pool) -> Answer:
-        parts: list[tuple[str | None, list[_Cand]]] = []
+    def _cross(self, question: str, qa: Question, terms: dict[str, float], pool: Pool) -> Answer:
+        parts: list[tuple[str | None, list[Cand]]] = []
         for sc in dict.fromkeys(qa.scopes):
             picked, _why = self._pick(qa, (sc,), terms, pool, broad_limit=3)
             parts.append((sc.label(), picked if qa.type == "broad" else picked[:1]))
@@ -261,8 +219,8 @@ class ExtractiveAnswerer:
             return _refuse(question, qa, NOT_FOUND)
         return _compose(question, qa, pool, parts)
 
-    def _candidates(self, qa: Question, terms: dict[str, float], pool: _Pool, allowed: Sequence[int],
-                    scopes: Sequence[Scope], strict: Sequence[Scope] = ()) -> list[_Cand]:
+    def _candidates(self, qa: Question, terms: dict[str, float], pool: Pool, allowed: Sequence[int],
+                    scopes: Sequence[Scope], strict: Sequence[Scope] = ()) -> list[Cand]:
         total = sum(terms.values()) or 1.0
         # "Chỉ số DTI năm 2024 của Thái Bình xếp thứ mấy?": a sentence about Thái Bình in 2024 is not an
         # answer unless it also holds some of what is asked
@@ -272,7 +230,7 @@ class ExtractiveAnswerer:
         what_total = sum(what.values())
         titles = [t for t in _TITLES if re.search(rf"(?<!\w)(?<!pho ){t}(?!\w)", fold(qa.text))]
         names = [fold(n) for n in qa.names]
-        out: list[_Cand] = []
+        out: list[Cand] = []
         seen: set[tuple[str, int]] = set()
         for p in allowed:
             c = pool.passages[p].chunk
@@ -288,9 +246,9 @@ class ExtractiveAnswerer:
                 if (c.source, pos) in seen:
                     continue
                 seen.add((c.source, pos))
-                if not _in_scope(sent, scopes, strict):
+                if not in_scope(sent, scopes, strict):
                     continue
-                if names and not _names_near(names, c, sent, pool.lead((c.source, c.article))):
+                if names and not names_near(names, c, sent, pool.lead((c.source, c.article))):
                     continue
                 have = set(tokens(sent.text, folded=True))
                 for t in titles:  # "Phó Chủ tịch" does not answer "Chủ tịch ... là ai?"
@@ -300,157 +258,11 @@ class ExtractiveAnswerer:
                 own = sum(w for t, w in terms.items() if t in have) / total if terms else 0.0
                 cov = own + 0.5 * sum(w for t, w in terms.items() if t in near) / total if terms else 0.0
                 what_cov = sum(w for t, w in what.items() if t in have) / what_total if what_total else own
-                out.append(_Cand(p, sent, cov, own, what_cov, cov + _type_bonus(qa, sent) + 0.04 / (1 + pool.rank(p)), pos))
+                out.append(Cand(p, sent, cov, own, what_cov, cov + type_bonus(qa, sent) + 0.04 / (1 + pool.rank(p)), pos))
         return out
 
 
-def _typed(text: str, folded: str) -> str:
-    """``folded`` as the user typed it in ``text`` (folding keeps offsets)."""
-    at = fold(text).find(folded)
-    return text[at : at + len(folded)] if at >= 0 else folded
-
-
-_CAP = r"(?:(?:huyện|thị xã|thành phố|quận|xã|phường|tỉnh|TP\.?)\s+)?[A-ZĐÂĂÊÔƠƯ][\w-]*(?:\s+[A-ZĐÂĂÊÔƠƯ0-9][\w-]*)*"
-_NAME_LIST = re.compile(rf"{_CAP}(?:,\s*{_CAP})+(?:,?\s+và\s+{_CAP})?")
-
-
-# After "bao nhiêu", words that are not what is counted ("bao nhiêu tiền" is any amount, "bao nhiêu
-# phần trăm" a percentage, "là bao nhiêu" ends the question).
-_NOT_COUNTED = frozenset("tien phan la nam thang ngay lan muc so ty trieu dong kinh von ngan chi gia".split())
-
-
-def _holds_type(qa: Question, s: Sentence) -> bool:
-    """A "bao nhiêu" answer holds a number: a percentage for "tỷ lệ", "phần trăm"; a count of what is
-    counted for "bao nhiêu đảng viên" ("86 đảng viên"); others anything."""
-    if qa.type != "number":
-        return True
-    qf = fold(qa.text)
-    if s.frame and not re.search(r"chu tri|tham du|to chuc|dai bieu", qf):
-        return False  # "... tổ chức hội nghị đánh giá ... Đề án 06 năm 2024" holds no figure that was asked
-    if re.search(r"xep thu|xep hang", qf):
-        return bool(re.search(r"thu \d|\d+/\d+", s.folded))
-    if re.search(r"ty le|phan tram", qf):
-        return "%" in s.text or "phần trăm" in s.text
-    counted = re.search(r"bao nhieu\s+(\w+(?:\s+\w+)?)", qf)
-    if counted and counted.group(1).split()[0] not in _NOT_COUNTED:
-        noun = counted.group(1).split()
-        # "bao nhiêu vụ cướp": a count of "vụ", in a sentence about "cướp" ("làm chết 139 người" answers
-        # "bao nhiêu người chết", so the second word need not follow the number)
-        if len(noun) > 1 and noun[1] not in QUESTION_WORDS and not re.search(rf"(?<!\w){re.escape(noun[1])}(?!\w)", s.folded):
-            return False
-        return bool(re.search(rf"\d[\d.,]*\s+(?:\w+\s+){{0,2}}?{re.escape(noun[0])}(?!\w)", s.folded))
-    return s.numbers > 0
-
-
-def _type_bonus(qa: Question, s: Sentence) -> float:
-    t = qa.type
-    bonus = 0.0
-    if t == "number":
-        bonus += 0.25 if s.figures else 0.12 if s.numbers else -0.15
-    elif t == "date":
-        bonus += 0.25 if s.dates else -0.15
-    elif t == "place":
-        bonus += 0.2 if s.place else -0.05
-    elif t == "person":
-        bonus += 0.2 if s.person else -0.15
-    elif t == "list":
-        noun = re.search(r"(?:nhung|cac)\s+((?:\w+\s*,?\s*){1,4}?)\s*nao(?!\w)", fold(qa.text))
-        if noun and fold(noun.group(1).strip(" ,")) in s.folded:
-            bonus += 0.1  # "những hạn chế nào": a sentence about "hạn chế"
-        names = _NAME_LIST.search(s.text)
-        bonus += min(0.3, 0.04 * (s.text.count(",") + 2 * s.text.count(";") + 3 * s.text.count(":")))
-        bonus += 0.2 if names and names.group(0).count(",") >= 2 else 0.0
-    if s.frame and t not in ("date", "place", "person") and not re.search(r"chu tri|tham du|to chuc", fold(qa.text)):
-        bonus -= 0.2
-    return bonus
-
-
-def _aspect(qa: Question, c: _Cand) -> float:
-    """How well a sentence serves a broad question's aspect (results, tasks, decisions)."""
-    s = c.sent
-    if qa.aspect == "decisions":
-        cue = 0.3 * min(s.decisions, 2) + 0.05 * min(s.tasks, 2)
-    elif qa.aspect == "tasks":
-        cue = 0.2 * min(s.directives, 2) + 0.06 * min(s.tasks, 3) + 0.05 * min(s.decisions, 1)
-    else:
-        cue = 0.1 * min(s.results, 3) + 0.12 * min(s.figures, 3)
-    return cue + c.cov if cue > 0 or c.own >= MIN_OWN_COVERAGE else 0.0
-
-
-def _in_scope(s: Sentence, scopes: Sequence[Scope], strict: Sequence[Scope]) -> bool:
-    """A sentence that names other years (or periods) than the question's does not answer it."""
-    if not scopes:
-        return True
-    named = scopes_in(_COMPARED.sub(" ", s.text))  # "giảm 5,6% so với năm 2023" is about this year
-    years = {x.year for x in named if x.year}
-    for sc in scopes:
-        if sc.year and years and sc.year not in years:
-            return False
-        if sc in strict and not any(x.year in (None, sc.year) and (sc.period is None or x.period == sc.period)
-                                    and (x.year or x.period) for x in named):
-            return False
-    return True
-
-
-_COMPARED = re.compile(r"(?:so với|cùng kỳ|như)\s+(?:cùng kỳ\s+)?(?:năm\s+|năm học\s+)?(?:19|20)\d{2}(?:\s*[-–]\s*(?:19|20)\d{2})?", re.I)
-
-
-def _following(pool: _Pool, c: _Cand, n: int) -> list[_Cand]:
-    """Up to ``n`` sentences after ``c`` in its paragraph, across the chunks of its article."""
-    key = pool.article(c.p)
-    found: dict[int, _Cand] = {}
-    for p in range(len(pool.passages)):
-        if pool.article(p) != key:
-            continue
-        start = pool.passages[p].chunk.start
-        for s in pool.sentences[p]:
-            if start + s.start > c.pos:
-                found.setdefault(start + s.start, _Cand(p, s, c.cov, c.own, c.what, c.score, start + s.start))
-    out: list[_Cand] = []
-    end = c.pos + len(c.sent.text)
-    for pos in sorted(found):
-        chunk = pool.passages[found[pos].p].chunk
-        gap = chunk.text[max(0, end - chunk.start) : pos - chunk.start] if end >= chunk.start else " "
-        if "\n" in gap or len(out) >= n:
-            break
-        out.append(found[pos])
-        end = pos + len(found[pos].sent.text)
-    return out
-
-
-def _names_near(names: Sequence[str], chunk: Chunk, sent: Sentence, lead: str) -> bool:
-    """Whether the names a question gives (folded) are in the sentence, just before it, in the
-    article's title or in its lead: an answer about "Broncos" is in a passage about the Broncos."""
-    near = fold(chunk.title + "\n" + lead + "\n" + chunk.text[max(0, sent.start - 300) : sent.end])
-    return all(n in near for n in names)
-
-
-def _near(a: _Cand, b: _Cand) -> bool:
-    """Near-duplicates: the same sentence from overlapping chunks, or mostly the same words."""
-    if a.pos == b.pos:
-        return True
-    wa, wb = set(words(a.sent.text)), set(words(b.sent.text))
-    return len(wa & wb) / max(1, min(len(wa), len(wb))) > 0.75
-
-
-def _items(text: str) -> list[str] | None:
-    """The items of an enumerating sentence, if it is one: "...: a; b; c", "...: a, b, c và d", or a run of
-    names ("các huyện Văn Chấn, Trạm Tấu, Mù Cang Chải và thị xã Nghĩa Lộ")."""
-    _head, colon, rest = text.partition(":")
-    if colon and len(rest) > 20:
-        sep = r";\s*" if rest.count(";") >= 2 else r",\s*|\s+và\s+"
-        parts = [p.strip(" .;") for p in re.split(sep, rest) if p.strip(" .;")]
-        if len(parts) >= 3 and all(len(p.split()) <= 16 for p in parts):
-            return parts
-    names = _NAME_LIST.search(text)
-    if names:
-        parts = [p.strip(" .") for p in re.split(r",\s*|\s+và\s+", names.group(0)) if p.strip(" .")]
-        if len(parts) >= 3:
-            return parts
-    return None
-
-
-def _compose(question: str, qa: Question, pool: _Pool, parts: Sequence[tuple[str | None, list[_Cand]]]) -> Answer:
+def _compose(question: str, qa: Question, pool: Pool, parts: Sequence[tuple[str | None, list[Cand]]]) -> Answer:
     """The answer text (parts, sentences, list items as bullets), its sentences and numbered citations."""
     numbers: dict[int, int] = {}
     spans: dict[int, list[tuple[int, int]]] = {}
@@ -466,7 +278,7 @@ def _compose(question: str, qa: Question, pool: _Pool, parts: Sequence[tuple[str
             spans.setdefault(c.p, []).append((c.sent.start, c.sent.end))
             text = " ".join(c.sent.text.split())
             sentences.append(AnswerSentence(text, (n,), None))
-            items = _items(text) if qa.type == "list" else None
+            items = list_items(text) if qa.type == "list" else None
             if items:
                 texts.append(f"{text} [{n}]\n" + "\n".join(f"- {it}" for it in items))
             else:

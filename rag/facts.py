@@ -25,9 +25,9 @@ from rag.errors import IndexError_, LLMError, RagError
 from rag.meetings import Meeting, meetings_for_articles
 from rag.people import PersonEntry, build_people, find_people, person_key
 from rag.speech import Statement, statements_for_articles
-from rag.summarize import SummaryLine, summarize_meeting
+from rag.summarize import HEADINGS, SummaryLine, summarize_meeting
 from rag.textnorm import sentence_around
-from rag.types import AnswerSentence, Article, Citation
+from rag.types import Answer, AnswerSentence, Article, Citation
 
 if TYPE_CHECKING:
     from rag.embedders import Embedder
@@ -339,3 +339,26 @@ def build_facts(lib: Library, snap: Snapshot, previous: Facts | None = None) -> 
             src, d["sha256"], text, arts, tuple(statements), tuple(meetings), tuple(sorted(pages.get(src, []))),
         )
     return Facts(docs, snap.generation)
+
+
+def summary_answer(question: str, s: FactSummary) -> Answer:
+    """A meeting summary as a chat answer: the title, then each section's lines with their [n] markers."""
+    head = s.title + (f" ({display_date(s.date)})" if s.date else "")
+    out = [f"Tóm tắt: {head}"]
+    sentences: list[AnswerSentence] = []
+    sections: dict[str | None, list[SummaryItem]] = {}
+    for ln in s.lines:
+        sections.setdefault(ln.section, []).append(ln)
+    for section, lines in sections.items():
+        label = HEADINGS.get(section, section) if section else None
+        for ln in lines:
+            marks = "".join(f" [{n}]" for n in ln.citations)
+            sentences.append(AnswerSentence(ln.text, ln.citations, ln.supported))
+            if label and len(lines) == 1:
+                out.append(f"{label}: {ln.text}{marks}")
+            else:
+                out.append(f"- {ln.text}{marks}")
+        if label and len(lines) > 1:
+            out.insert(len(out) - len(lines), f"{label}:")
+    return Answer(question, "\n".join(out), True, s.citations, f"facts:{s.summarizer}", tuple(sentences), s.notice,
+                  kind="summary")

@@ -30,12 +30,22 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rag.events import Done, Event
-from rag.facts import Facts, FactSummary, SummaryItem, clip_text, display_date, facts_for
-from rag.lexical import tokens
+from rag.factmatch import (
+    ANY_KIND,
+    FAMILY,
+    MIN_MEETING,
+    Idf,
+    content_terms,
+    coverage,
+    pick_meeting,
+    pools,
+    prefer_hits,
+    question_parts,
+)
+from rag.facts import Facts, clip_text, display_date, facts_for, summary_answer
 from rag.meetings import Meeting
 from rag.people import PersonEntry, person_key
 from rag.speech import TITLE_HEADS, VERB_KINDS, Statement
-from rag.summarize import HEADINGS
 from rag.textnorm import fold, has_diacritics, nfc
 from rag.types import Answer, AnswerSentence, Citation, Hit
 
@@ -45,33 +55,18 @@ if TYPE_CHECKING:
 
 NAME = "facts"
 MIN_CONTENT = 0.5  # share of the question's content weight a statement must cover to answer "Ai <verb> ...?"
-MIN_MEETING = 0.4  # share of the question's meeting words a meeting name must cover when no hit points at it
 MAX_STATEMENTS = 6
 MAX_SPEAKERS = 8
 CLIP = 400
 
-# Verbs that ask for any statement ("nói gì", "phát biểu gì"), not one kind.
-_ANY_KIND = {"nói", "phát biểu", "tham luận", "phát biểu ý kiến"}
 _CHAIR_VERBS = ("đồng chủ trì", "chủ trì")
-_VERBS = sorted({*VERB_KINDS, *_ANY_KIND, *_CHAIR_VERBS}, key=len, reverse=True)
+_VERBS = sorted({*VERB_KINDS, *ANY_KIND, *_CHAIR_VERBS}, key=len, reverse=True)
 _NOT_VERB_AFTER = ("ban", "thong", "dich", "luu", "dat", "nhan", "tiep", "huu")  # "giao ban" is a meeting
-_FAMILY = {
-    "requirement": "direct", "direction": "direct", "assignment": "direct", "conclusion": "direct",
-    "proposal": "propose", "commitment": "commit", "report": "inform", "statement": "inform",
-}
 _VERB_SHOWN = {"theo": "cho rằng"}
-# Words that only frame the question; they say nothing about which statement or meeting is meant.
-_FRAME = frozenset(
-    fold(w) for w in (
-        "ai gì nào những các người đã có là được của và với trong tại ở về cho hãy biết không bao nhiêu "
-        "khi nào đâu sao thế nào vậy này đó do một mọi ông bà đồng chí hội nghị cuộc họp phiên buổi lễ "
-        "điều việc nội dung vấn đề ý kiến"
-    ).split()
-)
-_HONORIFICS = {"ong", "ba", "chi"}
+_HONORIFICS = {"ong", "ba", "chi"}  # "ông Tỏ", "bà Hà", "đồng chí Hưng"
 _PLACE_NOUNS = {"tinh", "huyen", "xa", "phuong", "quan", "pho", "tran"}  # folded last syllable of a place noun
 # "Tóm tắt hội nghị ...", "tóm lại nội dung ...", "hãy tóm tắt ..." (folded): the rest names the meeting.
-_SUMMARY = re.compile(r"^\W*(?:hay\s+|xin\s+|ban\s+|vui long\s+)?(?:tom\s+tat|tom\s+luoc|tom\s+lai)(?:\s+(?:lai|giup|cho\s+toi|giup\s+toi|ngan\s+gon))*\b")  # "ông Tỏ", "bà Hà", "đồng chí Hưng"
+_SUMMARY = re.compile(r"^\W*(?:hay\s+|xin\s+|ban\s+|vui long\s+)?(?:tom\s+tat|tom\s+luoc|tom\s+lai)(?:\s+(?:lai|giup|cho\s+toi|giup\s+toi|ngan\s+gon))*\b")
 _FOLDED_HEADS = tuple(fold(h).lower() for h in TITLE_HEADS)
 
 
@@ -158,7 +153,7 @@ def parse_question(question: str, people: Sequence[PersonEntry], preferred: Abst
         return Intent("person", verb[0], question[verb[2] :], named[0])
     if asks_who and verb:
         rest = fold(question[verb[2] :]).strip(" ?.!")
-        if verb[0] in _ANY_KIND and (not rest or re.match(r"(?:tai|o|trong)\s", rest)):
+        if verb[0] in ANY_KIND and (not rest or re.match(r"(?:tai|o|trong)\s", rest)):
             return Intent("speakers", verb[0], around)
         return Intent("who_verb", verb[0], question[verb[2] :])
     return None
@@ -261,7 +256,7 @@ class FactsAwareAnswerer:
         def idf(t: str) -> float:
             return math.log(1 + (ex.n_docs + 1) / (ex.df.get(t, 0) + 0.5))
 
-        m = _pick_meeting(facts, content, ranks, idf, lambda m: True)
+        m = pick_meeting(facts, content, ranks, idf, lambda m: True)
         if m is None and hits:  # an article without a title line: the best retrieved one
             top = hits[0].chunk
             m = next((x for x in facts.meetings if (x.source, x.article) == (top.source, top.article)), None)
@@ -271,11 +266,11 @@ class FactsAwareAnswerer:
         return summary_answer(question, s)
 
     # -- the four forms ------------------------------------------------------------------------
-    def _chairs(self, b: _Builder, facts: Facts, it: Intent, ranks: dict[tuple[str, int], int], idf: Any) -> None:
+    def _chairs(self, b: _Builder, facts: Facts, it: Intent, ranks: dict[tuple[str, int], int], idf: Idf) -> None:
         at = fold(it.content).find("diem cau")
         if at >= 0 and self._bridge_chairs(b, facts, it.content[at + len("diem cau") :], ranks, idf):
             return
-        m = _pick_meeting(facts, it.content, ranks, idf, lambda m: bool(m.chairs or any(x.chair for x in m.bridges)))
+        m = pick_meeting(facts, it.content, ranks, idf, lambda m: bool(m.chairs or any(x.chair for x in m.bridges)))
         if m is None:
             return
         bridges = [x for x in m.bridges if x.chair]
@@ -291,13 +286,13 @@ class FactsAwareAnswerer:
             assert x.chair is not None
             b.add(f"Tại điểm cầu {x.place}, {_who(x.chair.name, x.chair.title)} chủ trì.", m.source, x.start, x.end, m.article)
 
-    def _bridge_chairs(self, b: _Builder, facts: Facts, place: str, ranks: dict[tuple[str, int], int], idf: Any) -> bool:
+    def _bridge_chairs(self, b: _Builder, facts: Facts, place: str, ranks: dict[tuple[str, int], int], idf: Idf) -> bool:
         """"Ai chủ trì tại điểm cầu X?": the chairs of bridge points named X, retrieved meetings first."""
-        terms = _terms(place, idf)
+        terms = content_terms(place, idf)
         found = []
         for m in facts.meetings:
             for x in m.bridges:
-                cov = _coverage(terms, x.place) if x.chair else 0.0
+                cov = coverage(terms, x.place) if x.chair else 0.0
                 if cov >= MIN_MEETING:
                     found.append((-round(cov, 3), ranks.get((m.source, m.article), len(ranks)), m, x))
         if not found:
@@ -311,7 +306,7 @@ class FactsAwareAnswerer:
                       m.source, x.start, x.end, m.article)
         return True
 
-    def _person(self, b: _Builder, facts: Facts, it: Intent, ranks: dict[tuple[str, int], int], idf: Any) -> None:
+    def _person(self, b: _Builder, facts: Facts, it: Intent, ranks: dict[tuple[str, int], int], idf: Idf) -> None:
         p = it.person
         assert p is not None
         if it.verb in _CHAIR_VERBS:
@@ -326,35 +321,35 @@ class FactsAwareAnswerer:
                         break
             return
         own = facts.statements_of(p.key)
-        family = _FAMILY.get(VERB_KINDS.get(it.verb or "", ""))
+        family = FAMILY.get(VERB_KINDS.get(it.verb or "", ""))
         if family in ("direct", "propose"):  # "X yêu cầu những gì?": all X asked of others (yêu cầu, giao, đề nghị)
-            picked = [s for s in own if _FAMILY.get(s.kind) in ("direct", "propose")] or own
+            picked = [s for s in own if FAMILY.get(s.kind) in ("direct", "propose")] or own
         else:  # nothing of that kind: all X said, each with its own verb
-            picked = next((pool for pool in _pools(own, it.verb) if pool), own)
-        topic, meeting, years = _question_parts(it.content)
+            picked = next((pool for pool in pools(own, it.verb) if pool), own)
+        topic, meeting, years = question_parts(it.content)
         where = {(s.source, s.article) for s in picked}
         two = len(re.findall(r"(?:hội nghị|hoi nghi|cuộc họp|cuoc hop|phiên họp|phien hop)", meeting)) > 1
         if (meeting or years) and not two:  # "... tại hội nghị phòng, chống thiên tai", "... cho năm 2025"
-            m = _pick_meeting(facts, meeting, ranks, idf, lambda m: (m.source, m.article) in where, years)
-            if m is None and meeting and _terms(meeting, idf):  # named a meeting the person did not speak at
+            m = pick_meeting(facts, meeting, ranks, idf, lambda m: (m.source, m.article) in where, years)
+            if m is None and meeting and content_terms(meeting, idf):  # named a meeting the person did not speak at
                 b.refusal = f"Không tìm thấy ý kiến của {p.name} {meeting.strip(' ?.')} trong tài liệu."
                 return
             picked = [s for s in picked if m is None or (s.source, s.article) == (m.source, m.article)] or picked
         about = re.search(r"(?<!\w)(?:về|ve|liên quan đến|lien quan den)\s+(.+)", topic)
-        terms = _terms(about.group(1), idf) if about else {}
+        terms = content_terms(about.group(1), idf) if about else {}
         if terms:  # "... yêu cầu gì về thi đua?": the statements about that, if any is
-            covs = {s: _coverage(terms, facts.docs[s.source].text[s.start : s.end]) for s in picked}
+            covs = {s: coverage(terms, facts.docs[s.source].text[s.start : s.end]) for s in picked}
             top = max(covs.values(), default=0.0)
             picked = [s for s in picked if top > 0 and covs[s] >= 0.5 * top] or picked
-        ordered = _prefer_hits(picked, ranks)
+        ordered = prefer_hits(picked, ranks)
         first = (ordered[0].source, ordered[0].article) if ordered else None
         # all the person said at the best meeting, in the order said, then other meetings
         ordered = sorted(ordered, key=lambda s: (s.source, s.article) != first)
         for st in ordered[:MAX_STATEMENTS]:
             self._say(b, facts, st)
 
-    def _bridges(self, b: _Builder, facts: Facts, it: Intent, ranks: dict[tuple[str, int], int], idf: Any) -> None:
-        m = _pick_meeting(facts, it.content, ranks, idf, lambda m: bool(m.bridges))
+    def _bridges(self, b: _Builder, facts: Facts, it: Intent, ranks: dict[tuple[str, int], int], idf: Idf) -> None:
+        m = pick_meeting(facts, it.content, ranks, idf, lambda m: bool(m.bridges))
         if m is None:
             return
         b.add(f"{m.label}{_when(m)} có {len(m.bridges)} điểm cầu:", m.source, m.bridges[0].start, m.bridges[0].end,
@@ -363,9 +358,9 @@ class FactsAwareAnswerer:
             who = f" ({_who(x.chair.name, x.chair.title)} chủ trì)" if x.chair else ""
             b.add(f"- {x.place}{who}", m.source, x.start, x.end, m.article)
 
-    def _speakers(self, b: _Builder, facts: Facts, it: Intent, ranks: dict[tuple[str, int], int], idf: Any) -> None:
+    def _speakers(self, b: _Builder, facts: Facts, it: Intent, ranks: dict[tuple[str, int], int], idf: Idf) -> None:
         spoken = {(s.source, s.article) for s in facts.statements}
-        m = _pick_meeting(facts, it.content, ranks, idf, lambda m: (m.source, m.article) in spoken)
+        m = pick_meeting(facts, it.content, ranks, idf, lambda m: (m.source, m.article) in spoken)
         if m is None:
             return
         seen: set[str] = set()
@@ -377,13 +372,13 @@ class FactsAwareAnswerer:
                 break
             self._say(b, facts, st, clip=200, context=False)
 
-    def _who_verb(self, b: _Builder, facts: Facts, it: Intent, ranks: dict[tuple[str, int], int], idf: Any) -> None:
-        terms = _terms(it.content, idf)
+    def _who_verb(self, b: _Builder, facts: Facts, it: Intent, ranks: dict[tuple[str, int], int], idf: Idf) -> None:
+        terms = content_terms(it.content, idf)
         if not terms:
             return
         scored: list[tuple[float, Statement]] = []
-        for pool in _pools(facts.statements, it.verb):
-            covs = [(_coverage(terms, facts.docs[st.source].text[st.start : st.end]), st) for st in pool]
+        for pool in pools(facts.statements, it.verb):
+            covs = [(coverage(terms, facts.docs[st.source].text[st.start : st.end]), st) for st in pool]
             scored = [(c, st) for c, st in covs if c >= MIN_CONTENT]
             if scored:
                 break
@@ -391,7 +386,7 @@ class FactsAwareAnswerer:
             return
         best = max(c for c, _ in scored)
         good = [st for c, st in sorted(scored, key=lambda x: -x[0]) if c >= best * 0.8]
-        for st in _prefer_hits(good, ranks)[:MAX_STATEMENTS]:
+        for st in prefer_hits(good, ranks)[:MAX_STATEMENTS]:
             self._say(b, facts, st)
 
     def _say(self, b: _Builder, facts: Facts, st: Statement, clip: int = CLIP, context: bool = True) -> None:
@@ -406,106 +401,6 @@ class FactsAwareAnswerer:
         elif m is not None and m.title:
             line = f"Theo bài “{m.title.value}”{_when(m)}, {line}"
         b.add(line, st.source, st.start, st.end, st.article)
-
-
-def _terms(text: str, idf: Any) -> dict[str, float]:
-    """Content syllables and bigrams of a question part, weighted by IDF; framing words dropped."""
-    out: dict[str, float] = {}
-    for t in tokens(text, folded=True):
-        parts = t.split("_")
-        if all(p in _FRAME for p in parts):
-            continue
-        out[t] = idf(t)
-    return out
-
-
-def _coverage(terms: dict[str, float], text: str) -> float:
-    if not terms:
-        return 0.0
-    have = set(tokens(text, folded=True))
-    return sum(w for t, w in terms.items() if t in have) / sum(terms.values())
-
-
-def _pools(statements: Sequence[Statement], verb: str | None) -> list[list[Statement]]:
-    """Candidates, closest first: made with ``verb``, then of its kind, then of the kind's family
-    (đề nghị ~ đề xuất, yêu cầu ~ chỉ đạo ~ giao). "nói", "phát biểu" or no verb: every statement."""
-    if verb is None or verb in _ANY_KIND:
-        return [list(statements)]
-    kind = VERB_KINDS.get(verb, "")
-    return [
-        [s for s in statements if s.verb == verb],
-        [s for s in statements if s.kind == kind],
-        [s for s in statements if _FAMILY.get(s.kind) == _FAMILY.get(kind)],
-    ]
-
-
-def _prefer_hits(statements: Sequence[Statement], ranks: dict[tuple[str, int], int]) -> list[Statement]:
-    """Statements of the retrieved articles first (by hit rank), keeping the given order otherwise."""
-    order = {st: i for i, st in enumerate(statements)}
-    sources = {s for s, _ in ranks}
-    far = len(ranks)
-    return sorted(statements, key=lambda st: (ranks.get((st.source, st.article), far + (st.source not in sources)), order[st]))
-
-
-def _question_parts(content: str) -> tuple[str, str, tuple[int, ...]]:
-    """What was said about (the topic), which meeting ("tại hội nghị ..."), and the years named."""
-    years = tuple(int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", content))
-    text = re.sub(r"(?:năm|nam)?\s*(?<!\d)(?:19|20)\d{2}(?!\d)", " ", content)
-    at = re.search(r"(?<!\w)(?:tại|tai|ở|o|trong)\s+(?:các\s+|cac\s+)?(?:hội nghị|hoi nghi|cuộc họp|cuoc hop|buổi|buoi|phiên|phien)",
-                   text, re.IGNORECASE)
-    if at is None:
-        return text, "", years
-    return text[: at.start()], text[at.start() :], years
-
-
-def _pick_meeting(facts: Facts, content: str, ranks: dict[tuple[str, int], int], idf: Any, ok: Any,
-                  years: tuple[int, ...] = ()) -> Meeting | None:
-    """The meeting a question names: best coverage of its words by the meeting's name and title,
-    retrieved articles first; with no naming words, the best-ranked retrieved meeting. Years named
-    ("năm 2024") prefer the meeting held that year, then one whose title names it."""
-    terms = _terms(re.sub(r"(?<!\d)(?:19|20)\d{2}(?!\d)", " ", content), idf)
-    years = years or tuple(int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", content))
-    best: tuple[float, Meeting] | None = None
-    for m in facts.meetings:
-        if not ok(m):
-            continue
-        label = " ".join(f.value for f in (m.name, m.title, m.place) if f is not None)
-        cov = _coverage(terms, label) if terms else 0.0
-        rank = ranks.get((m.source, m.article))
-        if terms and (cov == 0 or (cov < MIN_MEETING and rank is None)):
-            continue
-        if not terms and rank is None and not years:
-            continue
-        score = cov + (0.5 / (1 + rank) if rank is not None else 0.0)
-        if years:
-            held = m.date.value[:4] if m.date else ""
-            score += 1.0 if held and int(held) in years else 0.4 if any(str(y) in label for y in years) else 0.0
-        if best is None or score > best[0]:
-            best = (score, m)
-    return best[1] if best else None
-
-
-def summary_answer(question: str, s: FactSummary) -> Answer:
-    """A meeting summary as a chat answer: the title, then each section's lines with their [n] markers."""
-    head = s.title + (f" ({display_date(s.date)})" if s.date else "")
-    out = [f"Tóm tắt: {head}"]
-    sentences: list[AnswerSentence] = []
-    sections: dict[str | None, list[SummaryItem]] = {}
-    for ln in s.lines:
-        sections.setdefault(ln.section, []).append(ln)
-    for section, lines in sections.items():
-        label = HEADINGS.get(section, section) if section else None
-        for ln in lines:
-            marks = "".join(f" [{n}]" for n in ln.citations)
-            sentences.append(AnswerSentence(ln.text, ln.citations, ln.supported))
-            if label and len(lines) == 1:
-                out.append(f"{label}: {ln.text}{marks}")
-            else:
-                out.append(f"- {ln.text}{marks}")
-        if label and len(lines) > 1:
-            out.insert(len(out) - len(lines), f"{label}:")
-    return Answer(question, "\n".join(out), True, s.citations, f"{NAME}:{s.summarizer}", tuple(sentences), s.notice,
-                  kind="summary")
 
 
 def default_answerer(lib: Library, inner: Answerer) -> Answerer:

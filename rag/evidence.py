@@ -1,0 +1,224 @@
+"""The evidence an extractive answer is drawn from, and how each sentence serves a question.
+
+``Pool``: the retrieved passages and, for broad and list questions, the other chunks of their articles,
+with their sentences (``rag.sentences``), titles and leads. ``Cand``: one candidate sentence with its
+coverage of the question's words. Then the per-sentence rules the answerer weighs: does the sentence
+hold what the question's type asks (a count of what is counted, a percentage, a rank), how its cues
+serve the type or a broad question's aspect, whether it stays in the years and periods asked and with
+the names given; near-duplicates; the items of an enumerating sentence and the sentences that
+continue an announced list.
+Left out: choosing and composing the answer (``rag.extractive``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from rag.question import QUESTION_WORDS, Question, Scope, scopes_in
+from rag.sentences import Sentence, passage_sentences
+from rag.textnorm import fold, words
+from rag.types import Chunk, Hit
+
+MIN_OWN_COVERAGE = 0.15  # the share of the question's words a sentence itself must hold, not only its context
+ArticleChunks = Callable[[str, int], Sequence[Chunk]]  # (source, article) -> its chunks in order
+
+
+@dataclass(frozen=True)
+class Cand:
+    p: int  # index of the passage (retrieved hit or a neighbour of one) the sentence is in
+    sent: Sentence
+    cov: float  # share of the question's words in the sentence, those in its context counting half
+    own: float  # share in the sentence itself
+    what: float  # share in the sentence of the words that say what is asked (not where or when)
+    score: float
+    pos: int  # offset in the source text: document order and duplicates across overlapping chunks
+
+
+class Pool:
+    """The passages an answer may quote: the hits, then the other chunks of their articles."""
+
+    def __init__(self, hits: Sequence[Hit], article_chunks: ArticleChunks | None, widen: bool) -> None:
+        self.passages: list[Hit] = list(hits)
+        self.n_hits = len(hits)
+        self.article_chunks = article_chunks
+        seen = {(h.chunk.source, h.chunk.start) for h in hits}
+        self.order: list[tuple[str, int]] = list(dict.fromkeys((h.chunk.source, h.chunk.article) for h in hits))
+        if widen and article_chunks is not None:
+            for key in self.order[:3]:
+                for c in article_chunks(*key):
+                    if (c.source, c.start) not in seen:
+                        seen.add((c.source, c.start))
+                        self.passages.append(Hit(len(self.passages) + 1, 0.0, c))
+        self.sentences = [passage_sentences(h.chunk.text, h.chunk.title) for h in self.passages]
+        self.titles = {(h.chunk.source, h.chunk.article): h.chunk.title for h in self.passages}
+
+    def article(self, p: int) -> tuple[str, int]:
+        c = self.passages[p].chunk
+        return c.source, c.article
+
+    def lead(self, key: tuple[str, int]) -> str:
+        """The article's opening (its first 600 characters: title, dateline, lead sentence)."""
+        chunks = self.article_chunks(*key) if self.article_chunks else ()
+        if not chunks:
+            chunks = sorted((h.chunk for h in self.passages if (h.chunk.source, h.chunk.article) == key), key=lambda c: c.start)
+        out = ""
+        for c in chunks:
+            out += c.text[max(0, len(out) - (c.start - chunks[0].start)) :] if out else c.text
+            if len(out) >= 600:
+                break
+        return out[:600]
+
+    def article_text(self, key: tuple[str, int]) -> str:
+        return "\n".join(h.chunk.text for h in self.passages if (h.chunk.source, h.chunk.article) == key)
+
+    def rank(self, p: int) -> int:
+        """A retrieved passage's rank (0 = best); the neighbours added after them rank last."""
+        return p if p < self.n_hits else self.n_hits
+
+
+def typed(text: str, folded: str) -> str:
+    """``folded`` as the user typed it in ``text`` (folding keeps offsets)."""
+    at = fold(text).find(folded)
+    return text[at : at + len(folded)] if at >= 0 else folded
+
+
+_CAP = r"(?:(?:huyện|thị xã|thành phố|quận|xã|phường|tỉnh|TP\.?)\s+)?[A-ZĐÂĂÊÔƠƯ][\w-]*(?:\s+[A-ZĐÂĂÊÔƠƯ0-9][\w-]*)*"
+NAME_LIST = re.compile(rf"{_CAP}(?:,\s*{_CAP})+(?:,?\s+và\s+{_CAP})?")
+
+
+# After "bao nhiêu", words that are not what is counted ("bao nhiêu tiền" is any amount, "bao nhiêu
+# phần trăm" a percentage, "là bao nhiêu" ends the question).
+_NOT_COUNTED = frozenset("tien phan la nam thang ngay lan muc so ty trieu dong kinh von ngan chi gia".split())
+
+
+def holds_type(qa: Question, s: Sentence) -> bool:
+    """A "bao nhiêu" answer holds a number: a percentage for "tỷ lệ", "phần trăm"; a count of what is
+    counted for "bao nhiêu đảng viên" ("86 đảng viên"); others anything."""
+    if qa.type != "number":
+        return True
+    qf = fold(qa.text)
+    if s.frame and not re.search(r"chu tri|tham du|to chuc|dai bieu", qf):
+        return False  # "... tổ chức hội nghị đánh giá ... Đề án 06 năm 2024" holds no figure that was asked
+    if re.search(r"xep thu|xep hang", qf):
+        return bool(re.search(r"thu \d|\d+/\d+", s.folded))
+    if re.search(r"ty le|phan tram", qf):
+        return "%" in s.text or "phần trăm" in s.text
+    counted = re.search(r"bao nhieu\s+(\w+(?:\s+\w+)?)", qf)
+    if counted and counted.group(1).split()[0] not in _NOT_COUNTED:
+        noun = counted.group(1).split()
+        # "bao nhiêu vụ cướp": a count of "vụ", in a sentence about "cướp" ("làm chết 139 người" answers
+        # "bao nhiêu người chết", so the second word need not follow the number)
+        if len(noun) > 1 and noun[1] not in QUESTION_WORDS and not re.search(rf"(?<!\w){re.escape(noun[1])}(?!\w)", s.folded):
+            return False
+        return bool(re.search(rf"\d[\d.,]*\s+(?:\w+\s+){{0,2}}?{re.escape(noun[0])}(?!\w)", s.folded))
+    return s.numbers > 0
+
+
+def type_bonus(qa: Question, s: Sentence) -> float:
+    t = qa.type
+    bonus = 0.0
+    if t == "number":
+        bonus += 0.25 if s.figures else 0.12 if s.numbers else -0.15
+    elif t == "date":
+        bonus += 0.25 if s.dates else -0.15
+    elif t == "place":
+        bonus += 0.2 if s.place else -0.05
+    elif t == "person":
+        bonus += 0.2 if s.person else -0.15
+    elif t == "list":
+        noun = re.search(r"(?:nhung|cac)\s+((?:\w+\s*,?\s*){1,4}?)\s*nao(?!\w)", fold(qa.text))
+        if noun and fold(noun.group(1).strip(" ,")) in s.folded:
+            bonus += 0.1  # "những hạn chế nào": a sentence about "hạn chế"
+        names = NAME_LIST.search(s.text)
+        bonus += min(0.3, 0.04 * (s.text.count(",") + 2 * s.text.count(";") + 3 * s.text.count(":")))
+        bonus += 0.2 if names and names.group(0).count(",") >= 2 else 0.0
+    if s.frame and t not in ("date", "place", "person") and not re.search(r"chu tri|tham du|to chuc", fold(qa.text)):
+        bonus -= 0.2
+    return bonus
+
+
+def aspect_score(qa: Question, c: Cand) -> float:
+    """How well a sentence serves a broad question's aspect (results, tasks, decisions)."""
+    s = c.sent
+    if qa.aspect == "decisions":
+        cue = 0.3 * min(s.decisions, 2) + 0.05 * min(s.tasks, 2)
+    elif qa.aspect == "tasks":
+        cue = 0.2 * min(s.directives, 2) + 0.06 * min(s.tasks, 3) + 0.05 * min(s.decisions, 1)
+    else:
+        cue = 0.1 * min(s.results, 3) + 0.12 * min(s.figures, 3)
+    return cue + c.cov if cue > 0 or c.own >= MIN_OWN_COVERAGE else 0.0
+
+
+def in_scope(s: Sentence, scopes: Sequence[Scope], strict: Sequence[Scope]) -> bool:
+    """A sentence that names other years (or periods) than the question's does not answer it."""
+    if not scopes:
+        return True
+    named = scopes_in(_COMPARED.sub(" ", s.text))  # "giảm 5,6% so với năm 2023" is about this year
+    years = {x.year for x in named if x.year}
+    for sc in scopes:
+        if sc.year and years and sc.year not in years:
+            return False
+        if sc in strict and not any(x.year in (None, sc.year) and (sc.period is None or x.period == sc.period)
+                                    and (x.year or x.period) for x in named):
+            return False
+    return True
+
+
+_COMPARED = re.compile(r"(?:so với|cùng kỳ|như)\s+(?:cùng kỳ\s+)?(?:năm\s+|năm học\s+)?(?:19|20)\d{2}(?:\s*[-–]\s*(?:19|20)\d{2})?", re.I)
+
+
+def following(pool: Pool, c: Cand, n: int) -> list[Cand]:
+    """Up to ``n`` sentences after ``c`` in its paragraph, across the chunks of its article."""
+    key = pool.article(c.p)
+    found: dict[int, Cand] = {}
+    for p in range(len(pool.passages)):
+        if pool.article(p) != key:
+            continue
+        start = pool.passages[p].chunk.start
+        for s in pool.sentences[p]:
+            if start + s.start > c.pos:
+                found.setdefault(start + s.start, Cand(p, s, c.cov, c.own, c.what, c.score, start + s.start))
+    out: list[Cand] = []
+    end = c.pos + len(c.sent.text)
+    for pos in sorted(found):
+        chunk = pool.passages[found[pos].p].chunk
+        gap = chunk.text[max(0, end - chunk.start) : pos - chunk.start] if end >= chunk.start else " "
+        if "\n" in gap or len(out) >= n:
+            break
+        out.append(found[pos])
+        end = pos + len(found[pos].sent.text)
+    return out
+
+
+def names_near(names: Sequence[str], chunk: Chunk, sent: Sentence, lead: str) -> bool:
+    """Whether the names a question gives (folded) are in the sentence, just before it, in the
+    article's title or in its lead: an answer about "Broncos" is in a passage about the Broncos."""
+    near = fold(chunk.title + "\n" + lead + "\n" + chunk.text[max(0, sent.start - 300) : sent.end])
+    return all(n in near for n in names)
+
+
+def near_duplicate(a: Cand, b: Cand) -> bool:
+    """Near-duplicates: the same sentence from overlapping chunks, or mostly the same words."""
+    if a.pos == b.pos:
+        return True
+    wa, wb = set(words(a.sent.text)), set(words(b.sent.text))
+    return len(wa & wb) / max(1, min(len(wa), len(wb))) > 0.75
+
+
+def list_items(text: str) -> list[str] | None:
+    """The items of an enumerating sentence, if it is one: "...: a; b; c", "...: a, b, c và d", or a run of
+    names ("các huyện Văn Chấn, Trạm Tấu, Mù Cang Chải và thị xã Nghĩa Lộ")."""
+    _head, colon, rest = text.partition(":")
+    if colon and len(rest) > 20:
+        sep = r";\s*" if rest.count(";") >= 2 else r",\s*|\s+và\s+"
+        parts = [p.strip(" .;") for p in re.split(sep, rest) if p.strip(" .;")]
+        if len(parts) >= 3 and all(len(p.split()) <= 16 for p in parts):
+            return parts
+    names = NAME_LIST.search(text)
+    if names:
+        parts = [p.strip(" .") for p in re.split(r",\s*|\s+và\s+", names.group(0)) if p.strip(" .")]
+        if len(parts) >= 3:
+            return parts
+    return None
