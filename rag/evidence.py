@@ -93,12 +93,17 @@ NAME_LIST = re.compile(rf"{_CAP}(?:,\s*{_CAP})+(?:,?\s+và\s+{_CAP})?")
 _NOT_COUNTED = frozenset("tien phan la nam thang ngay lan muc so ty trieu dong kinh von ngan chi gia".split())
 
 
+_TARGET = re.compile(r"(?<!\w)(?:phan dau|muc tieu|ke hoach|du kien|du bao|se dat|nham dat)(?!\w)")
+
+
 def holds_type(qa: Question, s: Sentence) -> bool:
     """A "bao nhiêu" answer holds a number: a percentage for "tỷ lệ", "phần trăm"; a count of what is
     counted for "bao nhiêu đảng viên" ("86 đảng viên"); others anything."""
     if qa.type != "number":
         return True
     qf = fold(qa.text)
+    if _TARGET.search(s.folded) and not _TARGET.search(qf) and not re.search(r"(?<!\w)da(?!\w)", s.folded):
+        return False  # "phấn đấu giữ vững tỷ lệ trên 98%" is a target, not the rate reached
     if s.frame and not re.search(r"chu tri|tham du|to chuc|dai bieu", qf):
         return False  # "... tổ chức hội nghị đánh giá ... Đề án 06 năm 2024" holds no figure that was asked
     if re.search(r"xep thu|xep hang", qf):

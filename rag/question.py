@@ -62,7 +62,7 @@ _PERIOD = re.compile(
     r"(?<!\w)(?P<months>\d{1,2}|sau|chin|ba) thang(?:\s+(?P<half>dau|cuoi))?(?:\s+nam)?(?:\s+(?P<y1>(?:19|20)\d{2}))?(?!\w)"
     r"|quy (?P<q>iv|iii|ii|i|[1-4])(?:[/ ](?:nam )?(?P<y2>(?:19|20)\d{2}))?"
 )
-_PLACE = re.compile(r"(?<!\w)(?i:tỉnh|thành phố|TP\.?|huyện|quận|thị xã|xã|phường)\s+((?:[A-ZĐÂĂÊÔƠƯ][\w-]*\s?){1,3})")
+_PLACE = re.compile(r"(?<!\w)(?i:tỉnh|tinh|thành phố|thanh pho|TP\.?|huyện|huyen|quận|quan|thị xã|thi xa|xã|xa|phường|phuong)\s+((?:[A-ZĐÂĂÊÔƠƯ][\w-]*\s?){1,3})")
 _CAPS = re.compile(r"(?<![\w.])([A-ZĐÂĂÊÔƠƯ][\w-]*(?:\s+[A-ZĐÂĂÊÔƠƯ][\w-]*)+)")
 _CAP_WORD = re.compile(r"(?<![\w.])([A-ZĐÂĂÊÔƠƯ][\w-]{2,})(?!\s+[A-ZĐÂĂÊÔƠƯ])")
 _VI_SYLLABLE = re.compile(r"^(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnpqrstvx])?[aeiouy]{1,3}(?:ch|ng|nh|[cmnpt])?$")

@@ -337,9 +337,12 @@ class FactsAwareAnswerer:
             picked = [s for s in picked if m is None or (s.source, s.article) == (m.source, m.article)] or picked
         about = re.search(r"(?<!\w)(?:về|ve|liên quan đến|lien quan den)\s+(.+)", topic)
         terms = content_terms(about.group(1), idf) if about else {}
-        if terms:  # "... yêu cầu gì về thi đua?": the statements about that, if any is
+        if terms:  # "... yêu cầu gì về thi đua?": the statements about that
             covs = {s: coverage(terms, facts.docs[s.source].text[s.start : s.end]) for s in picked}
             top = max(covs.values(), default=0.0)
+            if top == 0 and about is not None:
+                b.refusal = f"Không tìm thấy ý kiến của {p.name} về {about.group(1).strip(' ?.')} trong tài liệu."
+                return
             picked = [s for s in picked if top > 0 and covs[s] >= 0.5 * top] or picked
         ordered = prefer_hits(picked, ranks)
         first = (ordered[0].source, ordered[0].article) if ordered else None
