@@ -53,6 +53,8 @@ class Pool:
                         self.passages.append(Hit(len(self.passages) + 1, 0.0, c))
         self.sentences = [passage_sentences(h.chunk.text, h.chunk.title) for h in self.passages]
         self.titles = {(h.chunk.source, h.chunk.article): h.chunk.title for h in self.passages}
+        self._leads: dict[tuple[str, int], str] = {}
+        self._texts: dict[tuple[str, int], str] = {}
 
     def article(self, p: int) -> tuple[str, int]:
         c = self.passages[p].chunk
@@ -60,6 +62,11 @@ class Pool:
 
     def lead(self, key: tuple[str, int]) -> str:
         """The article's opening (its first 600 characters: title, dateline, lead sentence)."""
+        if key not in self._leads:
+            self._leads[key] = self._lead(key)
+        return self._leads[key]
+
+    def _lead(self, key: tuple[str, int]) -> str:
         chunks = self.article_chunks(*key) if self.article_chunks else ()
         if not chunks:
             chunks = sorted((h.chunk for h in self.passages if (h.chunk.source, h.chunk.article) == key), key=lambda c: c.start)
@@ -71,7 +78,10 @@ class Pool:
         return out[:600]
 
     def article_text(self, key: tuple[str, int]) -> str:
-        return "\n".join(h.chunk.text for h in self.passages if (h.chunk.source, h.chunk.article) == key)
+        """The text of the article's passages in the pool (all of it when the pool was widened)."""
+        if key not in self._texts:
+            self._texts[key] = "\n".join(h.chunk.text for h in self.passages if (h.chunk.source, h.chunk.article) == key)
+        return self._texts[key]
 
     def rank(self, p: int) -> int:
         """A retrieved passage's rank (0 = best); the neighbours added after them rank last."""
