@@ -224,7 +224,14 @@ class Library:
             hits = rank_by_scope(self.search(question, max(2 * k, 10), filters), asked, k)
         else:
             hits = self.search(question, k, filters)
-        return _focus(hits, previous) if previous is not None else hits
+        if previous is None:
+            return hits
+        snap = self.snapshot()
+        if snap is not None and "by_start" not in snap.cache:  # built once per generation
+            snap.cache["by_start"] = {(c.source, c.start): c for c in snap.chunks}
+        by_start: dict[tuple[str, int], Chunk] = snap.cache["by_start"] if snap is not None else {}
+        cited = [by_start[(c.source, c.start)] for c in previous.citations if (c.source, c.start) in by_start]
+        return _focus(hits, previous, cited[:2])
 
     def ask(self, question: str, k: int = 5, filters: Filters | None = None,
             history: Sequence[Turn] = (), answerer: Answerer | None = None) -> Answer:
@@ -409,12 +416,15 @@ class Library:
         return src
 
 
-def _focus(hits: Sequence[Hit], previous: Turn) -> list[Hit]:
-    """Hits from the documents the previous answer cited first (a follow-up continues that topic),
-    otherwise in their own order."""
-    cited = {c.source for c in previous.citations}
-    ordered = sorted(hits, key=lambda h: h.chunk.source not in cited)
-    return [replace(h, rank=i) for i, h in enumerate(ordered, start=1)]
+def _focus(hits: Sequence[Hit], previous: Turn, cited_chunks: Sequence[Chunk]) -> list[Hit]:
+    """A follow-up continues the previous turn's topic: the passages its answer cited come first (they
+    may not be retrieved again for "còn ông X thì sao?"), then hits from the same documents, then the
+    rest; as many as were retrieved."""
+    sources = {c.source for c in previous.citations}
+    have = {(h.chunk.source, h.chunk.start) for h in hits}
+    extra = [Hit(0, 0.0, c) for c in cited_chunks if (c.source, c.start) not in have]
+    ordered = extra + sorted(hits, key=lambda h: h.chunk.source not in sources)
+    return [replace(h, rank=i) for i, h in enumerate(ordered[: max(len(hits), 1)], start=1)]
 
 
 def _check_query(query: str) -> None:

@@ -73,8 +73,8 @@ def passage_sentences(text: str, title: str = "") -> list[Sentence]:
         flat = " ".join(sent.split())
         if _DATELINE.match(flat) or (title_f and fold(flat).rstrip(" .") == title_f.rstrip(" .")):
             continue
-        if not re.search(r"[.!?…:;”\"]\s*$", sent) and len(flat.split()) < 14 and "\n" not in text[e : e + 1] + "x":
-            continue  # a heading or a signature line, not a sentence
+        if flat.startswith("#") or (not re.search(r"[.!?…:;”\"]\s*$", sent) and len(flat.split()) < 14):
+            continue  # a heading (Markdown or plain) or a signature line, not a sentence
         out.append(_tag(s, e, sent))
     return out
 
