@@ -227,11 +227,15 @@ class Library:
         if previous is None:
             return hits
         snap = self.snapshot()
-        if snap is not None and "by_start" not in snap.cache:  # built once per generation
-            snap.cache["by_start"] = {(c.source, c.start): c for c in snap.chunks}
-        by_start: dict[tuple[str, int], Chunk] = snap.cache["by_start"] if snap is not None else {}
-        cited = [by_start[(c.source, c.start)] for c in previous.citations if (c.source, c.start) in by_start]
-        return _focus(hits, previous, cited[:2])
+        if snap is not None and "by_source" not in snap.cache:  # built once per generation
+            by_source: dict[str, list[Chunk]] = {}
+            for c in snap.chunks:
+                by_source.setdefault(c.source, []).append(c)
+            snap.cache["by_source"] = by_source
+        chunks: dict[str, list[Chunk]] = snap.cache["by_source"] if snap is not None else {}
+        # a citation is a passage (extractive) or an exact statement span (facts): the chunk holding its start
+        cited = [next((x for x in chunks.get(c.source, ()) if x.start <= c.start < x.end), None) for c in previous.citations]
+        return _focus(hits, previous, [c for c in cited if c is not None][:2])
 
     def ask(self, question: str, k: int = 5, filters: Filters | None = None,
             history: Sequence[Turn] = (), answerer: Answerer | None = None) -> Answer:
