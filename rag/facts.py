@@ -14,11 +14,14 @@ rules themselves.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 import weakref
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rag.errors import IndexError_, LLMError, RagError
@@ -33,7 +36,7 @@ if TYPE_CHECKING:
     from rag.embedders import Embedder
     from rag.library import Library
     from rag.llm import ChatLLM
-    from rag.store import Snapshot
+    from rag.store import IndexStore, Snapshot
 
 CACHE_KEY = "facts"
 
@@ -333,12 +336,38 @@ def build_facts(lib: Library, snap: Snapshot, previous: Facts | None = None) -> 
             text = lib.store.read_text(d["sha256"])
         except OSError as e:
             raise IndexError_(f"index {lib.path}: text of '{src}' is missing ({e.strerror or e})") from None
-        statements = statements_for_articles(text, arts)
-        meetings = meetings_for_articles(text, arts, statements)
-        docs[src] = DocFacts(
-            src, d["sha256"], text, arts, tuple(statements), tuple(meetings), tuple(sorted(pages.get(src, []))),
-        )
+        statements, meetings = _extracted(lib.store, src, d["sha256"], text, arts)
+        docs[src] = DocFacts(src, d["sha256"], text, arts, statements, meetings, tuple(sorted(pages.get(src, []))))
     return Facts(docs, snap.generation)
+
+
+# Saved extractions are keyed by the rules that made them: editing any of these modules re-extracts.
+_RULES = hashlib.sha256(
+    b"".join(Path(__file__).with_name(n).read_bytes()
+             for n in ("speech.py", "meetings.py", "articles.py", "textnorm.py", "types.py"))
+).hexdigest()[:12]
+
+
+def _extracted(store: IndexStore, src: str, sha: str, text: str,
+               arts: tuple[Article, ...]) -> tuple[tuple[Statement, ...], tuple[Meeting, ...]]:
+    """The statements and meetings of one document: read from the index when saved by these rules
+    for these articles and this source name, else extracted now and saved for the next process."""
+    key = hashlib.sha256(
+        json.dumps([_RULES, src, [a.__dict__ for a in arts]], ensure_ascii=False, sort_keys=True).encode()
+    ).hexdigest()[:16]
+    saved = store.read_facts(sha, key)
+    if saved is not None:
+        try:
+            data = json.loads(saved)
+            return (tuple(Statement(**x) for x in data["statements"]),
+                    tuple(Meeting.from_dict(x) for x in data["meetings"]))
+        except (ValueError, KeyError, TypeError):
+            pass  # unreadable: extract again and overwrite
+    statements = tuple(statements_for_articles(text, arts))
+    meetings = tuple(meetings_for_articles(text, arts, list(statements)))
+    body = {"statements": [x.to_dict() for x in statements], "meetings": [m.to_dict() for m in meetings]}
+    store.write_facts(sha, key, json.dumps(body, ensure_ascii=False).encode("utf-8"))
+    return statements, meetings
 
 
 def summary_answer(question: str, s: FactSummary) -> Answer:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -27,7 +26,7 @@ from rag.errors import IndexMismatchError, LoadError, RagError
 from rag.events import Done, Event, Retrieved
 from rag.extractive import ExtractiveAnswerer
 from rag.followup import keeps_topic
-from rag.lexical import tokens
+from rag.lexical import document_frequencies, load_df, save_lexical, saved_lexical
 from rag.loaders import expand_paths, load, sha256_file, source_name
 from rag.question import analyse, rank_by_scope
 from rag.retrieval import Filters, HybridRetriever
@@ -155,13 +154,12 @@ class Library:
         if snap is None:
             return ExtractiveAnswerer()
         if "df" not in snap.cache:
-            df: Counter[str] = Counter()
             by_article: dict[tuple[str, int], list[Chunk]] = {}
             for c in snap.chunks:
-                df.update(set(tokens(c.text, folded=True)))
                 by_article.setdefault((c.source, c.article), []).append(c)
+            saved = saved_lexical(snap.path, len(snap.chunks))
             snap.cache["articles"] = by_article
-            snap.cache["df"] = df
+            snap.cache["df"] = load_df(saved) if saved else document_frequencies([c.text for c in snap.chunks])
         articles: dict[tuple[str, int], list[Chunk]] = snap.cache["articles"]
         return ExtractiveAnswerer(snap.cache["df"], len(snap.chunks), lambda s, a: articles.get((s, a), ()))
 
@@ -339,7 +337,7 @@ class Library:
                 all_chunks = [replace(c, id=i) for i, c in enumerate(all_chunks)]
                 docs = {**{s: d for s, d in docs.items() if s not in pending_docs}, **pending_docs}
                 vectors = np.concatenate(new_vecs) if new_vecs else vectors
-                self.store.commit(self._base_manifest(), all_chunks, vectors, docs)
+                self.store.commit(self._base_manifest(), all_chunks, vectors, docs, _derived(all_chunks))
                 chunks = all_chunks
                 pending_chunks, pending_vecs, pending_docs, dirty = [], [], {}, False
                 secs["store"] += time.perf_counter() - t
@@ -399,9 +397,17 @@ class Library:
                     commit()
             if dirty or (not self.store.exists() and files):
                 commit()
-            if progress:
-                progress("done", len(files), len(files), "")
             self._snap = None
+        if added or replaced:
+            # Extract who-said-what of the new documents now (saved with the index), so the first
+            # question after an ingest, in any process, does not pay for it.
+            from rag.facts import facts_for
+
+            t = time.perf_counter()
+            facts_for(self)
+            secs["facts"] = time.perf_counter() - t
+        if progress:
+            progress("done", len(files), len(files), "")
         return IngestReport(tuple(added), tuple(replaced), tuple(unchanged), tuple(failed), n_added, secs)
 
     def remove(self, source: str) -> str:
@@ -415,7 +421,7 @@ class Library:
             vectors = snap.vectors()[keep] if keep else np.empty((0, snap.index.d), dtype=np.float32)
             chunks = [replace(snap.chunks[i], id=n) for n, i in enumerate(keep)]
             docs = {s: d for s, d in snap.docs.items() if s != src}
-            self.store.commit(self._base_manifest(), chunks, vectors, docs)
+            self.store.commit(self._base_manifest(), chunks, vectors, docs, _derived(chunks))
             self._snap = None
         return src
 
@@ -434,6 +440,11 @@ def _focus(hits: Sequence[Hit], previous: Turn, cited_chunks: Sequence[Chunk]) -
 def _check_query(query: str) -> None:
     if len(query) > MAX_QUERY_CHARS:
         raise RagError(f"question too long ({len(query)} characters, at most {MAX_QUERY_CHARS})")
+
+
+def _derived(chunks: Sequence[Chunk]) -> Callable[[Path], None]:
+    """What a generation saves besides chunks and vectors: the lexical search structures."""
+    return lambda folder: save_lexical(folder, [c.title for c in chunks], [c.text for c in chunks])
 
 
 def get_embedder_name(name: str) -> str:

@@ -75,6 +75,24 @@ class Meeting:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Meeting:
+        """The inverse of ``to_dict`` (facts saved with the index are read back with it)."""
+
+        def fact(x: dict[str, Any] | None) -> Fact | None:
+            return Fact(**x) if x else None
+
+        def person(x: dict[str, Any] | None) -> Person | None:
+            return Person(**x) if x else None
+
+        return cls(
+            d["source"], d["article"], fact(d["title"]), fact(d["name"]), fact(d["date"]), fact(d["place"]),
+            tuple(Person(**x) for x in d["chairs"]),
+            tuple(Bridge(b["place"], person(b["chair"]), b["start"], b["end"]) for b in d["bridges"]),
+            tuple(Person(**x) for x in d["participants"]), tuple(Task(**x) for x in d["tasks"]),
+            tuple(Fact(**x) for x in d["decisions"]), d["start"], d["end"],
+        )
+
     @property
     def label(self) -> str:
         for f in (self.name, self.title):

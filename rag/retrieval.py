@@ -23,7 +23,7 @@ from typing import TypeVar
 import numpy as np
 
 from rag.embedders import Embedder
-from rag.lexical import BM25Index, Lexicon
+from rag.lexical import BM25Index, Lexicon, build_bm25, load_bm25, load_lexicon, saved_lexical
 from rag.store import Snapshot
 from rag.textnorm import has_diacritics
 from rag.types import Hit
@@ -115,11 +115,21 @@ class HybridRetriever:
         return found
 
     def bm25(self, folded: bool) -> BM25Index:
-        texts = [c.title + "\n" + c.text for c in self.snap.chunks]
-        return self._cached(f"bm25:{folded}", lambda: BM25Index(texts, folded=folded))
+        def build() -> BM25Index:
+            saved = saved_lexical(self.snap.path, len(self.snap.chunks))
+            if saved is not None:
+                return load_bm25(saved, folded)
+            chunks = self.snap.chunks
+            return build_bm25([c.title for c in chunks], [c.text for c in chunks], folded)
+
+        return self._cached(f"bm25:{folded}", build)
 
     def lexicon(self) -> Lexicon:
-        return self._cached("lexicon", lambda: Lexicon([c.text for c in self.snap.chunks]))
+        def build() -> Lexicon:
+            saved = saved_lexical(self.snap.path, len(self.snap.chunks))
+            return load_lexicon(saved) if saved is not None else Lexicon([c.text for c in self.snap.chunks])
+
+        return self._cached("lexicon", build)
 
     def prepare(self) -> None:
         """Build the lexical structures now (servers call this at start, not on the first query)."""

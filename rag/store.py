@@ -20,8 +20,9 @@ import fcntl
 import json
 import os
 import shutil
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -186,6 +187,28 @@ class IndexStore:
     def read_text(self, sha: str) -> str:
         return (self.path / "texts" / f"{sha}.txt").read_text(encoding="utf-8")
 
+    def read_facts(self, sha: str, key: str) -> bytes | None:
+        """What ``write_facts`` saved for a text under ``key``, or None."""
+        try:
+            return (self.path / "facts" / sha / f"{key}.json").read_bytes()
+        except OSError:
+            return None
+
+    def write_facts(self, sha: str, key: str, data: bytes) -> None:
+        """Save what was extracted from the text ``sha`` (content-addressed, so safe without the lock:
+        two processes write the same bytes). Other keys of the same text (older rules) are dropped."""
+        d = self.path / "facts" / sha
+        try:
+            d.mkdir(parents=True, exist_ok=True)
+            tmp = d / f".{key}.{os.getpid()}.{threading.get_ident()}.tmp"
+            tmp.write_bytes(data)
+            os.replace(tmp, d / f"{key}.json")
+            for p in d.glob("*.json"):
+                if p.name != f"{key}.json":
+                    p.unlink(missing_ok=True)
+        except OSError:
+            pass  # a read-only index still answers: the facts are rebuilt in memory
+
     # -- writing -----------------------------------------------------------------------------
     @contextmanager
     def lock(self, wait_s: float = 0.0) -> Iterator[None]:
@@ -229,8 +252,12 @@ class IndexStore:
         chunks: list[Chunk],
         vectors: np.ndarray,
         docs: dict[str, dict[str, Any]],
+        derived: Callable[[Path], None] | None = None,
     ) -> dict[str, Any]:
-        """Write a new generation and switch the manifest to it. Caller holds the lock."""
+        """Write a new generation and switch the manifest to it. Caller holds the lock.
+
+        ``derived`` writes the structures computed from the chunks (search indexes) into the new
+        generation's folder before it becomes visible, so readers never see one without them."""
         prev = self.read_manifest() if self.exists() else None
         number = int(str(prev["generation"]).split("-")[1]) + 1 if prev else 1
         name = f"gen-{number:06d}"
@@ -250,6 +277,8 @@ class IndexStore:
         body = "".join(json.dumps(c.to_dict(), ensure_ascii=False) + "\n" for c in chunks)
         _fsync_write(tmpgen / "chunks.jsonl", body.encode("utf-8"))
         _fsync_write(tmpgen / "docs.json", json.dumps(docs, ensure_ascii=False, indent=1).encode("utf-8"))
+        if derived is not None:
+            derived(tmpgen)
         _fsync_dir(tmpgen)
         os.replace(tmpgen, gen)
         manifest = dict(base)
@@ -284,6 +313,11 @@ class IndexStore:
                 keep |= {d["sha256"] for d in json.loads((g / "docs.json").read_text("utf-8")).values()}
             except (OSError, ValueError):
                 pass
+        facts = self.path / "facts"
+        if facts.is_dir():
+            for p in facts.iterdir():
+                if p.name not in keep:
+                    shutil.rmtree(p, ignore_errors=True)
         texts = self.path / "texts"
         if texts.is_dir():
             for p in texts.iterdir():

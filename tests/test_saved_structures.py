@@ -1,0 +1,109 @@
+"""What an index saves besides chunks and vectors: lexical search structures per generation and the
+who-said-what extraction per document, so a new process answers without re-analysing the corpus."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import rag.facts
+import rag.retrieval
+from rag import lexical
+from rag.facts import facts_for
+from rag.library import Library
+
+from .conftest import SAMPLES
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    docs = tmp_path_factory.mktemp("docs")
+    for f in sorted(SAMPLES.glob("*.txt")):
+        shutil.copy(f, docs / f.name)
+    idx = tmp_path_factory.mktemp("idx") / "index"
+    assert Library(idx).ingest([docs]).ok
+    return idx
+
+
+def _generation(idx: Path) -> Path:
+    return idx / json.loads((idx / "manifest.json").read_text())["generation"]
+
+
+def test_saved_bm25_scores_equal_a_fresh_build(index: Path) -> None:
+    lib = Library(index)
+    chunks = lib.chunks()
+    saved = lexical.saved_lexical(_generation(index), len(chunks))
+    assert saved is not None
+    titles, texts = [c.title for c in chunks], [c.text for c in chunks]
+    for folded in (False, True):
+        loaded, built = lexical.load_bm25(saved, folded), lexical.build_bm25(titles, texts, folded)
+        for q in ("Ai chủ trì hội nghị?", "phong chong thien tai", "kinh phí bổ sung bao nhiêu tỷ đồng"):
+            a, b = loaded.scores(q), built.scores(q)
+            assert a.max() > 0 and np.allclose(a, b, atol=1e-5)
+    assert lexical.load_df(saved) == lexical.document_frequencies(texts)
+    restored = lexical.load_lexicon(saved).restore("phong chong thien tai")
+    assert restored == lexical.Lexicon(texts).restore("phong chong thien tai") == "phòng chống thiên tai"
+
+
+def test_a_new_process_searches_without_rebuilding(index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_build(*a: object, **k: object) -> None:
+        raise AssertionError("rebuilt although the generation has its structures saved")
+
+    monkeypatch.setattr(rag.retrieval, "build_bm25", no_build)
+    monkeypatch.setattr(rag.retrieval, "Lexicon", no_build)
+    lib = Library(index)
+    hits = lib.search("phong chong thien tai", k=3)
+    assert hits and "thien-tai" in hits[0].chunk.source
+    assert lib.ask("Ai chủ trì cuộc họp Ban Chỉ đạo phòng chống thiên tai?").found
+
+
+def test_structures_of_other_rules_are_ignored_and_rebuilt(index: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "index"
+    shutil.copytree(index, copy)
+    version = _generation(copy) / "lexical" / "version.json"
+    version.write_text(json.dumps({"version": "older-rules", "chunks": 1}))
+    lib, ref = Library(copy), Library(index)
+    q = "kinh phí bổ sung"
+    assert [h.chunk.id for h in lib.search(q, 5)] == [h.chunk.id for h in ref.search(q, 5)]
+
+
+def test_facts_are_saved_per_document_and_read_back(index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fresh = facts_for(Library(index))
+    assert fresh.statements and fresh.meetings
+    saved = list((index / "facts").glob("*/*.json"))
+    assert len(saved) == len(Library(index).documents())
+
+    def no_extract(*a: object, **k: object) -> None:
+        raise AssertionError("re-extracted although the index has the facts saved")
+
+    monkeypatch.setattr(rag.facts, "statements_for_articles", no_extract)
+    monkeypatch.setattr(rag.facts, "meetings_for_articles", no_extract)
+    again = facts_for(Library(index))
+    assert again.statements == fresh.statements and again.meetings == fresh.meetings
+
+
+def test_corrupt_saved_facts_are_extracted_again(index: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "index"
+    shutil.copytree(index, copy)
+    for p in (copy / "facts").glob("*/*.json"):
+        p.write_text("{not json")
+    facts = facts_for(Library(copy))
+    assert facts.statements == facts_for(Library(index)).statements
+    assert all(json.loads(p.read_text())["statements"] is not None for p in (copy / "facts").glob("*/*.json"))
+
+
+def test_removing_a_document_drops_its_saved_facts(index: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "index"
+    shutil.copytree(index, copy)
+    lib = Library(copy)
+    doc = lib.documents()[0]
+    assert (copy / "facts" / doc.sha256).is_dir()
+    lib.remove(doc.source)
+    assert (copy / "facts" / doc.sha256).is_dir()  # the previous generation, still kept, references it
+    lib.remove(lib.documents()[0].source)
+    assert not (copy / "facts" / doc.sha256).exists()
+    assert len(list((copy / "facts").iterdir())) == 2  # the document left and the one just removed
