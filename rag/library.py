@@ -324,9 +324,9 @@ class Library:
             pending_chunks: list[Chunk] = []
             pending_vecs: list[np.ndarray] = []
             pending_docs: dict[str, dict[str, Any]] = {}
-            dirty = False
+            dirty = partial = False
 
-            def commit() -> None:
+            def commit(final: bool) -> None:
                 nonlocal chunks, vectors, docs, pending_chunks, pending_vecs, pending_docs, dirty
                 t = time.perf_counter()
                 drop = set(pending_docs) | {s for s in docs if s not in pending_docs and docs[s].get("_removed")}
@@ -337,7 +337,10 @@ class Library:
                 all_chunks = [replace(c, id=i) for i, c in enumerate(all_chunks)]
                 docs = {**{s: d for s, d in docs.items() if s not in pending_docs}, **pending_docs}
                 vectors = np.concatenate(new_vecs) if new_vecs else vectors
-                self.store.commit(self._base_manifest(), all_chunks, vectors, docs, _derived(all_chunks))
+                # Batches in the middle of a long ingest only make the work crash-safe; the search
+                # structures (rebuilt whole) are saved with the last one, whose readers keep them.
+                derived = _derived(all_chunks) if final else None
+                self.store.commit(self._base_manifest(), all_chunks, vectors, docs, derived)
                 chunks = all_chunks
                 pending_chunks, pending_vecs, pending_docs, dirty = [], [], {}, False
                 secs["store"] += time.perf_counter() - t
@@ -393,10 +396,14 @@ class Library:
                 (replaced if old else added).append(src)
                 n_added += len(new)
                 dirty = True
-                if len(pending_chunks) >= batch:
-                    commit()
-            if dirty or (not self.store.exists() and files):
-                commit()
+                if len(pending_chunks) >= batch and i < len(files) - 1:
+                    commit(final=False)
+                    partial = True
+            # also when only the saved search structures are missing (an index from older rules, or
+            # one whose last ingest was interrupted): any ingest brings them back
+            stale = snap is not None and bool(snap.chunks) and saved_lexical(snap.path, len(snap.chunks)) is None
+            if dirty or partial or stale or (not self.store.exists() and files):
+                commit(final=True)
             self._snap = None
         if added or replaced:
             # Extract who-said-what of the new documents now (saved with the index), so the first
@@ -448,9 +455,9 @@ def _derived(chunks: Sequence[Chunk]) -> Callable[[Path], None]:
 
 
 def get_embedder_name(name: str) -> str:
-    from rag.embedders import _ALIASES
+    from rag.embedders import canonical_name
 
-    return DEFAULT_EMBEDDER if name in _ALIASES else name
+    return canonical_name(name)
 
 
 def _version() -> str:

@@ -43,6 +43,7 @@ _POSITION_HEADS = (
 )
 TITLE_HEADS = tuple(sorted({*RANKS, *_POSITION_HEADS, *("Phó " + h for h in _POSITION_HEADS)}, key=len, reverse=True))
 _HONORIFICS = ("đồng chí", "ông", "bà")
+_HONORIFIC_END = re.compile(r"(?:đồng chí|ông|bà|Đồng chí|Ông|Bà|" + "|".join(RANKS) + r")\s$")
 
 # verb -> kind; multi-word verbs first so "đánh giá cao" wins over "đánh giá".
 VERB_KINDS: dict[str, str] = {
@@ -71,8 +72,12 @@ _SUBJECT_VERB = re.compile(rf"\s*{_ADVERBS}{_NOT_VERB}({_VERBS_ALT})(?!\w)")
 _APPOSITIVE = re.compile(r"(?:\s*,\s*[A-ZĐ][^,;:.“”\"]{2,120}?)?,(?=\s)")
 _FRAME_ONLY = re.compile(r"\W*(?:hội nghị|buổi làm việc|cuộc họp|phiên họp|buổi lễ)\W*$", re.IGNORECASE)
 _CHAIR_VERB_RE = re.compile(r"(?<!\w)(đồng chủ trì|chủ trì)(?!\w)")
-_TOKEN = re.compile(r"\w+")
+# Words that start upper-case: the only ones a name can start or continue with (most words are not).
+_UPPER = "".join(sorted({c for c in map(chr, range(0x41, 0x2000)) if c.isupper()}))
+_CAPITALISED = re.compile(r"\b[" + re.escape(_UPPER) + r"]\w*")
 _OPEN_CLOSE = {"“": "”", "«": "»", '"': '"'}
+# Scanning left to right, each opening mark is closed by the first closing mark on its line.
+_QUOTED = re.compile("|".join(f"{re.escape(o)}[^{re.escape(c)}\n]*{re.escape(c)}" for o, c in _OPEN_CLOSE.items()))
 _KIND_OVERRIDE = re.compile(r"^\s*(?:Phát biểu\s+)?[Kk]ết luận")
 # Sentence openings that name a new, non-person subject: they end a running statement.
 _STOP_OPENINGS = re.compile(
@@ -111,20 +116,10 @@ class Statement:
 
 
 def mask_quotes(text: str) -> str:
-    """``text`` with the inside of quotation marks replaced by "_" (same length, newlines kept)."""
-    out = list(text)
-    i = 0
-    while i < len(text):
-        close = _OPEN_CLOSE.get(text[i])
-        if close:
-            j = text.find(close, i + 1)
-            nl = text.find("\n", i + 1)
-            if j != -1 and (nl == -1 or j < nl):
-                for k in range(i + 1, j):
-                    out[k] = "_"
-                i = j
-        i += 1
-    return "".join(out)
+    """``text`` with the inside of quotation marks replaced by "_" (same length, newlines kept).
+
+    A quotation closes on the same line; an opening mark without its closing one is left as is."""
+    return _QUOTED.sub(lambda m: m.group()[0] + "_" * (len(m.group()) - 2) + m.group()[-1], text)
 
 
 def _title_prefix(masked: str, name_start: int) -> tuple[int, str]:
@@ -212,12 +207,15 @@ def _appositive(masked: str, pos: int, stop: int) -> tuple[str, int]:
 def person_mentions(text: str, masked: str | None = None) -> list[Mention]:
     """People named with a title (prefix or appositive), outside quotes, in text order."""
     masked = mask_quotes(text) if masked is None else masked
-    toks = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(masked)]
+    # Only capitalised words: a name's syllables are, and two of them are adjacent when only a space
+    # separates them, exactly as when every word is listed.
+    toks = [(m.start(), m.end(), m.group()) for m in _CAPITALISED.finditer(masked)]
     raw: list[tuple[int, int, str]] = []
     i = 0
     while i < len(toks):
         s, e, w = toks[i]
-        if w in SURNAMES or _honorific_before(masked, s):
+        # a name starts upper-case; most tokens are not, and need no look behind
+        if w[:1].isupper() and (w in SURNAMES or _honorific_before(masked, s)):
             j = i + 1
             while j < len(toks) and j - i < 4 and toks[j][2][:1].isupper() and masked[toks[j - 1][1] : toks[j][0]] == " ":
                 if toks[j][2].isupper() and len(toks[j][2]) > 1:  # acronyms (UBND) are not syllables of names
@@ -245,8 +243,7 @@ def person_mentions(text: str, masked: str | None = None) -> list[Mention]:
 
 
 def _honorific_before(masked: str, pos: int) -> bool:
-    before = masked[max(0, pos - 40) : pos]
-    return bool(re.search(r"(?:đồng chí|ông|bà|Đồng chí|Ông|Bà|" + "|".join(RANKS) + r")\s$", before))
+    return _HONORIFIC_END.search(masked, max(0, pos - 40), pos) is not None
 
 
 @dataclass

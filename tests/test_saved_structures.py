@@ -107,3 +107,14 @@ def test_removing_a_document_drops_its_saved_facts(index: Path, tmp_path: Path) 
     lib.remove(lib.documents()[0].source)
     assert not (copy / "facts" / doc.sha256).exists()
     assert len(list((copy / "facts").iterdir())) == 2  # the document left and the one just removed
+
+
+def test_token_rules_are_pinned_to_the_saved_format_version() -> None:
+    """Saved indexes are read only by the rules that wrote them: a change to the tokens must bump
+    ``LEXICAL_VERSION`` (and then this fingerprint)."""
+    import hashlib
+
+    text = "Sáng 3/6, Đại tá Trần Quốc Tỏ (Giám đốc) yêu cầu: hoàn thành trước 30/11/2024 — UBND tỉnh; ĐẢNG ỦY"
+    out = [lexical.tokens(text), lexical.tokens(text, folded=True), lexical.tokens(text.lower(), folded=True)]
+    fingerprint = hashlib.sha256(json.dumps(out, ensure_ascii=False).encode()).hexdigest()[:16]
+    assert (lexical.LEXICAL_VERSION, fingerprint) == ("1", "d53d46582ea308ca")
