@@ -28,11 +28,18 @@ _UNIT = (r"vụ|người|đối tượng|tỷ|triệu|nghìn|đồng|%|ha|km|m2|
          r"cán bộ|đảng viên|tập thể|cá nhân|giờ|ngày|tháng|lần|chiếc|cơ sở|đơn vị|nhóm|tiêu chí|chỉ tiêu")
 _FIGURE = re.compile(rf"(?<![\w/])\d+(?:[.,]\d+)*\s*(?:{_UNIT})(?!\w)|\d+(?:[.,]\d+)?\s*%|\d+/\d+\s+(?:tỉnh|đơn vị)", re.I)
 _NUMBER = re.compile(r"(?<![\w/])\d+(?:[.,]\d+)*(?![/\d])")
+# Any count of something: a number followed by a noun ("14.862 thí sinh", "757 em"), not by a function
+# word ("2025 của", "3 và"); years after "năm" and day/month dates are not counts.
+_COUNT = re.compile(
+    r"(?<![\w/.,])(?<!năm )(?<!Năm )(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?\s+"
+    r"(?!(?:của|và|là|đã|được|với|tại|trong|từ|đến|so|cho|theo|các|những|năm|tháng|ngày|giờ|hoặc|với|thì|mà|này|đó)(?!\w))"
+    r"[^\W\d_]{2,}"
+)
 _DATE = re.compile(r"(?<!\d)\d{1,2}/\d{1,2}(?:/\d{2,4})?(?!\d)|ngày \d{1,2}|tháng \d{1,2}|năm (?:19|20)\d{2}", re.I)
 _PLACE = re.compile(r"(?:tại|ở)\s+(?:[\w-]+\s+){0,3}?[A-ZĐÂĂÊÔƠƯ]")
 _PERSON = re.compile(r"(?:ông|bà|đồng chí|[Đđ]ại tá|[Tt]hượng tá|[Tt]rung tá|[Tt]hiếu tướng|[Tt]rung tướng|Giám đốc|Chủ tịch|"
                      r"Trưởng|Phó|Bí thư|Thứ trưởng|Bộ trưởng)[\w\s,]{0,40}?[A-ZĐ]\w+\s+[A-ZĐ]\w+")
-_RESULT = re.compile(r"đạt|tăng|giảm|hoàn thành|phát hiện|xử lý|triệt phá|thu giữ|bắt giữ|kiến nghị|thu hồi|cấp|"
+_RESULT = re.compile(r"đạt|tăng|giảm|hoàn thành|phát hiện|xử lý|xảy ra|triệt phá|thu giữ|bắt giữ|kiến nghị|thu hồi|cấp|"
                      r"giải ngân|xếp thứ|vượt|bảo đảm|ban hành|kết nạp|tổ chức|thực hiện|thành lập|có\s+\d", re.I)
 _TASK = re.compile(r"yêu cầu|đề nghị|đề xuất|chỉ đạo|giao|cần|phải|tập trung|tiếp tục|khẩn trương|chủ động|"
                    r"triển khai|quyết liệt|tăng cường|nâng cao|đẩy mạnh|hoàn thành trước|phấn đấu|nhiệm vụ", re.I)
@@ -93,11 +100,11 @@ def _without_caption(text: str, s: int, e: int) -> tuple[int, int]:
 
 
 def _tag(s: int, e: int, sent: str) -> Sentence:
-    without_dates = _DATE.sub(" ", sent)
+    without_dates = _DATE.sub(lambda m: " " * len(m.group()), sent)  # offsets kept
     return Sentence(
         s, e, sent,
         frame=bool(_FRAME.search(sent)),
-        figures=len(_FIGURE.findall(sent)),
+        figures=len({m.start() for m in _FIGURE.finditer(sent)} | {m.start() for m in _COUNT.finditer(without_dates)}),
         numbers=len(_NUMBER.findall(without_dates)),
         dates=len(_DATE.findall(sent)),
         place=bool(_PLACE.search(sent)),
