@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
+import os
 import shutil
 from pathlib import Path
+from typing import Any, NoReturn
 
 import pytest
 
@@ -16,6 +19,29 @@ CORPUS = SHARED / "corpus"
 XQUAD = SHARED / "eval" / "xquad.vi.json"
 CORPUS_000 = CORPUS / "000_0d3035ee6233f0e5.txt"
 CORPUS_003 = CORPUS / "003_ac84f5803c50524e.txt"
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+IN_CI = in_ci()
+
+
+def missing(reason: str) -> NoReturn:
+    """A test tool is not installed: skip with the reason on a developer's machine, fail in CI
+    (``CI=true``), where ``./test.sh`` installs every tool, so a broken install cannot pass as skipped."""
+    if in_ci():
+        pytest.fail(f"CI=true but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def require(module: str, why: str = "") -> Any:
+    """Import a test tool (gradio, playwright, onnxruntime, llama_cpp ...), or ``missing``."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as e:
+        missing(f"{module} is not installed ({e}){'; ' + why if why else ''}; scripts/setup-dev.sh installs it")
+
 
 needs_shared = pytest.mark.skipif(
     not CORPUS.is_dir(), reason="../shared/corpus is not beside the project (it always is in CI)"

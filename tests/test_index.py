@@ -174,3 +174,14 @@ def test_glued_reports_are_split_into_articles(tmp_path: Path) -> None:
     for c in lib.chunks():
         art = arts[c.article]
         assert art.start <= c.start and c.end <= art.end
+
+
+def test_a_missing_test_tool_skips_here_and_fails_in_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    from .conftest import require
+
+    monkeypatch.setenv("CI", "")
+    with pytest.raises(pytest.skip.Exception, match="not installed"):
+        require("no_such_test_tool_xyz")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI=true but no_such_test_tool_xyz is not installed"):
+        require("no_such_test_tool_xyz")

