@@ -46,8 +46,8 @@ from rag.evidence import (
     typed,
 )
 from rag.lexical import tokens
-from rag.question import CUE_WORDS, QUESTION_WORDS, Question, Scope, analyse, scope_fit
-from rag.textnorm import fold
+from rag.question import CUE_WORDS, QUESTION_WORDS, Question, Scope, analyse, asking_mask, scope_fit
+from rag.textnorm import fold, words
 from rag.types import Answer, AnswerSentence, Citation, Hit
 
 if TYPE_CHECKING:
@@ -77,10 +77,15 @@ class ExtractiveAnswerer:
     def terms(self, question: str) -> dict[str, float]:
         """Content syllables and bigrams of a question (folded), weighted by IDF; question and cue words dropped."""
         out: dict[str, float] = {}
-        for t in tokens(question, folded=True):
-            parts = t.split("_")
-            # a bigram across a question word ("2023_o", "hai_bao") is not a phrase of the answer
-            if any(p in QUESTION_WORDS for p in parts) or t in CUE_WORDS or all(p in CUE_WORDS for p in parts):
+        ws = [fold(w) for w in words(question)]
+        mask = asking_mask(question)
+        asking = mask if mask is not None else [w in QUESTION_WORDS for w in ws]
+        kept = [(w,) for w, a in zip(ws, asking) if not a]
+        # a bigram across a question word ("2023_o", "hai_bao") is not a phrase of the answer
+        kept += [(a, b) for (a, x), (b, y) in zip(zip(ws, asking), zip(ws[1:], asking[1:])) if not (x or y)]
+        for parts in kept:
+            t = "_".join(parts)
+            if t in CUE_WORDS or all(p in CUE_WORDS for p in parts):
                 continue
             if len(parts) == 2 and " ".join(parts) in {"ket qua", "tinh hinh", "nhiem vu", "yeu cau", "thong nhat"}:
                 continue

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from itertools import zip_longest
 
-from rag.textnorm import fold, nfc
+from rag.textnorm import fold, has_diacritics, nfc, words
 from rag.types import Hit
 
 # (type, folded pattern), first match wins; "những ... nào" is a list unless it asks for a number.
@@ -50,6 +50,37 @@ QUESTION_WORDS = frozenset("""
 ai gi nao bao nhieu khi dau sao the la co khong duoc nhu vay hoi cho biet cac nhung mot cua va voi trong tai o
 da do nay ve thi hay bang gio chua roi lam may may nguoi vi dong chi hay xin neu ke ten liet gom ra
 """.split())
+# The same words as written with accents, where a question has them: "bao" of "bao phủ", "bảo hiểm" or
+# "đầu" of "6 tháng đầu năm" is content, only "bao nhiêu", "đâu" ask. Phrases first.
+_ASKING_PHRASES = re.compile(
+    r"(?<!\w)(?:bao nhiêu|bao giờ|bao lâu|khi nào|lúc nào|thế nào|ra sao|là gì|là ai|ở đâu|cho biết|hãy cho|"
+    r"như thế nào|những gì|những ai|đồng chí|xin hỏi)(?!\w)"
+)
+_ASKING_WORDS = frozenset("""
+ai gì nào đâu sao thế là có không được như vậy hỏi các những một của và với trong tại ở đã đó này về thì hay
+hãy bằng chưa rồi làm mấy người vì nêu kể tên liệt gồm ra cho biết
+""".split())
+
+
+def asking_mask(question: str) -> list[bool] | None:
+    """For each word of ``words(question)``: True where it only asks (a question word, not content).
+    None for a question typed without accents, where "dau" may be "đầu" or "đâu": callers then fall
+    back to ``QUESTION_WORDS`` on folded words."""
+    if not has_diacritics(question):
+        return None
+    text = " ".join(words(question))
+    asking = [False] * len(text.split())
+    starts = {m.start() for m in re.finditer(r"\S+", text)}
+    index = {pos: i for i, pos in enumerate(sorted(starts))}
+    for m in _ASKING_PHRASES.finditer(text):
+        first = index[m.start()]
+        for i in range(first, first + len(m.group().split())):
+            asking[i] = True
+    for i, w in enumerate(text.split()):
+        asking[i] = asking[i] or w in _ASKING_WORDS
+    return asking
+
+
 # Cue phrases of the types (folded bigrams and syllables), removed from the content terms too.
 CUE_WORDS = frozenset("""
 ket qua tinh hinh nhiem vu giai phap yeu cau thong nhat chu truong dat noi bat the nao ra sao noi dung van de
@@ -158,7 +189,8 @@ def _drop_scopes(q: str) -> str:
     tf = fold(q)
     for rx in (_PERIOD, _YEAR):
         tf = rx.sub(" ", tf)
-    return re.sub(r"\d{1,2}/\d{1,2}(?:/\d{2,4})?", " ", tf)
+    # dates are not figures the answer must quote: "30/11/2024", "tháng 9/2025" (not "9/20" + "25"), "3/6"
+    return re.sub(r"\d{1,2}/\d{1,2}/\d{2,4}|\d{1,2}/(?:19|20)\d{2}(?!\d)|\d{1,2}/\d{1,2}", " ", tf)
 
 
 # "..., triển khai nhiệm vụ năm 2025": the period a report plans for is not the one it reports on
