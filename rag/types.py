@@ -171,6 +171,7 @@ class IngestReport:
     failed: tuple[tuple[str, str], ...]  # (path, reason)
     chunks_added: int
     seconds: dict[str, float] = field(default_factory=dict)  # load/chunk/embed/store
+    warnings: tuple[tuple[str, str], ...] = ()  # (path, what was left out) for files indexed in part
 
     @property
     def ok(self) -> bool:
@@ -184,4 +185,5 @@ class IngestReport:
             "failed": [{"path": p, "reason": r} for p, r in self.failed],
             "chunks_added": self.chunks_added,
             "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
+            "warnings": [{"path": p, "warning": w} for p, w in self.warnings],
         }

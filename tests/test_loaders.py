@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from pathlib import Path
 
@@ -125,7 +126,8 @@ def test_html_deeply_nested_tags_do_not_crash() -> None:
         ("bin.txt", bytes(range(256)) * 64, "binary data"),
         ("fake.docx", b"PK\x05\x06" + b"\x00" * 18, "not a valid .docx"),
         ("broken.pdf", b"%PDF-1.4\n garbage garbage", "corrupt PDF"),
-        ("image.png", b"\x89PNG\r\n", "unsupported file type"),
+        ("sheet.xlsx", b"PK\x03\x04" + b"\x00" * 26, "unsupported file type"),
+        ("image.png", b"\x89PNG\r\n", "image"),  # not a readable image, or: an image needs OCR (not installed)
     ],
 )
 def test_bad_files_give_a_clear_reason(tmp_path: Path, name: str, data: bytes, reason: str) -> None:
@@ -138,11 +140,16 @@ def test_bad_files_give_a_clear_reason(tmp_path: Path, name: str, data: bytes, r
 def test_pdf_without_text_layer(tmp_path: Path) -> None:
     from fpdf import FPDF
 
+    from rag.ocr import unavailable_reason
+
     pdf = FPDF()
     pdf.add_page()
-    pdf.rect(10, 10, 50, 50, style="F")  # a "scan": drawing only, no text
+    pdf.rect(10, 10, 50, 50, style="F")  # a "scan" of nothing: drawing only, no text to read
     pdf.output(str(tmp_path / "scan.pdf"))
-    with pytest.raises(LoadError, match="no text layer: OCR is not supported"):
+    # read by OCR when Tesseract is installed (tests/test_ocr.py), refused with the install line when not
+    why = unavailable_reason()
+    expected = "page 1: no text recognised" if why is None else "no text layer (a scan) and OCR needs"
+    with pytest.raises(LoadError, match=re.escape(expected)):
         load(tmp_path / "scan.pdf")
 
 

@@ -257,7 +257,8 @@ def build_app(lib: Library, answerer: Answerer | None = None) -> gr.Blocks:
                                 f"Bộ trả lời: `{lib.answerer.name}`")
                     k = gr.Slider(1, MAX_K, value=5, step=1, label="Số đoạn văn truy xuất (k)")
             with gr.Tab("Tài liệu", id="docs"):
-                upload = gr.File(label="Tải tài liệu lên (kéo thả hoặc bấm để chọn; .txt .md .pdf .docx .html)",
+                upload = gr.File(label="Tải tài liệu lên (kéo thả hoặc bấm để chọn; .txt .md .pdf .docx .html; "
+                                       "bản quét và ảnh chụp trang .png .jpg .tif được nhận dạng chữ)",
                                  file_count="multiple", type="filepath", elem_id="upload")
                 status = gr.Markdown(elem_id="ingest-status")
                 table = gr.Dataframe(value=fmt.docs_table(docs), headers=fmt.DOCS_HEADERS, interactive=False,

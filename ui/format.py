@@ -164,4 +164,7 @@ def ingest_summary(report: IngestReport | None, rejected: Sequence[tuple[str, st
     if failed:
         lines.append(f"**Không lập chỉ mục được {len(failed)} tệp:**")
         lines.extend(f"- **{escape_text(name)}**: {escape_text(reason)}" for name, reason in failed)
+    if report is not None and report.warnings:  # indexed in part, e.g. a scanned page OCR could not read
+        lines.append("**Lưu ý:**")
+        lines.extend(f"- **{escape_text(name)}**: {escape_text(w)}" for name, w in report.warnings)
     return "\n".join(lines) if lines else "Không có tệp nào."

@@ -17,9 +17,10 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
 
+from rag.loaders import SUPPORTED
 from rag.retrieval import Filters
 
-ACCEPTED = (".txt", ".md", ".pdf", ".docx", ".html", ".htm")
+ACCEPTED = SUPPORTED  # what the loader reads (images and scans through OCR): one list, in rag.loaders
 MAX_UPLOAD_MB = 50
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _RESERVED = re.compile(r'[<>:"/\\|?*]')
