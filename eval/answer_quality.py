@@ -8,7 +8,7 @@ of the key facts (case-, whitespace- and accent-insensitive substring match; ``a
 Leaves out: fluency, hallucinated extra claims, and whether the cited passage really supports the
 answer; key facts are literal strings, so a correct paraphrase of a figure can be scored as missing.
 
-    python -m eval.answer_quality [--set main|blind|blind2|blind3|blind4] [--k 5] [--json OUT] [--show]
+    python -m eval.answer_quality [--set main|blind|blind2|blind3|blind4] [--k 5] [--json OUT] [--show] [--embedder e5-onnx]
 
 The index is built once per set in ``eval/results/answers-index-<set>/`` and rebuilt when any report
 file changes (keyed by a hash of the report files).
@@ -89,18 +89,19 @@ def reports_hash(files: list[Path]) -> str:
     return h.hexdigest()
 
 
-def open_library(set_name: str, files: list[Path]) -> Any:
+def open_library(set_name: str, files: list[Path], embedder: str | None = None) -> Any:
     """The set's index, rebuilt from scratch when the report files changed since it was built."""
     from rag.library import Library
 
-    index_dir = RESULTS / f"answers-index-{set_name}"
-    stamp = RESULTS / f"answers-index-{set_name}.sha256"
+    suffix = f"-{embedder.replace('/', '_').replace(':', '_')}" if embedder else ""
+    index_dir = RESULTS / f"answers-index-{set_name}{suffix}"
+    stamp = RESULTS / f"answers-index-{set_name}{suffix}.sha256"
     key = reports_hash(files)
     fresh = index_dir.is_dir() and stamp.is_file() and stamp.read_text().strip() == key
     if not fresh:
         shutil.rmtree(index_dir, ignore_errors=True)
         stamp.unlink(missing_ok=True)
-    lib = Library(index_dir)
+    lib = Library(index_dir, embedder=embedder)
     if not fresh:
         t = time.perf_counter()
         print(f"indexing {len(files)} reports into {index_dir} ...", file=sys.stderr)
@@ -181,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--k", type=int, default=5)
     ap.add_argument("--json", type=Path, help="write per-question results here")
     ap.add_argument("--show", action="store_true", help="print each wrong answer and its missing facts")
+    ap.add_argument("--embedder", help="embedding model (default: the index default), e.g. e5-onnx")
     args = ap.parse_args(argv)
     root = SETS[args.set]
     qpath, rdir = root / "questions.jsonl", root / "reports"
@@ -189,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     files = sorted(p for p in rdir.iterdir() if p.is_file() and not p.name.startswith("."))
     questions = load_questions(qpath)
-    lib = open_library(args.set, files)
+    lib = open_library(args.set, files, args.embedder)
     results = [score(lib, q, args.k) for q in questions]
     report(results, args.show)
     if args.json:

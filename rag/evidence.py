@@ -103,6 +103,7 @@ NAME_LIST = re.compile(rf"{_CAP}(?:,\s*{_CAP})+(?:,?\s+và\s+{_CAP})?")
 _NOT_COUNTED = frozenset("tien phan la nam thang ngay lan muc so ty trieu dong kinh von ngan chi gia".split())
 
 
+_MEASURES = frozenset("ha km m m2 m3 tan kg lit ty trieu nghin hecta met".split())
 _TARGET = re.compile(r"(?<!\w)(?:phan dau|muc tieu|ke hoach|du kien|du bao|se dat|nham dat)(?!\w)")
 
 
@@ -125,10 +126,23 @@ def holds_type(qa: Question, s: Sentence) -> bool:
         noun = counted.group(1).split()
         # "bao nhiêu vụ cướp": a count of "vụ", in a sentence about "cướp" ("làm chết 139 người" answers
         # "bao nhiêu người chết", so the second word need not follow the number)
-        if len(noun) > 1 and noun[1] not in QUESTION_WORDS and not re.search(rf"(?<!\w){re.escape(noun[1])}(?!\w)", s.folded):
+        # ("bao nhiêu ha mặt bằng": after a unit of measure comes what is measured, often not repeated)
+        if (len(noun) > 1 and noun[0] not in _MEASURES and noun[1] not in QUESTION_WORDS
+                and not re.search(rf"(?<!\w){re.escape(noun[1])}(?!\w)", s.folded)):
             return False
         return bool(re.search(rf"\d[\d.,]*\s+(?:\w+\s+){{0,2}}?{re.escape(noun[0])}(?!\w)", s.folded))
     return s.numbers > 0
+
+
+def has_slot(qa: Question, s: Sentence) -> bool:
+    """Whether the sentence holds what a place, date or person question asks (other types: yes)."""
+    if qa.type == "place":
+        return s.place
+    if qa.type == "date":
+        return s.dates > 0
+    if qa.type == "person":
+        return s.person
+    return True
 
 
 def type_bonus(qa: Question, s: Sentence) -> float:

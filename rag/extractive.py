@@ -37,6 +37,7 @@ from rag.evidence import (
     Pool,
     aspect_score,
     following,
+    has_slot,
     holds_type,
     in_scope,
     list_items,
@@ -80,7 +81,7 @@ class ExtractiveAnswerer:
         ws = [fold(w) for w in words(question)]
         mask = asking_mask(question)
         asking = mask if mask is not None else [w in QUESTION_WORDS for w in ws]
-        kept = [(w,) for w, a in zip(ws, asking) if not a]
+        kept: list[tuple[str, ...]] = [(w,) for w, a in zip(ws, asking) if not a]
         # a bigram across a question word ("2023_o", "hai_bao") is not a phrase of the answer
         kept += [(a, b) for (a, x), (b, y) in zip(zip(ws, asking), zip(ws[1:], asking[1:])) if not (x or y)]
         for parts in kept:
@@ -178,6 +179,10 @@ class ExtractiveAnswerer:
                  if c.own >= MIN_OWN_COVERAGE and c.what >= MIN_OWN_COVERAGE and holds_type(qa, c.sent)]
         if not cands or max(c.cov for c in cands) < MIN_COVERAGE:
             return [], NOT_FOUND
+        # "... được tổ chức ở đâu?": the lead that restates the meeting holds most of the question's
+        # words but not the place; a sentence that names one answers, when there is such a sentence
+        slotted = [c for c in cands if c.cov >= MIN_COVERAGE and has_slot(qa, c.sent)]
+        cands = slotted or cands
         cands.sort(key=lambda c: -c.score)
         best = cands[0]
         picked = [best]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -157,9 +158,8 @@ class Library:
             by_article: dict[tuple[str, int], list[Chunk]] = {}
             for c in snap.chunks:
                 by_article.setdefault((c.source, c.article), []).append(c)
-            saved = saved_lexical(snap.path, len(snap.chunks))
             snap.cache["articles"] = by_article
-            snap.cache["df"] = load_df(saved) if saved else document_frequencies([c.text for c in snap.chunks])
+            snap.cache["df"] = _saved_df(snap) or document_frequencies([c.text for c in snap.chunks])
         articles: dict[tuple[str, int], list[Chunk]] = snap.cache["articles"]
         return ExtractiveAnswerer(snap.cache["df"], len(snap.chunks), lambda s, a: articles.get((s, a), ()))
 
@@ -308,6 +308,7 @@ class Library:
                names: dict[str, str] | None = None) -> IngestReport:
         """Index files and folders. ``names`` maps a path to the source name to record for it."""
         files, failed = expand_paths(paths)
+        warnings: list[tuple[str, str]] = []  # (source, what was left out of it), e.g. a page OCR could not read
         added: list[str] = []
         replaced: list[str] = []
         unchanged: list[str] = []
@@ -366,6 +367,7 @@ class Library:
                     failed.append((src, e.reason))
                     secs["load"] += time.perf_counter() - t
                     continue
+                warnings.extend((src, w) for w in doc.warnings)
                 secs["load"] += time.perf_counter() - t
                 t = time.perf_counter()
                 arts = split_articles(doc.text, src)
@@ -393,6 +395,8 @@ class Library:
                     "pages": len(doc.pages) if doc.pages else None,
                     "indexed": time.strftime("%Y-%m-%dT%H:%M:%S"),
                 }
+                if doc.ocr_pages:  # the text of these pages was read by OCR, with this mean confidence
+                    pending_docs[src].update(ocr_pages=list(doc.ocr_pages), ocr_confidence=doc.ocr_confidence)
                 (replaced if old else added).append(src)
                 n_added += len(new)
                 dirty = True
@@ -415,7 +419,8 @@ class Library:
             secs["facts"] = time.perf_counter() - t
         if progress:
             progress("done", len(files), len(files), "")
-        return IngestReport(tuple(added), tuple(replaced), tuple(unchanged), tuple(failed), n_added, secs)
+        return IngestReport(tuple(added), tuple(replaced), tuple(unchanged), tuple(failed), n_added, secs,
+                            tuple(warnings))
 
     def remove(self, source: str) -> str:
         """Remove one document from the index; returns the source name removed."""
@@ -447,6 +452,14 @@ def _focus(hits: Sequence[Hit], previous: Turn, cited_chunks: Sequence[Chunk]) -
 def _check_query(query: str) -> None:
     if len(query) > MAX_QUERY_CHARS:
         raise RagError(f"question too long ({len(query)} characters, at most {MAX_QUERY_CHARS})")
+
+
+def _saved_df(snap: Snapshot) -> Counter[str] | None:
+    saved = saved_lexical(snap.path, len(snap.chunks))
+    try:
+        return load_df(saved) if saved else None
+    except (OSError, ValueError):
+        return None  # a writer pruned this generation since it was read
 
 
 def _derived(chunks: Sequence[Chunk]) -> Callable[[Path], None]:

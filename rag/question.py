@@ -123,16 +123,37 @@ class Question:
 
     @property
     def cross(self) -> bool:
-        """Two years or periods asked side by side ("năm 2023 và năm 2024"), one part each."""
-        return len({(s.year, s.period) for s in self.scopes}) >= 2
+        """Two years or periods asked side by side ("năm 2023 và năm 2024"), one part each; not one
+        period inside another of the same year, the usual name of one report ("sơ kết quý III và 9
+        tháng đầu năm 2025", "quý II và 6 tháng đầu năm")."""
+        distinct = list(dict.fromkeys((s.year, s.period) for s in self.scopes))
+        return any(not _nested(a, b) for i, a in enumerate(distinct) for b in distinct[i + 1 :])
+
+
+_MONTHS = {"q1": (1, 3), "q2": (4, 6), "q3": (7, 9), "q4": (10, 12), "h1": (1, 6), "h2": (7, 12), None: (1, 12)}
+
+
+def _months(period: str | None) -> tuple[int, int]:
+    if period in _MONTHS:
+        return _MONTHS[period]
+    n = int(period[1:]) if period and period[0] == "m" and period[1:].isdigit() else 12
+    return 1, min(n, 12)  # "9 tháng" (đầu năm): January to September
+
+
+def _nested(a: tuple[int | None, str | None], b: tuple[int | None, str | None]) -> bool:
+    if a[0] != b[0]:
+        return False
+    (a0, a1), (b0, b1) = _months(a[1]), _months(b[1])
+    return (a0 <= b0 and b1 <= a1) or (b0 <= a0 and a1 <= b1)
 
 
 def analyse(question: str) -> Question:
     q = " ".join(nfc(question).split())
     qf = fold(q)
     kind = next((t for t, rx in _TYPE_RES if rx.search(qf)), "fact")
-    if kind == "broad" and re.search(r"(?<!\w)(?:nhung|cac) (?:\w+ ){0,4}nao(?!\w)", qf) and "ket qua" not in qf:
-        kind = "list"  # "những nhiệm vụ nào" lists tasks
+    which = re.search(r"(?<!\w)(?:nhung|cac) ((?:\w+ ){0,4})nao(?!\w)", qf)
+    if kind == "broad" and which and "ket qua" not in which.group(1):
+        kind = "list"  # "những nhiệm vụ nào" lists tasks, "những huyện nào có kết quả ..." districts
     aspect = next((a for a, p in _ASPECTS if re.search(p, qf)), "results") if kind == "broad" else None
     compared = re.search(r"so voi|cung ky", qf)  # "9 tháng năm 2024 so với cùng kỳ năm 2023": the first is asked
     scopes = scopes_in(q[: compared.start()] if compared else q) or scopes_in(q)

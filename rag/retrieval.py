@@ -118,7 +118,10 @@ class HybridRetriever:
         def build() -> BM25Index:
             saved = saved_lexical(self.snap.path, len(self.snap.chunks))
             if saved is not None:
-                return load_bm25(saved, folded)
+                try:
+                    return load_bm25(saved, folded)
+                except (OSError, ValueError):
+                    pass  # a writer pruned this generation since it was read: build from its chunks
             chunks = self.snap.chunks
             return build_bm25([c.title for c in chunks], [c.text for c in chunks], folded)
 
@@ -127,7 +130,12 @@ class HybridRetriever:
     def lexicon(self) -> Lexicon:
         def build() -> Lexicon:
             saved = saved_lexical(self.snap.path, len(self.snap.chunks))
-            return load_lexicon(saved) if saved is not None else Lexicon([c.text for c in self.snap.chunks])
+            if saved is not None:
+                try:
+                    return load_lexicon(saved)
+                except (OSError, ValueError):
+                    pass  # pruned by a writer meanwhile
+            return Lexicon([c.text for c in self.snap.chunks])
 
         return self._cached("lexicon", build)
 

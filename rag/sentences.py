@@ -36,7 +36,7 @@ _COUNT = re.compile(
     r"[^\W\d_]{2,}"
 )
 _DATE = re.compile(r"(?<!\d)\d{1,2}/\d{1,2}(?:/\d{2,4})?(?!\d)|ngày \d{1,2}|tháng \d{1,2}|năm (?:19|20)\d{2}", re.I)
-_PLACE = re.compile(r"(?:tại|ở)\s+(?:[\w-]+\s+){0,3}?[A-ZĐÂĂÊÔƠƯ]")
+_PLACE = re.compile(r"(?:tại|ở)\s+(?:[\w-]+\s+){0,4}?[A-ZĐÂĂÊÔƠƯ]")
 _PERSON = re.compile(r"(?:ông|bà|đồng chí|[Đđ]ại tá|[Tt]hượng tá|[Tt]rung tá|[Tt]hiếu tướng|[Tt]rung tướng|Giám đốc|Chủ tịch|"
                      r"Trưởng|Phó|Bí thư|Thứ trưởng|Bộ trưởng)[\w\s,]{0,40}?[A-ZĐ]\w+\s+[A-ZĐ]\w+")
 _RESULT = re.compile(r"đạt|tăng|giảm|hoàn thành|phát hiện|xử lý|xảy ra|triệt phá|thu giữ|bắt giữ|kiến nghị|thu hồi|cấp|"

@@ -40,6 +40,7 @@ _POSITION_HEADS = (
     "Thủ trưởng", "Chủ nhiệm", "Tổng Thư ký", "Thư ký", "Đại biểu", "Tổng Biên tập", "Kiểm sát viên",
     "Thẩm phán", "Điều tra viên", "Đội trưởng", "Trạm trưởng", "Kế toán trưởng", "Người phát ngôn",
     "Đại diện", "GS", "PGS", "TS", "ThS", "BS", "Luật sư", "Nhà báo", "Đồng chí", "Ông", "Bà",
+    "Tỉnh ủy viên", "Tỉnh uỷ viên", "Thành ủy viên", "Thành uỷ viên", "Huyện ủy viên", "Quận ủy viên",
 )
 TITLE_HEADS = tuple(sorted({*RANKS, *_POSITION_HEADS, *("Phó " + h for h in _POSITION_HEADS)}, key=len, reverse=True))
 _HONORIFICS = ("đồng chí", "ông", "bà")
@@ -72,6 +73,7 @@ _SUBJECT_VERB = re.compile(rf"\s*{_ADVERBS}{_NOT_VERB}({_VERBS_ALT})(?!\w)")
 _APPOSITIVE = re.compile(r"(?:\s*,\s*[A-ZĐ][^,;:.“”\"]{2,120}?)?,(?=\s)")
 _FRAME_ONLY = re.compile(r"\W*(?:hội nghị|buổi làm việc|cuộc họp|phiên họp|buổi lễ)\W*$", re.IGNORECASE)
 _CHAIR_VERB_RE = re.compile(r"(?<!\w)(đồng chủ trì|chủ trì)(?!\w)")
+_ACRONYM = re.compile(r"\([A-ZĐ0-9&]{2,10}\)")
 # Words that start upper-case: the only ones a name can start or continue with (most words are not).
 _UPPER = "".join(sorted({c for c in map(chr, range(0x41, 0x2000)) if c.isupper()}))
 _CAPITALISED = re.compile(r"\b[" + re.escape(_UPPER) + r"]\w*")
@@ -185,6 +187,10 @@ def _appositive(masked: str, pos: int, stop: int) -> tuple[str, int]:
             ch = masked[e]
             if ch == "," and masked[e - 6 : e] == " Phòng" and masked.startswith(", chống", e):
                 e += 1
+                continue
+            acronym = _ACRONYM.match(masked, e) if ch == "(" else None
+            if acronym:  # "Trưởng Ban Chỉ đạo giải phóng mặt bằng (GPMB) các dự án trọng điểm"
+                e = acronym.end()
                 continue
             if ch in ",;.:\n“”\"(" or (ch in "-–" and masked[e - 1 : e] == " " and _HEAD_AFTER.match(masked, e + 1)):
                 break
