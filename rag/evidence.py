@@ -174,7 +174,7 @@ def aspect_score(qa: Question, c: Cand) -> float:
     if qa.aspect == "decisions":
         cue = 0.3 * min(s.decisions, 2) + 0.05 * min(s.tasks, 2)
     elif qa.aspect == "tasks":
-        cue = 0.2 * min(s.directives, 2) + 0.06 * min(s.tasks, 3) + 0.05 * min(s.decisions, 1)
+        cue = 0.2 * min(s.directives, 2) + 0.06 * min(s.tasks, 3) + 0.05 * min(s.decisions, 1) + 0.3 * s.enumerated
     else:
         cue = 0.1 * min(s.results, 3) + 0.12 * min(s.figures, 3)
     # what the sentence itself says of the question's topic counts again: "tình hình cháy rừng từ đầu mùa

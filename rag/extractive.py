@@ -158,15 +158,17 @@ class ExtractiveAnswerer:
         top = max(rel.values())
         return [k for k in pool.order if rel[k] >= 0.85 * top]
 
-    def _fit(self, sc: Scope, pool: Pool, key: tuple[str, int]) -> int:
+    def _fit(self, sc: Scope, pool: Pool, key: tuple[str, int], planned: bool = False) -> int:
         c = next(h.chunk for h in pool.passages if (h.chunk.source, h.chunk.article) == key)
-        return scope_fit(sc, c.date, c.title, pool.article_text(key), pool.lead(key))
+        return scope_fit(sc, c.date, c.title, pool.article_text(key), pool.lead(key), planned)
 
     def _pick(self, qa: Question, scopes: Sequence[Scope], terms: dict[str, float], pool: Pool,
               broad_limit: int = MAX_BROAD_SENTENCES) -> tuple[list[Cand], str]:
         """The sentences that answer, or none and why."""
         keys = self._relevant(terms, pool)
-        fits = {key: min((self._fit(sc, pool, key) for sc in scopes), default=2) for key in keys}
+        # "nhiệm vụ quý IV": the tasks a report sets for the next period are what is asked
+        planned = qa.aspect == "tasks" or bool(re.search(r"nhiem vu|ke hoach|phuong huong", fold(qa.text)))
+        fits = {key: min((self._fit(sc, pool, key, planned) for sc in scopes), default=2) for key in keys}
         best_fit = max(fits.values(), default=0)
         if best_fit == 0:
             return [], f"Không tìm thấy thông tin về {', '.join(s.text for s in scopes)} trong tài liệu."

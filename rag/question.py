@@ -218,11 +218,13 @@ def _drop_scopes(q: str) -> str:
 _PLAN = re.compile(r"(?:triển khai|phương hướng|kế hoạch|chương trình)[^.,;\n]*", re.IGNORECASE)
 
 
-def scope_fit(scope: Scope, date: str | None, title: str, text: str, lead: str = "") -> int:
+def scope_fit(scope: Scope, date: str | None, title: str, text: str, lead: str = "", planned: bool = False) -> int:
     """How well an article fits a scope: 3 when it is dated in that year (and its title or lead names
     the period asked), 2 when its title or lead names it ("tổng kết năm 2023" held in March 2024), 1
-    when its text only mentions it (a 2024 report comparing with 2023), 0 when not at all."""
-    own = scopes_in(_PLAN.sub(" ", title + "\n" + lead))
+    when its text only mentions it (a 2024 report comparing with 2023), 0 when not at all. The period
+    a report plans for ("triển khai nhiệm vụ quý IV") is its own only when ``planned`` (tasks asked)."""
+    head = title + "\n" + lead
+    own = scopes_in(head if planned else _PLAN.sub(" ", head))
     held = {int(date[:4])} if date and date[:4].isdigit() else set()
     named = {s.year for s in own if s.year}
 

@@ -17,9 +17,12 @@ from dataclasses import dataclass
 from rag.textnorm import fold, sentence_spans
 
 _CAPTION = re.compile(r"\s*[(\[]?\s*(?:Ảnh|Ảnh minh họa|Ảnh minh hoạ|Nguồn ảnh|Clip|Video)\s*:[^.\n]*(?:[.)\]]|$)", re.I)
-_DATELINE = re.compile(r"^(?:Đăng vào|Đăng ngày|Cập nhật|Ngày đăng|Đăng lúc|Thứ \w+,|Chủ nhật,)", re.I)
+# (a weekday dateline is followed by its date: "Thứ Hai, 12/5/2025"; "Thứ hai, UBND các huyện ..." is
+# the second item of a list of tasks)
+_DATELINE = re.compile(r"^(?:(?i:Đăng vào|Đăng ngày|Cập nhật|Ngày đăng|Đăng lúc)"
+                       r"|(?:Thứ \w+|Chủ nhật|Chủ Nhật),\s*(?:ngày\s*)?\d{1,2}/\d{1,2})")
 _FRAME = re.compile(
-    r"tổ chức hội nghị|tổ chức hội thảo|tổ chức buổi|tổ chức cuộc họp|chủ trì|đồng chủ trì|tham dự|dự hội nghị|đến dự"
+    r"tổ chức hội nghị|tổ chức hội thảo|tổ chức buổi|tổ chức cuộc họp|chủ trì(?!,? phối hợp)|đồng chủ trì|tham dự|dự hội nghị|đến dự"
     r"|dưới hình thức trực tuyến|kết nối trực tuyến|điểm cầu|có sự tham gia|cùng dự|hội nghị có",
     re.I,
 )
@@ -44,6 +47,7 @@ _RESULT = re.compile(r"đạt|tăng|giảm|hoàn thành|phát hiện|xử lý|x�
 _TASK = re.compile(r"yêu cầu|đề nghị|đề xuất|chỉ đạo|giao|cần|phải|tập trung|tiếp tục|khẩn trương|chủ động|"
                    r"triển khai|quyết liệt|tăng cường|nâng cao|đẩy mạnh|hoàn thành trước|phấn đấu|nhiệm vụ", re.I)
 _DIRECTIVE = re.compile(r"(?<!\w)(?:yêu cầu|đề nghị|kiến nghị|đề xuất|giao|phải|cần|nhấn mạnh|lưu ý|quán triệt)(?!\w)", re.I)
+_ENUMERATED = re.compile(r"\s*(?:Thứ (?:nhất|hai|ba|tư|năm|sáu|bảy|tám|chín|mười)|(?:Một|Hai|Ba|Bốn|Năm|Sáu|Bảy) là),")
 _DECISION = re.compile(r"thống nhất|quyết định|thông qua|nhất trí|kết luận|chủ trương|biểu quyết", re.I)
 
 
@@ -62,6 +66,7 @@ class Sentence:
     tasks: int
     directives: int  # a leader asking something of others: "yêu cầu", "đề nghị", "giao", "phải"
     decisions: int
+    enumerated: bool = False  # an item of a numbered list of tasks: "Thứ nhất, ...", "Hai là, ..."
 
     @property
     def folded(self) -> str:
@@ -113,4 +118,5 @@ def _tag(s: int, e: int, sent: str) -> Sentence:
         tasks=len(_TASK.findall(sent)),
         directives=len(_DIRECTIVE.findall(sent)),
         decisions=len(_DECISION.findall(sent)),
+        enumerated=bool(_ENUMERATED.match(sent)),
     )
