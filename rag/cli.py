@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
+from rag import ocr
 from rag.conversation import Turn
 from rag.errors import RagError
 from rag.retrieval import Filters
@@ -133,7 +134,8 @@ def _print_answer(a: Answer, out: TextIO, streamed: bool = False) -> None:
         out.write("\nNguồn:\n")
         for c in a.citations:
             where = f"{c.source}" + (f", trang {c.page}" if c.page else "") + f" [{c.start}:{c.end}]"
-            out.write(f"[{c.n}] {c.title} — {c.date or 'không rõ ngày'} — {where}\n")
+            scan = f" ({ocr.note(c.ocr_confidence)})" if c.ocr_confidence is not None else ""
+            out.write(f"[{c.n}] {c.title} — {c.date or 'không rõ ngày'} — {where}{scan}\n")
             for s, e in c.highlights or ((0, min(len(c.text), 300)),):
                 out.write(f"    «{c.text[s:e]}»\n")
 
@@ -192,7 +194,8 @@ def cmd_ingest(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 class _Progress:
-    """A tqdm bar on stderr for embedding progress; silent when stderr is not a terminal."""
+    """A tqdm bar on stderr, one step a file, with the page being OCR'd or the passages being embedded
+    beside it; silent when stderr is not a terminal."""
 
     def __init__(self, err: TextIO, enabled: bool) -> None:
         self.err = err
@@ -209,6 +212,8 @@ class _Progress:
                 self.bar = tqdm(total=total, unit="tệp", file=self.err, desc="Lập chỉ mục")
             self.bar.n = done
             self.bar.set_postfix_str(name[-40:])
+        elif stage == "ocr" and self.bar is not None:
+            self.bar.set_postfix_str(f"{name[-30:]}: nhận dạng chữ trang {done}/{total}")
         elif stage == "embed" and self.bar is not None and total > 32:
             self.bar.set_postfix_str(f"{name[-30:]}: {done}/{total} đoạn")
         elif stage == "done" and self.bar is not None:
@@ -245,7 +250,7 @@ def _answer(lib: Library, q: str, args: argparse.Namespace, out: TextIO, err: Te
     if answer is None:  # pragma: no cover - ask_stream always ends with Done
         raise RagError("the answerer produced no answer")
     if machine:
-        _emit(_mark_ocr(lib, answer.to_dict()), out)
+        _emit(answer.to_dict(), out)
         return answer
     if answer.standalone:
         out.write(f"(đã tìm: {answer.standalone})\n")
@@ -255,17 +260,6 @@ def _answer(lib: Library, q: str, args: argparse.Namespace, out: TextIO, err: Te
             out.write("\n" + answer.answer + "\n")
     _print_answer(answer, out, streamed=streamed and answer.answerer != "extractive")
     return answer
-
-
-def _mark_ocr(lib: Library, d: dict[str, Any]) -> dict[str, Any]:
-    """Citations from a page whose text was read by OCR say so: {"ocr": {"confidence": mean word
-    confidence of the document's OCR'd pages, 0-100}}, so a reader knows to check the scan."""
-    snap = lib.snapshot()
-    for c in d.get("citations", ()):
-        rec = snap.docs.get(c["source"]) if snap else None
-        if rec and rec.get("ocr_pages") and (c.get("page") is None or c["page"] in rec["ocr_pages"]):
-            c["ocr"] = {"confidence": rec.get("ocr_confidence")}
-    return d
 
 
 def cmd_ask(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:

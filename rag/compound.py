@@ -35,7 +35,8 @@ def split_question(question: str) -> list[str]:
     pos = 0
     for m in _JOINS.finditer(question):
         left, right = question[pos : m.start()], question[m.end() :]
-        if _asks(left) and _asks(right) and len(left.split()) >= _MIN_WORDS and len(right.split()) >= 3:
+        # ("... diễn ra vào ngày nào và ở đâu?": a bare "ở đâu" takes the first part's subject below)
+        if _asks(left) and _asks(right) and len(left.split()) >= _MIN_WORDS and len(right.split()) >= 2:
             parts.append(left.strip(" ,;?") + "?")
             pos = m.end()
     if not parts:

@@ -103,6 +103,9 @@ NAME_LIST = re.compile(rf"{_CAP}(?:,\s*{_CAP})+(?:,?\s+và\s+{_CAP})?")
 _NOT_COUNTED = frozenset("tien phan la nam thang ngay lan muc so ty trieu dong kinh von ngan chi gia".split())
 
 
+_MONEY_ASKED = re.compile(r"bao nhieu (?:ty|trieu|nghin|tien|dong)|(?:kinh phi|von|muc dau tu|so tien)\b.*bao nhieu")
+_MONEY = re.compile(r"\d[\d.,]*\s*(?:ty|trieu|nghin)?\s*(?:dong|usd|\$)|\d[\d.,]*\s*(?:ty|trieu)(?!\w)")
+_MEETING_ASKED = re.compile(r"(?<!\w)(?:hoi nghi|cuoc hop|phien hop|buoi lam viec|hoi thao)(?!\w)")
 _MEASURES = frozenset("ha km m m2 m3 tan kg lit ty trieu nghin hecta met".split())
 _TARGET = re.compile(r"(?<!\w)(?:phan dau|muc tieu|ke hoach|du kien|du bao|se dat|nham dat)(?!\w)")
 
@@ -121,6 +124,8 @@ def holds_type(qa: Question, s: Sentence) -> bool:
         return bool(re.search(r"thu \d|\d+/\d+", s.folded))
     if re.search(r"ty le|phan tram", qf):
         return "%" in s.text or "phần trăm" in s.text
+    if _MONEY_ASKED.search(qf):  # "tổng mức đầu tư bao nhiêu tỷ đồng?": a length in km does not answer
+        return bool(_MONEY.search(s.folded))
     counted = re.search(r"bao nhieu\s+(\w+(?:\s+\w+)?)", qf)
     if counted and counted.group(1).split()[0] not in _NOT_COUNTED:
         noun = counted.group(1).split()
@@ -154,6 +159,8 @@ def type_bonus(qa: Question, s: Sentence) -> float:
         bonus += 0.25 if s.dates else -0.15
     elif t == "place":
         bonus += 0.2 if s.place else -0.05
+        if s.place and s.frame and _MEETING_ASKED.search(fold(qa.text)):
+            bonus += 0.15  # "Hội nghị ... ở đâu?": where the meeting was held, not a place it spoke of
     elif t == "person":
         bonus += 0.2 if s.person else -0.15
     elif t == "list":

@@ -59,6 +59,7 @@ MIN_COVERAGE = 0.30  # below this the best sentence does not answer the question
 MIN_ARTICLE_COVERAGE = 0.6  # a broad question's words the chosen article must hold
 MAX_FACT_SENTENCES = 2
 MAX_BROAD_SENTENCES = 6
+MIN_SLOT_COVERAGE = 0.2  # a sentence holding the place/date/person asked, when the best one holds none
 _TITLES = ("chu tich", "giam doc", "bo truong", "thu truong", "truong phong", "truong ban", "bi thu", "cuc truong",
            "chanh thanh tra", "hieu truong", "tong cuc truong", "chanh van phong")
 
@@ -177,13 +178,16 @@ class ExtractiveAnswerer:
         if qa.type == "broad":
             return self._broad(qa, terms, pool, keys, scopes, strict, broad_limit)
         allowed = [p for p in range(len(pool.passages)) if pool.article(p) in keys]
-        cands = [c for c in self._candidates(qa, terms, pool, allowed, scopes, strict)
-                 if c.own >= MIN_OWN_COVERAGE and c.what >= MIN_OWN_COVERAGE and holds_type(qa, c.sent)]
+        typed_ = [c for c in self._candidates(qa, terms, pool, allowed, scopes, strict) if holds_type(qa, c.sent)]
+        cands = [c for c in typed_ if c.own >= MIN_OWN_COVERAGE and c.what >= MIN_OWN_COVERAGE]
         if not cands or max(c.cov for c in cands) < MIN_COVERAGE:
             return [], NOT_FOUND
         # "... được tổ chức ở đâu?": the lead that restates the meeting holds most of the question's
         # words but not the place; a sentence that names one answers, when there is such a sentence
-        slotted = [c for c in cands if c.cov >= MIN_COVERAGE and has_slot(qa, c.sent)]
+        # (such a sentence often leans on the one before: "Hội nghị được tổ chức tại Hội trường ...")
+        # (and a sentence on the meeting's frame, "Hội nghị được tổ chức tại ...", need not repeat its name)
+        slotted = [c for c in typed_ if c.cov >= MIN_SLOT_COVERAGE and has_slot(qa, c.sent)
+                   and (c.own >= MIN_OWN_COVERAGE or c.sent.frame)]
         cands = slotted or cands
         cands.sort(key=lambda c: -c.score)
         best = cands[0]

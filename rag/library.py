@@ -1,7 +1,8 @@
 """The library's public face: one ``Library`` per index folder, used by the CLI, the UI and tests.
 
 Ingest files or folders (incrementally: unchanged files are skipped by content hash, changed
-ones replaced), search, ask (with streaming events), list and remove documents. Readers pick up
+ones replaced), search, ask (with streaming events), list and remove documents. A citation from a
+page read by OCR carries its confidence, and ``page_image`` draws that scanned page. Readers pick up
 a new generation written by another process on their next call. Errors are raised, never printed.
 Left out: rendering (CLI/UI), LLM configuration parsing (``rag.llm``).
 """
@@ -9,6 +10,7 @@ Left out: rendering (CLI/UI), LLM configuration parsing (``rag.llm``).
 from __future__ import annotations
 
 import os
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -18,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from rag import ocr
 from rag.articles import split_articles
 from rag.chunking import ChunkSettings, chunk_document, embedding_text
 from rag.compound import join_answers, split_question
@@ -212,7 +215,44 @@ class Library:
             if last is None:  # pragma: no cover - every answerer ends its stream with Done
                 raise RagError("the answerer produced no answer")
             done = last
+        done = self._mark_ocr(done)
         yield Done(replace(done, question=question, standalone=standalone if standalone != question else None))
+
+    def _mark_ocr(self, answer: Answer) -> Answer:
+        """The answer with each citation from a page read by OCR carrying that page's confidence, so
+        every shell (terminal, chat window, JSON) can tell the reader to check the scan."""
+        snap = self.snapshot()
+        if snap is None or not any(snap.docs.get(c.source, {}).get("ocr_pages") for c in answer.citations):
+            return answer
+        cites = tuple(replace(c, ocr_confidence=_ocr_confidence(snap.docs.get(c.source), c.page))
+                      for c in answer.citations)
+        return replace(answer, citations=cites)
+
+    def page_image(self, source: str, page: int | None = None) -> Path | None:
+        """A PNG of the scanned page ``page`` of ``source`` (None: a single image), drawn from the
+        original file on first use and kept in ``<index>/pages/``; None when that page was not read
+        by OCR, or the original file is gone or changed since it was indexed."""
+        snap = self.snapshot()
+        rec = snap.docs.get(source) if snap else None
+        n = page or 1
+        if not rec or n not in (rec.get("ocr_pages") or ()) or not rec.get("path"):
+            return None
+        out = self.path / "pages" / f"{rec['sha256']}-{n}.png"
+        if out.is_file():
+            return out
+        original = Path(rec["path"])
+        try:
+            if not original.is_file() or sha256_file(original) != rec["sha256"]:
+                return None
+            png = ocr.page_png(original, n)
+            out.parent.mkdir(exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=out.parent, suffix=".tmp")
+            with os.fdopen(fd, "wb") as f:
+                f.write(png)
+            os.replace(tmp, out)  # whole or not at all: two threads may draw the same page
+        except (OSError, ValueError, ImportError):
+            return None
+        return out
 
     def _retrieve(self, question: str, k: int, filters: Filters | None, previous: Turn | None) -> list[Hit]:
         """The passages to answer from: with a year or period named, a wider search with the reports
@@ -361,8 +401,12 @@ class Library:
                     unchanged.append(src)
                     secs["load"] += time.perf_counter() - t
                     continue
+                def ocr_progress(done: int, total: int, _src: str = src) -> None:
+                    if progress:
+                        progress("ocr", done, total, _src)
+
                 try:
-                    doc = load(f, src)
+                    doc = load(f, src, ocr_progress)
                 except LoadError as e:
                     failed.append((src, e.reason))
                     secs["load"] += time.perf_counter() - t
@@ -395,8 +439,12 @@ class Library:
                     "pages": len(doc.pages) if doc.pages else None,
                     "indexed": time.strftime("%Y-%m-%dT%H:%M:%S"),
                 }
-                if doc.ocr_pages:  # the text of these pages was read by OCR, with this mean confidence
-                    pending_docs[src].update(ocr_pages=list(doc.ocr_pages), ocr_confidence=doc.ocr_confidence)
+                if doc.ocr_pages:  # the text of these pages was read by OCR, with these confidences
+                    pending_docs[src].update(ocr_pages=list(doc.ocr_pages), ocr_confidence=doc.ocr_confidence,
+                                             ocr_page_confidence=list(doc.ocr_page_confidence),
+                                             path=str(f.resolve()))  # the scan, to show a page beside its text
+                if old and old["sha256"] != sha:
+                    self._forget_pages(old["sha256"])
                 (replaced if old else added).append(src)
                 n_added += len(new)
                 dirty = True
@@ -435,7 +483,13 @@ class Library:
             docs = {s: d for s, d in snap.docs.items() if s != src}
             self.store.commit(self._base_manifest(), chunks, vectors, docs, _derived(chunks))
             self._snap = None
+            self._forget_pages(snap.docs[src]["sha256"])
         return src
+
+    def _forget_pages(self, sha: str) -> None:
+        """Delete the page images drawn for a document version no longer indexed."""
+        for p in (self.path / "pages").glob(f"{sha}-*.png"):
+            p.unlink(missing_ok=True)
 
 
 def _focus(hits: Sequence[Hit], previous: Turn, cited_chunks: Sequence[Chunk]) -> list[Hit]:
@@ -447,6 +501,18 @@ def _focus(hits: Sequence[Hit], previous: Turn, cited_chunks: Sequence[Chunk]) -
     extra = [Hit(0, 0.0, c) for c in cited_chunks if (c.source, c.start) not in have]
     ordered = extra + sorted(hits, key=lambda h: h.chunk.source not in sources)
     return [replace(h, rank=i) for i, h in enumerate(ordered[: max(len(hits), 1)], start=1)]
+
+
+def _ocr_confidence(rec: dict[str, Any] | None, page: int | None) -> float | None:
+    """The OCR confidence of ``page`` of a document record (None: not read by OCR). A citation
+    without a page is from a single image, read as page 1."""
+    pages = (rec or {}).get("ocr_pages") or []
+    n = page or 1
+    if rec is None or n not in pages:
+        return None
+    own = rec.get("ocr_page_confidence") or []
+    conf = own[pages.index(n)] if len(own) == len(pages) else rec.get("ocr_confidence")
+    return None if conf is None else float(conf)
 
 
 def _check_query(query: str) -> None:

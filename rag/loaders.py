@@ -6,7 +6,8 @@ BOM), UTF-16 (BOM or BOM-less, detected by NUL bytes) or the legacy Vietnamese c
 windows-1258. Every failure is a ``LoadError`` naming the file and the reason. Also: which files
 a list of paths and folders means (``expand_paths``), their index names and content hashes.
 Image files and the PDF pages without a text layer are read by OCR (``rag.ocr``); the pages it read,
-its mean confidence and the pages it could not read are recorded on the ``LoadedDoc``.
+its confidence and the pages it could not read are recorded on the ``LoadedDoc``; ``load`` reports
+each page OCR finishes to a ``progress`` callback.
 Left out: legacy .doc, spreadsheets.
 """
 
@@ -47,6 +48,7 @@ class LoadedDoc:
     ocr_pages: tuple[int, ...] = ()  # 1-based pages whose text was read by OCR (an image file: (1,) and up)
     ocr_confidence: float | None = None  # Tesseract's mean word confidence (0-100) over those pages
     warnings: tuple[str, ...] = ()  # what was left out but did not stop the file, e.g. a page OCR could not read
+    ocr_page_confidence: tuple[float | None, ...] = ()  # each of ``ocr_pages``' own mean word confidence
 
     def page_at(self, offset: int) -> int | None:
         if not self.pages:
@@ -100,8 +102,9 @@ def _looks_binary(data: bytes) -> bool:
     return controls > len(sample) * 0.05
 
 
-def load(path: str | Path, source: str | None = None) -> LoadedDoc:
-    """Load one file. ``source`` is the name recorded in the index (default: the path)."""
+def load(path: str | Path, source: str | None = None, progress: ocr.PageProgress | None = None) -> LoadedDoc:
+    """Load one file. ``source`` is the name recorded in the index (default: the path).
+    ``progress(done, total)``: called once per page read by OCR (scans only)."""
     p = Path(path)
     src = source or str(path)
     suffix = p.suffix.lower()
@@ -118,9 +121,9 @@ def load(path: str | Path, source: str | None = None) -> LoadedDoc:
         raise LoadError(src, f"file too large ({size / (1024 * 1024):.0f} MB > {limit // (1024 * 1024)} MB limit)")
     try:
         if suffix == ".pdf":
-            doc = _load_pdf(p, src)
+            doc = _load_pdf(p, src, progress)
         elif suffix in ocr.IMAGE_SUFFIXES:
-            doc = _load_image(p, src)
+            doc = _load_image(p, src, progress)
         elif suffix == ".docx":
             doc = _load_docx(p, src)
         elif suffix in (".html", ".htm"):
@@ -138,7 +141,7 @@ def load(path: str | Path, source: str | None = None) -> LoadedDoc:
     return doc
 
 
-def _load_pdf(p: Path, src: str) -> LoadedDoc:
+def _load_pdf(p: Path, src: str, progress: ocr.PageProgress | None = None) -> LoadedDoc:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -170,18 +173,19 @@ def _load_pdf(p: Path, src: str) -> LoadedDoc:
         warnings = [f"page {n}: no text layer, not read ({why})" for n in bare if not parts[n - 1].strip()]
         return _paginate(src, parts, "pdf", warnings=warnings)
     try:
-        read = ocr.ocr_pages(ocr.pdf_pages(p, bare))
+        read = ocr.ocr_pages(ocr.pdf_pages(p, bare), progress=progress, total=len(bare))
     except Exception as e:  # pdfium refusing a file pypdf read: keep the text layer
         read = [ocr.PageText(n, error=f"cannot draw the page: {str(e)[:120] or type(e).__name__}") for n in bare]
     return _with_ocr(src, parts, read, "pdf")
 
 
-def _load_image(p: Path, src: str) -> LoadedDoc:
+def _load_image(p: Path, src: str, progress: ocr.PageProgress | None = None) -> LoadedDoc:
     why = ocr.unavailable_reason()
     if why is not None:
         raise LoadError(src, f"an image needs OCR, and {why}")
     try:
-        read = ocr.ocr_pages(ocr.image_file_pages(p))
+        total = ocr.frame_count(p) if progress else 0
+        read = ocr.ocr_pages(ocr.image_file_pages(p), progress=progress, total=total)
     except ValueError as e:
         raise LoadError(src, str(e)) from None
     if len(read) == 1 and read[0].error:
@@ -212,7 +216,9 @@ def _with_ocr(src: str, parts: list[str], read: list[ocr.PageText], kind: str) -
             warnings.append(f"page {r.page}: no text recognised")
     words = sum(r.words for r in used)
     conf = sum((r.confidence or 0.0) * r.words for r in used) / words if words else None
-    return _paginate(src, parts, kind, tuple(r.page for r in used), None if conf is None else round(conf, 1), warnings)
+    doc = _paginate(src, parts, kind, tuple(r.page for r in used), None if conf is None else round(conf, 1), warnings)
+    per_page = tuple(None if r.confidence is None else round(r.confidence, 1) for r in used)
+    return replace(doc, ocr_page_confidence=per_page)
 
 
 def _paginate(src: str, parts: list[str], kind: str, ocr_pages: tuple[int, ...] = (),

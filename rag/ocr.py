@@ -4,8 +4,9 @@ Covers: whether OCR can run here (``unavailable_reason``: the ``tesseract`` prog
 model and the Python packages), reading one page image (``recognise``), the pages of an image file
 (every frame of a multi-page TIFF, photos turned upright by their EXIF tag) and the pages of a PDF
 that have no text layer (drawn one at a time at 300 dpi with pdfium), several pages at once on a
-small pool (``ocr_pages``) where a page that fails is reported with its reason and the others go
-on, and cleaning what Tesseract returns (``fix_text``). This is the only module that runs
+small pool (``ocr_pages``, reporting each page done) where a page that fails is reported with its
+reason and the others go on, cleaning what Tesseract returns (``fix_text``), and a page drawn again
+as a PNG to show beside the text read from it (``page_png``). This is the only module that runs
 tesseract or imports Pillow and pypdfium2, so the rest of the library works without them.
 Left out: handwriting, table structure (a table comes back as lines of text), pages turned 90° or
 upside down without an EXIF tag (orientation detection doubles the time per page), languages other
@@ -21,6 +22,7 @@ import re
 import shutil
 import statistics
 import subprocess
+import threading
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -29,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import pypdfium2 as pdfium
     from PIL.Image import Image
 
 INSTALL_HINT = "apt install tesseract-ocr tesseract-ocr-vie"
@@ -42,6 +45,16 @@ DPI = 300  # PDF pages are drawn at this resolution: Tesseract reads 10-12 pt te
 MAX_PIXELS = 40_000_000  # a bigger page (A2 at 300 dpi, a 50 MP photo) is scaled down to bound memory
 PAGE_TIMEOUT_S = 180.0
 LOW_CONFIDENCE = 50.0  # below this mean word confidence a page's text is flagged as unreliable
+PREVIEW_WIDTH = 1000  # px: a page image shown beside its text (an A4 page at 120 dpi, readable when enlarged)
+# pdfium is not thread-safe, even across documents: the app answers (and draws page images) on several
+# threads while an upload may be OCR'd on another.
+_PDFIUM = threading.Lock()
+PageProgress = Callable[[int, int], None]  # (pages done, pages in all)
+
+
+def note(confidence: float) -> str:
+    """What a source read by OCR says about itself, for the terminal and the chat window."""
+    return f"nhận dạng chữ từ bản quét, độ tin cậy {confidence:.0f}%"
 
 
 @dataclass(frozen=True)
@@ -278,6 +291,18 @@ def fix_text(text: str) -> str:
 PageSource = Callable[[], "Image"]  # draws or opens one page when called
 
 
+def frame_count(path: Path) -> int:
+    """Pages in an image file (frames of a multi-page TIFF; 1 for a photo). ``ValueError`` when unreadable."""
+    from PIL import Image as PILImage
+    from PIL import UnidentifiedImageError
+
+    try:
+        with PILImage.open(path) as im:
+            return int(getattr(im, "n_frames", 1))
+    except (UnidentifiedImageError, OSError, PILImage.DecompressionBombError) as e:
+        raise ValueError(f"not a readable image: {str(e)[:150] or type(e).__name__}") from None
+
+
 def image_file_pages(path: Path) -> Iterator[tuple[int, PageSource | str]]:
     """(page, how to get its image) for each frame of an image file, or (page, why it cannot be read).
     Raises ``ValueError`` when the file is not an image Pillow can open."""
@@ -309,38 +334,88 @@ def pdf_pages(path: Path, pages: Sequence[int], dpi: int = DPI) -> Iterator[tupl
     """(page, how to draw it) for the 1-based ``pages`` of a PDF, one open page at a time."""
     import pypdfium2 as pdfium
 
-    doc = pdfium.PdfDocument(str(path))
+    with _PDFIUM:
+        doc = pdfium.PdfDocument(str(path))
     try:
         for n in pages:
 
             def draw(n: int = n) -> Image:
-                page = doc[n - 1]
-                try:
-                    w, h = page.get_size()  # points
-                    scale = min(dpi / 72, (MAX_PIXELS / max(w * h, 1.0)) ** 0.5)
-                    bitmap = page.render(scale=scale, grayscale=True)
-                    try:
-                        img: Image = bitmap.to_pil().copy()  # the copy outlives the pdfium buffer
-                        img.info["dpi"] = (round(72 * scale),) * 2
-                        return img
-                    finally:
-                        bitmap.close()
-                finally:
-                    page.close()
+                with _PDFIUM:
+                    return _draw_pdf_page(doc, n, lambda w, h: min(dpi / 72, (MAX_PIXELS / max(w * h, 1.0)) ** 0.5))
 
             yield n, draw
     finally:
-        doc.close()
+        with _PDFIUM:
+            doc.close()
+
+
+def _draw_pdf_page(doc: pdfium.PdfDocument, n: int, scale_for: Callable[[float, float], float]) -> Image:
+    """Page ``n`` in grey, at the scale ``scale_for(width, height in points)`` gives; under ``_PDFIUM``."""
+    page = doc[n - 1]
+    try:
+        scale = scale_for(*page.get_size())
+        bitmap = page.render(scale=scale, grayscale=True)
+        try:
+            img: Image = bitmap.to_pil().copy()  # the copy outlives the pdfium buffer
+            img.info["dpi"] = (round(72 * scale),) * 2
+            return img
+        finally:
+            bitmap.close()
+    finally:
+        page.close()
+
+
+def page_png(path: Path, page: int = 1, width: int = PREVIEW_WIDTH) -> bytes:
+    """Page ``page`` (1-based) of a PDF or an image file (a TIFF's frame; a photo turned upright by
+    its EXIF tag) as a grey PNG at most ``width`` pixels wide, to show beside the text OCR read from
+    it. ``ValueError`` when the file cannot be read or has no such page."""
+    from PIL import Image as PILImage
+    from PIL import ImageOps, UnidentifiedImageError
+
+    if path.suffix.lower() == ".pdf":
+        import pypdfium2 as pdfium
+
+        with _PDFIUM:
+            try:
+                doc = pdfium.PdfDocument(str(path))
+            except pdfium.PdfiumError as e:
+                raise ValueError(f"cannot open the PDF: {e}") from None
+            try:
+                if not 1 <= page <= len(doc):
+                    raise ValueError(f"the PDF has no page {page}")
+                img = _draw_pdf_page(doc, page, lambda w, h: width / max(w, 1.0))
+            finally:
+                doc.close()
+    else:
+        try:
+            with PILImage.open(path) as im:
+                if not 1 <= page <= getattr(im, "n_frames", 1):
+                    raise ValueError(f"the image has no page {page}")
+                im.seek(page - 1)
+                img = _grey(ImageOps.exif_transpose(im))
+        except (UnidentifiedImageError, OSError, EOFError, SyntaxError, PILImage.DecompressionBombError) as e:
+            raise ValueError(f"not a readable image: {str(e)[:150] or type(e).__name__}") from None
+    if img.width > width:
+        img = img.resize((width, max(1, round(img.height * width / img.width))), PILImage.Resampling.LANCZOS)
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    return buf.getvalue()
 
 
 def ocr_pages(pages: Iterator[tuple[int, PageSource | str]], dpi: int | None = None,
-              n_workers: int | None = None) -> list[PageText]:
+              n_workers: int | None = None, progress: PageProgress | None = None, total: int = 0) -> list[PageText]:
     """Read pages with ``n_workers`` Tesseract processes. Pages are drawn in this thread in order
     (pdfium is not thread-safe) and at most ``n_workers`` page images are alive at once, so memory
-    stays bounded on a 500-page scan. A page that fails comes back with its ``error``."""
+    stays bounded on a 500-page scan. A page that fails comes back with its ``error``.
+    ``progress(done, total)`` is called in this thread once per page, read or failed."""
     n = n_workers or workers()
     results: list[PageText] = []
     pending: list[Future[PageText]] = []
+
+    def finished(r: PageText) -> None:
+        results.append(r)
+        if progress:
+            progress(len(results), max(total, len(results)))
 
     def read(page: int, img: Image) -> PageText:
         try:
@@ -351,16 +426,17 @@ def ocr_pages(pages: Iterator[tuple[int, PageSource | str]], dpi: int | None = N
     with ThreadPoolExecutor(max_workers=n) as pool:
         for page, source in pages:
             if isinstance(source, str):
-                results.append(PageText(page, error=source))
+                finished(PageText(page, error=source))
                 continue
             while len(pending) >= n:  # wait for a free worker before drawing the next page
-                results.append(pending.pop(0).result())
+                finished(pending.pop(0).result())
             try:
                 img = source()
             except Exception as e:  # pdfium and Pillow raise their own types on a damaged page
-                results.append(PageText(page, error=f"cannot draw the page: {str(e)[:150] or type(e).__name__}"))
+                finished(PageText(page, error=f"cannot draw the page: {str(e)[:150] or type(e).__name__}"))
                 continue
             pending.append(pool.submit(read, page, img))
             del img
-        results.extend(f.result() for f in pending)
+        for f in pending:
+            finished(f.result())
     return sorted(results, key=lambda r: r.page)

@@ -23,7 +23,8 @@ _DATELINE = re.compile(r"^(?:(?i:Đăng vào|Đăng ngày|Cập nhật|Ngày đ�
                        r"|(?:Thứ \w+|Chủ nhật|Chủ Nhật),\s*(?:ngày\s*)?\d{1,2}/\d{1,2})")
 _FRAME = re.compile(
     r"tổ chức hội nghị|tổ chức hội thảo|tổ chức buổi|tổ chức cuộc họp|chủ trì(?!,? phối hợp)|đồng chủ trì|tham dự|dự hội nghị|đến dự"
-    r"|dưới hình thức trực tuyến|kết nối trực tuyến|điểm cầu|có sự tham gia|cùng dự|hội nghị có",
+    r"|dưới hình thức trực tuyến|kết nối trực tuyến|điểm cầu|có sự tham gia|cùng dự|hội nghị có"
+    r"|(?:hội nghị|cuộc họp|phiên họp|buổi làm việc) (?:được tổ chức|diễn ra)",
     re.I,
 )
 _UNIT = (r"vụ|người|đối tượng|tỷ|triệu|nghìn|đồng|%|ha|km|m2|m³|cuộc|hồ sơ|lượt|trường hợp|bậc|điểm|căn|dự án|"
@@ -39,7 +40,7 @@ _COUNT = re.compile(
     r"[^\W\d_]{2,}"
 )
 _DATE = re.compile(r"(?<!\d)\d{1,2}/\d{1,2}(?:/\d{2,4})?(?!\d)|ngày \d{1,2}|tháng \d{1,2}|năm (?:19|20)\d{2}", re.I)
-_PLACE = re.compile(r"(?:tại|ở)\s+(?:[\w-]+\s+){0,4}?[A-ZĐÂĂÊÔƠƯ]")
+_PLACE = re.compile(r"(?<!\w)(?:tại|ở)\s+(?:[\w-]+\s+){0,4}?[A-ZĐÂĂÊÔƠƯ]")
 _PERSON = re.compile(r"(?:ông|bà|đồng chí|[Đđ]ại tá|[Tt]hượng tá|[Tt]rung tá|[Tt]hiếu tướng|[Tt]rung tướng|Giám đốc|Chủ tịch|"
                      r"Trưởng|Phó|Bí thư|Thứ trưởng|Bộ trưởng)[\w\s,]{0,40}?[A-ZĐ]\w+\s+[A-ZĐ]\w+")
 _RESULT = re.compile(r"đạt|tăng|giảm|hoàn thành|phát hiện|xử lý|xảy ra|triệt phá|thu giữ|bắt giữ|kiến nghị|thu hồi|cấp|"

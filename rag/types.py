@@ -68,7 +68,9 @@ class Hit:
 
 @dataclass(frozen=True)
 class Citation:
-    """A numbered source of an answer. ``highlights`` are (start, end) spans inside ``text``."""
+    """A numbered source of an answer. ``highlights`` are (start, end) spans inside ``text``.
+    ``ocr_confidence``: set when the passage's page was read by OCR from a scan, Tesseract's mean
+    word confidence on it (0-100); in ``to_dict`` as ``"ocr": {"confidence": x}``, absent otherwise."""
 
     n: int
     source: str
@@ -79,10 +81,14 @@ class Citation:
     end: int
     text: str
     highlights: tuple[tuple[int, int], ...] = ()
+    ocr_confidence: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["highlights"] = [list(h) for h in self.highlights]
+        del d["ocr_confidence"]
+        if self.ocr_confidence is not None:
+            d["ocr"] = {"confidence": self.ocr_confidence}
         return d
 
     @classmethod
@@ -90,7 +96,13 @@ class Citation:
         """The inverse of ``to_dict``; KeyError/TypeError/ValueError on a malformed one."""
         return cls(int(d["n"]), str(d["source"]), str(d.get("title") or ""), d.get("date"), d.get("page"),
                    int(d["start"]), int(d["end"]), str(d.get("text") or ""),
-                   tuple((int(s), int(e)) for s, e in d.get("highlights") or ()))
+                   tuple((int(s), int(e)) for s, e in d.get("highlights") or ()),
+                   _ocr_confidence(d.get("ocr")))
+
+
+def _ocr_confidence(mark: Any) -> float | None:
+    conf = mark.get("confidence") if isinstance(mark, dict) else None
+    return float(conf) if isinstance(conf, (int, float)) else None
 
 
 @dataclass(frozen=True)
