@@ -27,6 +27,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from rag.events import Done, Event
@@ -164,8 +165,9 @@ class ExtractiveAnswerer:
         return scope_fit(sc, c.date, c.title, pool.article_text(key), pool.lead(key), planned)
 
     def _pick(self, qa: Question, scopes: Sequence[Scope], terms: dict[str, float], pool: Pool,
-              broad_limit: int = MAX_BROAD_SENTENCES) -> tuple[list[Cand], str]:
-        """The sentences that answer, or none and why."""
+              broad_limit: int = MAX_BROAD_SENTENCES, share: float = 1.0) -> tuple[list[Cand], str]:
+        """The sentences that answer, or none and why. ``share``: the part of the question's words one
+        answer can be expected to hold (a question about two reports: each holds about half)."""
         keys = self._relevant(terms, pool)
         # "nhiệm vụ quý IV": the tasks a report sets for the next period are what is asked
         planned = qa.aspect == "tasks" or bool(re.search(r"nhiem vu|ke hoach|phuong huong", fold(qa.text)))
@@ -179,8 +181,8 @@ class ExtractiveAnswerer:
             return self._broad(qa, terms, pool, keys, scopes, strict, broad_limit)
         allowed = [p for p in range(len(pool.passages)) if pool.article(p) in keys]
         typed_ = [c for c in self._candidates(qa, terms, pool, allowed, scopes, strict) if holds_type(qa, c.sent)]
-        cands = [c for c in typed_ if c.own >= MIN_OWN_COVERAGE and c.what >= MIN_OWN_COVERAGE]
-        if not cands or max(c.cov for c in cands) < MIN_COVERAGE:
+        cands = [c for c in typed_ if c.own >= share * MIN_OWN_COVERAGE and c.what >= share * MIN_OWN_COVERAGE]
+        if not cands or max(c.cov for c in cands) < share * MIN_COVERAGE:
             return [], NOT_FOUND
         # "... được tổ chức ở đâu?": the lead that restates the meeting holds most of the question's
         # words but not the place; a sentence that names one answers, when there is such a sentence
@@ -228,8 +230,12 @@ class ExtractiveAnswerer:
 
     def _cross(self, question: str, qa: Question, terms: dict[str, float], pool: Pool) -> Answer:
         parts: list[tuple[str | None, list[Cand]]] = []
-        for sc in dict.fromkeys(qa.scopes):
-            picked, _why = self._pick(qa, (sc,), terms, pool, broad_limit=3)
+        scopes = list(dict.fromkeys(qa.scopes))
+        for sc in scopes:
+            # "Hội nghị quý III/2025 của tỉnh Hà Sơn và hội nghị 6 tháng đầu năm 2025 của tỉnh Đông Lâm":
+            # each part keeps the names written nearest its own period
+            own = replace(qa, names=tuple(n for n in qa.names if _nearest(qa.text, n, scopes) == sc))
+            picked, _why = self._pick(own, (sc,), terms, pool, broad_limit=3, share=1 / len(scopes))
             parts.append((sc.label(), picked if qa.type == "broad" else picked[:1]))
         if not any(p for _, p in parts):
             return _refuse(question, qa, NOT_FOUND)
@@ -276,6 +282,13 @@ class ExtractiveAnswerer:
                 what_cov = sum(w for t, w in what.items() if t in have) / what_total if what_total else own
                 out.append(Cand(p, sent, cov, own, what_cov, cov + type_bonus(qa, sent) + 0.04 / (1 + pool.rank(p)), pos))
         return out
+
+
+def _nearest(text: str, name: str, scopes: Sequence[Scope]) -> Scope | None:
+    """The scope written closest to ``name`` in the question."""
+    at = text.find(name)
+    found = [(abs(text.find(sc.text) - at), i) for i, sc in enumerate(scopes) if sc.text in text]
+    return scopes[min(found)[1]] if at >= 0 and found else None
 
 
 def _compose(question: str, qa: Question, pool: Pool, parts: Sequence[tuple[str | None, list[Cand]]]) -> Answer:
