@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rag.question import QUESTION_WORDS, Question, Scope, scopes_in
-from rag.sentences import Sentence, passage_sentences
+from rag.sentences import Sentence, is_frame, passage_sentences
 from rag.textnorm import fold, words
 from rag.types import Chunk, Hit
 
@@ -118,7 +118,7 @@ def holds_type(qa: Question, s: Sentence) -> bool:
     qf = fold(qa.text)
     if _TARGET.search(s.folded) and not _TARGET.search(qf) and not re.search(r"(?<!\w)da(?!\w)", s.folded):
         return False  # "phấn đấu giữ vững tỷ lệ trên 98%" is a target, not the rate reached
-    if s.frame and not re.search(r"chu tri|tham du|to chuc|dai bieu", qf):
+    if s.frame and not re.search(r"chu tri|tham du|to chuc|dai bieu", qf) and not is_frame(qa.text):
         return False  # "... tổ chức hội nghị đánh giá ... Đề án 06 năm 2024" holds no figure that was asked
     if re.search(r"xep thu|xep hang", qf):
         return bool(re.search(r"thu \d|\d+/\d+", s.folded))

@@ -74,6 +74,11 @@ class Sentence:
         return fold(self.text)
 
 
+def is_frame(text: str) -> bool:
+    """Whether ``text`` speaks of a meeting's frame (who chaired or attended, bridge points, online)."""
+    return bool(_FRAME.search(text))
+
+
 def passage_sentences(text: str, title: str = "") -> list[Sentence]:
     """The sentences of a passage worth quoting: title lines, datelines and captions left out."""
     out: list[Sentence] = []
