@@ -106,6 +106,9 @@ _NOT_COUNTED = frozenset("tien phan la nam thang ngay lan muc so ty trieu dong k
 _MONEY_ASKED = re.compile(r"bao nhieu (?:ty|trieu|nghin|tien|dong)|(?:kinh phi|von|muc dau tu|so tien)\b.*bao nhieu")
 _MONEY = re.compile(r"\d[\d.,]*\s*(?:ty|trieu|nghin)?\s*(?:dong|usd|\$)|\d[\d.,]*\s*(?:ty|trieu)(?!\w)")
 _MEETING_ASKED = re.compile(r"(?<!\w)(?:hoi nghi|cuoc hop|phien hop|buoi lam viec|hoi thao)(?!\w)")
+_NAMED_THINGS = frozenset(
+    "huyen xa tinh thanh quan phuong thi dia don vi so nganh nuoc doanh truong benh co diem cong to chi dong ong ba".split()
+)
 _MEASURES = frozenset("ha km m m2 m3 tan kg lit ty trieu nghin hecta met".split())
 _TARGET = re.compile(r"(?<!\w)(?:phan dau|muc tieu|ke hoach|du kien|du bao|se dat|nham dat)(?!\w)")
 
@@ -165,11 +168,15 @@ def type_bonus(qa: Question, s: Sentence) -> float:
         bonus += 0.2 if s.person else -0.15
     elif t == "list":
         noun = re.search(r"(?:nhung|cac)\s+((?:\w+\s*,?\s*){1,4}?)\s*nao(?!\w)", fold(qa.text))
-        if noun and fold(noun.group(1).strip(" ,")) in s.folded:
-            bonus += 0.1  # "những hạn chế nào": a sentence about "hạn chế"
+        asked = fold(noun.group(1).strip(" ,")) if noun else ""
+        if asked and asked in s.folded:
+            # "những hạn chế nào": a sentence about "hạn chế"; "4 nhóm vướng mắc chính" announces them all
+            bonus += 0.1 + (0.2 if len(asked.split()) > 1 else 0.0)
         names = NAME_LIST.search(s.text)
         bonus += min(0.3, 0.04 * (s.text.count(",") + 2 * s.text.count(";") + 3 * s.text.count(":")))
-        bonus += 0.2 if names and names.group(0).count(",") >= 2 else 0.0
+        # a run of names answers "những huyện / đơn vị nào", not "những nhóm vướng mắc nào"
+        named = not asked or asked.split()[0] in _NAMED_THINGS
+        bonus += 0.2 if named and names and names.group(0).count(",") >= 2 else 0.0
     if s.frame and t not in ("date", "place", "person") and not re.search(r"chu tri|tham du|to chuc", fold(qa.text)):
         bonus -= 0.2
     return bonus
