@@ -109,6 +109,7 @@ _MEETING_ASKED = re.compile(r"(?<!\w)(?:hoi nghi|cuoc hop|phien hop|buoi lam vie
 _NAMED_THINGS = frozenset(
     "huyen xa tinh thanh quan phuong thi dia don vi so nganh nuoc doanh truong benh co diem cong to chi dong ong ba".split()
 )
+_ASKS_FOR = re.compile(r"(?<!\w)(?:yêu cầu|đề nghị|kiến nghị|đề xuất|chỉ đạo)(?!\w)")
 _MEASURES = frozenset("ha km m m2 m3 tan kg lit ty trieu nghin hecta met".split())
 _TARGET = re.compile(r"(?<!\w)(?:phan dau|muc tieu|ke hoach|du kien|du bao|se dat|nham dat)(?!\w)")
 
@@ -189,8 +190,9 @@ def aspect_score(qa: Question, c: Cand) -> float:
         cue = 0.3 * min(s.decisions, 2) + 0.05 * min(s.tasks, 2)
     elif qa.aspect == "tasks":
         cue = 0.2 * min(s.directives, 2) + 0.06 * min(s.tasks, 3) + 0.05 * min(s.decisions, 1) + 0.3 * s.enumerated
-    else:
-        cue = 0.1 * min(s.results, 3) + 0.12 * min(s.figures, 3)
+    else:  # results: what was done and reached, not what someone asked for next
+        asks = _ASKS_FOR.search(s.text) is not None  # ("cần", "giao", "phải" are also "cần sa", "bàn giao", "phải thu")
+        cue = 0.1 * min(s.results, 3) + 0.12 * min(s.figures, 3) - 0.15 * asks
     # what the sentence itself says of the question's topic counts again: "tình hình cháy rừng từ đầu mùa
     # khô" is answered by the sentence on fires since the dry season began, not the one with most figures
     return cue + c.cov + 0.25 * c.own if cue > 0 or c.own >= MIN_OWN_COVERAGE else 0.0
