@@ -30,6 +30,7 @@ _VERB_LABEL = {
     "requirement": "yêu cầu", "proposal": "đề nghị", "report": "báo cáo", "conclusion": "kết luận",
     "commitment": "cam kết", "direction": "chỉ đạo", "assignment": "giao", "statement": "phát biểu",
 }
+_STATEMENT_CHARS = 220  # of a statement shown in its summary line
 MAIN_POINTS = 5  # the body's most factual sentences: results with figures are what a reader of a summary looks for
 _FACTUAL = re.compile(r"\d|tăng|giảm|đạt|hoàn thành|triệt phá|kết quả|xử lý|phát hiện|thu giữ|cấp|ban hành")
 
@@ -129,7 +130,9 @@ def summarize_meeting(meeting: Meeting, statements: Sequence[Statement], text: s
         add("bridges", f"{b.place}{who}", (b.start, b.end))
     for p in m.participants:
         add("participants", p.name + (f", {p.title}" if p.title else ""), sentence_around(text, p.start, p.end))
-    used = {(s.start, s.end) for s in own} | {sp for ln in lines for sp in ln.spans}
+    # a statement's line shows its first ~220 characters: the figures its later sentences report
+    # ("... đạt 93,8% dân số", "thu ... 4.126,5 tỷ đồng") can still be main points
+    used = {(s.start, min(s.end, s.start + _STATEMENT_CHARS)) for s in own} | {sp for ln in lines for sp in ln.spans}
     body = [
         (s, e) for s, e in sentence_spans(text, m.start, m.end)
         if not any(a < e and s < b for a, b in used) and len(text[s:e]) > 60 and _FACTUAL.search(text[s:e])
@@ -141,7 +144,7 @@ def summarize_meeting(meeting: Meeting, statements: Sequence[Statement], text: s
     for st in own:
         title = st.speaker_title.split(", ")[-1] if st.speaker_title else ""
         who = st.speaker + (f" ({title})" if title else "")
-        add("statements", f"{who} {_verb_label(st)}: {_clip(st.content, 220)}", (st.start, st.end))
+        add("statements", f"{who} {_verb_label(st)}: {_clip(st.content, _STATEMENT_CHARS)}", (st.start, st.end))
     for t in m.tasks:
         line = f"{t.who}: {_clip(t.what, 180)}"
         if t.deadline:
