@@ -60,6 +60,7 @@ MIN_COVERAGE = 0.30  # below this the best sentence does not answer the question
 MIN_ARTICLE_COVERAGE = 0.6  # a broad question's words the chosen article must hold
 MAX_FACT_SENTENCES = 2
 MAX_BROAD_SENTENCES = 6
+CONTINUED = 0.9  # of the sentence before, for a broad answer's sentence that goes on with its figures
 MIN_SLOT_COVERAGE = 0.2  # a sentence holding the place/date/person asked, when the best one holds none
 _TITLES = ("chu tich", "giam doc", "bo truong", "thu truong", "truong phong", "truong ban", "bi thu", "cuc truong",
            "chanh thanh tra", "hieu truong", "tong cuc truong", "chanh van phong")
@@ -216,7 +217,15 @@ class ExtractiveAnswerer:
                 return [], NOT_FOUND
         allowed = [p for p in range(len(pool.passages)) if pool.article(p) == key]
         cands = [c for c in self._candidates(qa, terms, pool, allowed, scopes, strict) if not c.sent.frame]
-        scored = sorted(((aspect_score(qa, c), c) for c in cands), key=lambda x: -x[0])
+        cands = list({c.pos: c for c in sorted(cands, key=lambda c: c.pos)}.values())  # overlapping chunks
+        scores = [aspect_score(qa, c) for c in cands]
+        if qa.aspect == "results":
+            # a report goes on with its figures in the next sentence ("Thanh tra Sở đã xử phạt 1,26 tỷ
+            # đồng ..." after "Báo cáo về công tác thanh tra, ông ... cho biết ..."), without repeating the topic
+            for i in range(1, len(cands)):
+                if cands[i].sent.figures >= 2:
+                    scores[i] = max(scores[i], CONTINUED * scores[i - 1])
+        scored = sorted(zip(scores, cands), key=lambda x: -x[0])
         if not scored or scored[0][0] <= 0:
             return [], NOT_FOUND
         top = scored[0][0]
