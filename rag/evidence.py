@@ -178,8 +178,11 @@ def type_bonus(qa: Question, s: Sentence) -> float:
         # a run of names answers "những huyện / đơn vị nào", not "những nhóm vướng mắc nào"
         named = not asked or asked.split()[0] in _NAMED_THINGS
         bonus += 0.2 if named and names and names.group(0).count(",") >= 2 else 0.0
-    if s.frame and t not in ("date", "place", "person") and not re.search(r"chu tri|tham du|to chuc", fold(qa.text)):
-        bonus -= 0.2
+    qf = fold(qa.text)
+    about_meeting = re.search(r"chu tri|tham du|to chuc|dien ra|dai bieu", qf) or (
+        t in ("date", "place", "person") and _MEETING_ASKED.search(qf))
+    if s.frame and not about_meeting:
+        bonus -= 0.2  # "... yêu cầu bàn giao trước thời điểm nào?" is not asking when the meeting was
     return bonus
 
 

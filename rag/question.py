@@ -29,7 +29,7 @@ from rag.types import Hit
 # (type, folded pattern), first match wins; "những ... nào" is a list unless it asks for a number.
 _TYPES: tuple[tuple[str, str], ...] = (
     ("number", r"bao nhieu|(?<!\w)may(?!\w)(?! bay)|ty le|bao lau|muc nao|xep thu|dat (?:muc|ty le)"),
-    ("date", r"khi nao|ngay nao|bao gio|thoi gian nao|luc nao|thang nao|(?<!\w)hom nao"),
+    ("date", r"khi nao|ngay nao|bao gio|thoi gian nao|luc nao|thang nao|(?<!\w)hom nao|thoi diem nao|thoi han nao|han chot|(?:truoc|den|cham nhat) (?:ngay|thoi diem|thoi han) nao"),
     ("place", r"o dau|tai dau|dia diem nao|dia diem|noi nao|(?<!\w)dau\s*\??$"),
     ("broad", r"ket qua|tinh hinh|nhiem vu|giai phap|yeu cau (?:nhung )?gi|de nghi (?:nhung )?gi|thong nhat|chu truong"
               r"|nhu the nao|the nao|ra sao|dat duoc (?:nhung )?gi|noi dung (?:chinh|gi)|van de gi|dinh huong|trong tam"),
