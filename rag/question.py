@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from itertools import zip_longest
 
+from rag.speech import SURNAMES
 from rag.textnorm import fold, has_diacritics, nfc, words
 from rag.types import Hit
 
@@ -192,17 +193,37 @@ def scopes_in(text: str) -> tuple[Scope, ...]:
     return tuple(out)
 
 
+def _split_person(run: str) -> list[str]:
+    """"Hòa Phong Vũ Đình Khang" (a province, then a person's full name) as its two names: a surname
+    inside a capitalised run followed by two more syllables starts a person's name."""
+    ws = run.split()
+    for i in range(1, len(ws) - 2):
+        if ws[i] in SURNAMES:
+            return [" ".join(ws[:i]), " ".join(ws[i:])]
+    return [run]
+
+
 def _names(q: str) -> tuple[str, ...]:
     """Capitalised names after a place noun, other capitalised runs, and single capitalised words
     ("Broncos", "Victoria"), none at the question's start, where every word is capitalised."""
-    out = [m.group(1).strip() for m in _PLACE.finditer(q)]
-    for m in list(_CAPS.finditer(q)) + list(_CAP_WORD.finditer(q)):
-        word = m.group(1)
-        if m.start() == 0 or any(word in n for n in out) or word.isupper():
+    caps = list(_CAPS.finditer(q))
+
+    def place(name: str) -> str:  # "tỉnh Hòa Phong Vũ Đình Khang": the province is "Hòa Phong"
+        for m in caps:
+            parts = _split_person(m.group(1))
+            if len(parts) == 2 and m.group(1).startswith(name) and len(parts[0]) < len(name):
+                return parts[0]
+        return name
+
+    out = [place(m.group(1).strip()) for m in _PLACE.finditer(q)]
+    runs = [(m.start(), part) for m in caps for part in _split_person(m.group(1))]
+    for start, word in runs + [(m.start(), m.group(1)) for m in _CAP_WORD.finditer(q)]:
+        m_start = start
+        if m_start == 0 or any(word in n for n in out) or word.isupper():
             continue  # an acronym ("THPT") is often written out in full in the report
         if " " not in word and _VI_SYLLABLE.match(fold(word)):
             continue  # a capitalised Vietnamese word ("Đồng bằng", "Trung ương"), not a foreign name
-        out.append(m.group(1))
+        out.append(word)
     return tuple(dict.fromkeys(out))
 
 
