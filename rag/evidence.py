@@ -103,7 +103,8 @@ NAME_LIST = re.compile(rf"{_CAP}(?:,\s*{_CAP})+(?:,?\s+và\s+{_CAP})?")
 _NOT_COUNTED = frozenset("tien phan la nam thang ngay lan muc so ty trieu dong kinh von ngan chi gia".split())
 
 
-_MONEY_ASKED = re.compile(r"bao nhieu (?:ty|trieu|nghin|tien|dong)|(?:kinh phi|von|muc dau tu|so tien)\b.*bao nhieu")
+_MONEY_ASKED = re.compile(r"bao nhieu (?:ty|trieu|nghin|tien|dong)|(?:kinh phi|von|muc dau tu|so tien)\b.*bao nhieu"
+                          r"|(?:so sanh|lon hon|nhieu hon|cao hon).*(?:kinh phi|von|so tien)|(?:kinh phi|von|so tien).*(?:lon hon|nhieu hon|cao hon)")
 _MONEY = re.compile(r"\d[\d.,]*\s*(?:ty|trieu|nghin)?\s*(?:dong|usd|\$)|\d[\d.,]*\s*(?:ty|trieu)(?!\w)")
 _MEETING_ASKED = re.compile(r"(?<!\w)(?:hoi nghi|cuoc hop|phien hop|buoi lam viec|hoi thao)(?!\w)")
 _NAMED_THINGS = frozenset(
@@ -205,8 +206,10 @@ def in_scope(s: Sentence, scopes: Sequence[Scope], strict: Sequence[Scope]) -> b
     """A sentence that names other years (or periods) than the question's does not answer it."""
     if not scopes:
         return True
-    named = scopes_in(_COMPARED.sub(" ", s.text))  # "giảm 5,6% so với năm 2023" is about this year
-    years = {x.year for x in named if x.year}
+    # "giảm 5,6% so với năm 2023" is about this year; "... lập phương án xử lý trong quý I/2025" plans
+    # ahead: not another year the sentence reports on, though it does name the year it plans for
+    named = scopes_in(_COMPARED.sub(" ", s.text))
+    years = {x.year for x in scopes_in(_AHEAD.sub(" ", _COMPARED.sub(" ", s.text))) if x.year}
     for sc in scopes:
         if sc.year and years and sc.year not in years:
             return False
@@ -216,6 +219,7 @@ def in_scope(s: Sentence, scopes: Sequence[Scope], strict: Sequence[Scope]) -> b
     return True
 
 
+_AHEAD = re.compile(r"(?:\bsẽ\b|dự kiến|kế hoạch|phương án|phấn đấu|mục tiêu|chỉ tiêu|lộ trình)[^.;]*", re.I)
 _COMPARED = re.compile(r"(?:so với|cùng kỳ|như)\s+(?:cùng kỳ\s+)?(?:năm\s+|năm học\s+)?(?:19|20)\d{2}(?:\s*[-–]\s*(?:19|20)\d{2})?", re.I)
 
 

@@ -170,6 +170,10 @@ class ExtractiveAnswerer:
         """The sentences that answer, or none and why. ``share``: the part of the question's words one
         answer can be expected to hold (a question about two reports: each holds about half)."""
         keys = self._relevant(terms, pool)
+        if share < 1 and qa.names:  # one part of a question about two reports: the reports of its names
+            named = [k for k in pool.order if all(fold(n) in fold(pool.titles[k] + "\n" + pool.article_text(k))
+                                                  for n in qa.names)]
+            keys = named or keys
         # "nhiệm vụ quý IV": the tasks a report sets for the next period are what is asked
         planned = qa.aspect == "tasks" or bool(re.search(r"nhiem vu|ke hoach|phuong huong", fold(qa.text)))
         fits = {key: min((self._fit(sc, pool, key, planned) for sc in scopes), default=2) for key in keys}

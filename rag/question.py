@@ -29,7 +29,8 @@ from rag.types import Hit
 
 # (type, folded pattern), first match wins; "những ... nào" is a list unless it asks for a number.
 _TYPES: tuple[tuple[str, str], ...] = (
-    ("number", r"bao nhieu|(?<!\w)may(?!\w)(?! bay)|ty le|bao lau|muc nao|xep thu|dat (?:muc|ty le)"),
+    ("number", r"bao nhieu|(?<!\w)may(?!\w)(?! bay)|ty le|bao lau|muc nao|xep thu|dat (?:muc|ty le)"
+               r"|(?:so sanh|lon hon|nhieu hon|cao hon).*(?:kinh phi|von|so tien)|(?:kinh phi|von|so tien).*(?:lon hon|nhieu hon|cao hon)"),
     ("date", r"khi nao|ngay nao|bao gio|thoi gian nao|luc nao|thang nao|(?<!\w)hom nao|thoi diem nao|thoi han nao|han chot|(?:truoc|den|cham nhat) (?:ngay|thoi diem|thoi han) nao"),
     ("place", r"o dau|tai dau|dia diem nao|dia diem|noi nao|(?<!\w)dau\s*\??$"),
     ("broad", r"ket qua|tinh hinh|nhiem vu|giai phap|yeu cau (?:nhung )?gi|de nghi (?:nhung )?gi|thong nhat|chu truong"
