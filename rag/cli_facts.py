@@ -18,9 +18,10 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 from rag.errors import RagError
-from rag.facts import Facts, FactSummary, clip_text, display_date, facts_for
+from rag.facts import Facts, FactSummary, clip_text, facts_for
 from rag.meetings import Fact, Meeting, Person
 from rag.people import PersonEntry, person_key
+from rag.summarize import display_date
 from rag.types import Citation
 
 EXIT_OK = 0

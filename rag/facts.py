@@ -28,7 +28,7 @@ from rag.errors import IndexError_, LLMError, RagError
 from rag.meetings import Meeting, meetings_for_articles
 from rag.people import PersonEntry, build_people, find_people, person_key
 from rag.speech import Statement, statements_for_articles
-from rag.summarize import HEADINGS, SummaryLine, summarize_meeting
+from rag.summarize import HEADINGS, SummaryLine, display_date, summarize_meeting
 from rag.textnorm import sentence_around
 from rag.types import Answer, AnswerSentence, Article, Citation
 
@@ -236,13 +236,6 @@ class Facts:
     def summaries(self, source: str, llm: ChatLLM | None = None, embedder: Embedder | None = None) -> list[FactSummary]:
         """One summary per meeting article of ``source`` (a glued file may report several)."""
         return [self.summary(m.source, m.article, llm, embedder) for m in self.meetings_of(source)]
-
-
-def display_date(iso: str | None) -> str:
-    """An ISO date as Vietnamese readers write it ("07/12/2021"); other values unchanged."""
-    if iso and len(iso) == 10 and iso[4] == "-" and iso[7] == "-":
-        return f"{iso[8:]}/{iso[5:7]}/{iso[:4]}"
-    return iso or ""
 
 
 def clip_text(text: str, limit: int) -> str:

@@ -42,10 +42,11 @@ from rag.factmatch import (
     prefer_hits,
     question_parts,
 )
-from rag.facts import Facts, clip_text, display_date, facts_for, summary_answer
+from rag.facts import Facts, clip_text, facts_for, summary_answer
 from rag.meetings import Meeting
 from rag.people import PersonEntry, person_key
 from rag.speech import TITLE_HEADS, VERB_KINDS, Statement
+from rag.summarize import display_date
 from rag.textnorm import fold, has_diacritics, nfc
 from rag.types import Answer, AnswerSentence, Citation, Hit
 

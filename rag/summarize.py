@@ -35,6 +35,13 @@ MAIN_POINTS = 5  # the body's most factual sentences: results with figures are w
 _FACTUAL = re.compile(r"\d|tăng|giảm|đạt|hoàn thành|triệt phá|kết quả|xử lý|phát hiện|thu giữ|cấp|ban hành")
 
 
+def display_date(iso: str | None) -> str:
+    """An ISO date as Vietnamese readers write it ("07/12/2021"); other values unchanged."""
+    if iso and len(iso) == 10 and iso[4] == "-" and iso[7] == "-":
+        return f"{iso[8:]}/{iso[5:7]}/{iso[:4]}"
+    return iso or ""
+
+
 @dataclass(frozen=True)
 class SummaryLine:
     section: str
@@ -120,7 +127,7 @@ def summarize_meeting(meeting: Meeting, statements: Sequence[Statement], text: s
     if what:
         add("what", what.value, sentence_around(text, what.start, what.end) if what is m.name else (what.start, what.end))
     if m.date:
-        add("when", m.date.value, sentence_around(text, m.date.start, m.date.end))
+        add("when", display_date(m.date.value), sentence_around(text, m.date.start, m.date.end))
     if m.place:
         add("where", m.place.value, sentence_around(text, m.place.start, m.place.end))
     for c in m.chairs:

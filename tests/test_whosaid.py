@@ -180,7 +180,7 @@ def test_summary_lines_carry_spans() -> None:
     m = extract_meeting(text, source=path.name, statements=sts)
     summ = summarize_meeting(m, sts, text)
     assert summ.section("chair")[0].text.startswith("Nguyễn Minh Tuấn")
-    assert summ.section("when")[0].text == "2024-10-15"
+    assert summ.section("when")[0].text == "15/10/2024"
     assert any("30/11/2024" in ln.text for ln in summ.section("tasks"))
     for ln in summ.lines:
         assert ln.spans
