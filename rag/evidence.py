@@ -108,7 +108,8 @@ _MONEY_ASKED = re.compile(r"bao nhieu (?:ty|trieu|nghin|tien|dong)|(?:kinh phi|v
 _MONEY = re.compile(r"\d[\d.,]*\s*(?:ty|trieu|nghin)?\s*(?:dong|usd|\$)|\d[\d.,]*\s*(?:ty|trieu)(?!\w)")
 _MEETING_ASKED = re.compile(r"(?<!\w)(?:hoi nghi|cuoc hop|phien hop|buoi lam viec|hoi thao)(?!\w)")
 _NAMED_THINGS = frozenset(
-    "huyen xa tinh thanh quan phuong thi dia don vi so nganh nuoc doanh truong benh co diem cong to chi dong ong ba".split()
+    "huyen xa tinh thanh quan phuong thi dia don vi so nganh nuoc doanh truong benh co diem cong to chi dong ong ba"
+    " tuyen du khu cum nha".split()
 )
 _ASKS_FOR = re.compile(r"(?<!\w)(?:yêu cầu|đề nghị|kiến nghị|đề xuất|chỉ đạo)(?!\w)")
 _MEASURES = frozenset("ha km m m2 m3 tan kg lit ty trieu nghin hecta met".split())
@@ -152,7 +153,16 @@ def has_slot(qa: Question, s: Sentence) -> bool:
         return s.dates > 0
     if qa.type == "person":
         return s.person
+    if qa.type == "list":  # "những hạn chế nào": the sentence that names them ("chỉ ra bốn hạn chế")
+        asked = list_noun(qa)  # (named things are listed by a run of names, see type_bonus: no slot)
+        return bool(asked) and asked.split()[0] not in _NAMED_THINGS and asked in s.folded
     return True
+
+
+def list_noun(qa: Question) -> str:
+    """What a list question asks for, folded: "han che" of "Những hạn chế nào ...?"."""
+    noun = re.search(r"(?:nhung|cac)\s+((?:\w+\s*,?\s*){1,4}?)\s*nao(?!\w)", fold(qa.text))
+    return fold(noun.group(1).strip(" ,")) if noun else ""
 
 
 def type_bonus(qa: Question, s: Sentence) -> float:
@@ -169,8 +179,7 @@ def type_bonus(qa: Question, s: Sentence) -> float:
     elif t == "person":
         bonus += 0.2 if s.person else -0.15
     elif t == "list":
-        noun = re.search(r"(?:nhung|cac)\s+((?:\w+\s*,?\s*){1,4}?)\s*nao(?!\w)", fold(qa.text))
-        asked = fold(noun.group(1).strip(" ,")) if noun else ""
+        asked = list_noun(qa)
         if asked and asked in s.folded:
             # "những hạn chế nào": a sentence about "hạn chế"; "4 nhóm vướng mắc chính" announces them all
             bonus += 0.1 + (0.2 if len(asked.split()) > 1 else 0.0)

@@ -194,7 +194,7 @@ class ExtractiveAnswerer:
         # (such a sentence often leans on the one before: "Hội nghị được tổ chức tại Hội trường ...")
         # (and a sentence on the meeting's frame, "Hội nghị được tổ chức tại ...", need not repeat its name)
         slotted = [c for c in typed_ if c.cov >= MIN_SLOT_COVERAGE and has_slot(qa, c.sent)
-                   and (c.own >= MIN_OWN_COVERAGE or c.sent.frame)]
+                   and (c.own >= MIN_OWN_COVERAGE or c.sent.frame or qa.type == "list")]
         cands = slotted or cands
         cands.sort(key=lambda c: -c.score)
         best = cands[0]

@@ -194,12 +194,15 @@ def scopes_in(text: str) -> tuple[Scope, ...]:
     return tuple(out)
 
 
+_FOLDED_SURNAMES = frozenset(fold(w) for w in SURNAMES)
+
+
 def _split_person(run: str) -> list[str]:
     """"Hòa Phong Vũ Đình Khang" (a province, then a person's full name) as its two names: a surname
     inside a capitalised run followed by two more syllables starts a person's name."""
     ws = run.split()
     for i in range(1, len(ws) - 2):
-        if ws[i] in SURNAMES:
+        if fold(ws[i]) in _FOLDED_SURNAMES:  # typed with or without accents ("Vương", "Vuong")
             return [" ".join(ws[:i]), " ".join(ws[i:])]
     return [run]
 
