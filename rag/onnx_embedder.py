@@ -396,16 +396,7 @@ class OnnxE5Embedder:
     def embed_passages(
         self, texts: Sequence[str], progress: Callable[[int, int], None] | None = None
     ) -> np.ndarray:
-        out = np.empty((len(texts), self.dim), dtype=np.float32)
-        todo = self._cache.fill(texts, out)
-        for j in range(0, len(todo), self.batch_size):
-            idx = todo[j : j + self.batch_size]
-            vecs = self._encode([texts[i] for i in idx], "passage: ")
-            out[idx] = vecs
-            self._cache.add([texts[i] for i in idx], vecs)
-            if progress:
-                progress(len(texts) - len(todo) + j + len(idx), len(texts))
-        return out
+        return self._cache.embed(texts, self.dim, self.batch_size, lambda b: self._encode(b, "passage: "), progress)
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
