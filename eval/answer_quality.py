@@ -8,7 +8,7 @@ of the key facts (case-, whitespace- and accent-insensitive substring match; ``a
 Leaves out: fluency, hallucinated extra claims, and whether the cited passage really supports the
 answer; key facts are literal strings, so a correct paraphrase of a figure can be scored as missing.
 
-    python -m eval.answer_quality [--set main|blind|blind2|blind3|blind4] [--k 5] [--json OUT] [--show] [--embedder e5-onnx]
+    python -m eval.answer_quality [--set main|blind|blind2|blind3|blind4|blind5|blind6] [--k 5] [--json OUT] [--show] [--embedder e5-onnx]
 
 The index is built once per set in ``eval/results/answers-index-<set>/`` and rebuilt when any report
 file changes (keyed by a hash of the report files).
@@ -32,7 +32,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 SETS = {"main": HERE / "answers", "blind": HERE / "answers" / "blind", "blind2": HERE / "answers" / "blind2",
-        "blind3": HERE / "answers" / "blind3", "blind4": HERE / "answers" / "blind4"}
+        "blind3": HERE / "answers" / "blind3", "blind4": HERE / "answers" / "blind4", "blind5": HERE / "answers" / "blind5", "blind6": HERE / "answers" / "blind6"}
 RESULTS = HERE / "results"
 KINDS = ("fact", "number", "list", "who_required", "broad", "cross", "summary", "unanswerable")
 MIN_SHARE = 0.6
