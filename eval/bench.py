@@ -199,6 +199,7 @@ def bench(corpus: Path, questions: list[str], label: str, index_type: str, vecto
         written = sum(size for p, (size, mt) in after.items() if before.get(p) != (size, mt))
         res["add_10_files_written_mb"] = round(written / 2**20, 1)
         res["add_10_files_written_share"] = round(written / max(1, _du(idx)), 3)
+        res["segments"] = json.loads((idx / "manifest.json").read_text(encoding="utf-8")).get("segments", 1)
     return res
 
 

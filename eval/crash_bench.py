@@ -1,11 +1,12 @@
 """Crash-safety and read-while-write harness for the on-disk index, with real processes.
 
 ``rag ingest`` runs in a child process and is killed with SIGKILL at many points: during start-up,
-mid-commit (as soon as a ``.gen-*.tmp`` folder appears), right after a manifest switch, a moment
-later (embedding the next files), or right after a text was written but not yet committed. Runs are
-chained on one index, so each one resumes what the killed one left. A copy of the index is taken
-after every kill and checked later in one child process: it loads, answers a search, its chunk count
-equals the FAISS count, it holds a whole number of commit batches, and the next ingest completes.
+mid-commit (as soon as a ``.seg-*.tmp`` or ``.gen-*.tmp`` folder appears: writing a segment or the
+generation that lists it), right after a manifest switch, a moment later (embedding the next files),
+or right after a text was written but not yet committed. Runs are chained on one index, so each one
+resumes what the killed one left. A copy of the index is taken after every kill and checked later in
+one child process: it loads, answers a search, its chunk count equals the FAISS count, it holds a
+whole number of commit batches, and the next ingest completes and leaves no stray folder.
 
     python -m eval.crash_bench                       # 30 kill points over a 90-file ingest
     python -m eval.crash_bench --kills 60 --files 160
@@ -77,16 +78,29 @@ def generation(idx: Path) -> int:
         return 0
 
 
+def _used_segments(idx: Path) -> set[str]:
+    used: set[str] = set()
+    for g in idx.glob("gen-*"):
+        try:
+            used |= set(json.loads((g / "segments.json").read_text("utf-8")))
+        except (OSError, ValueError):
+            pass
+    return used
+
+
 def leftovers(idx: Path) -> dict[str, int]:
-    """What a killed writer left behind: temp generations, generations newer than the manifest, temp files."""
+    """What a killed writer left behind: temp generations or segments, generations newer than the
+    manifest, segments no generation uses, temp files."""
     if not idx.is_dir():
-        return {"tmp_gen": 0, "orphan_gen": 0, "tmp_files": 0}
+        return {"tmp_gen": 0, "orphan_gen": 0, "orphan_seg": 0, "tmp_files": 0}
     cur = generation(idx)
     gens = [p for p in idx.glob("gen-*") if p.is_dir()]
     texts = idx / "texts"
+    used = _used_segments(idx)
     return {
-        "tmp_gen": sum(1 for _ in idx.glob(".gen-*.tmp")),
+        "tmp_gen": sum(1 for _ in idx.glob(".gen-*.tmp")) + sum(1 for _ in idx.glob(".seg-*.tmp")),
         "orphan_gen": sum(1 for p in gens if int(p.name.split("-")[1]) > cur),
+        "orphan_seg": sum(1 for p in idx.glob("seg-*") if p.name not in used),
         "tmp_files": sum(1 for _ in idx.glob(".manifest.*.tmp")) + (sum(1 for _ in texts.glob("*.tmp")) if texts.is_dir() else 0),
     }
 
@@ -102,7 +116,9 @@ def kill_during_ingest(
     """Run ``rag ingest`` and SIGKILL it when ``trigger`` fires. Triggers:
 
     ("after", s)          s seconds after the start (start-up, before the lock)
-    ("commit", n)         when the n-th new ``.gen-*.tmp`` folder of this run appears (mid-commit)
+    ("commit", n)         when the n-th new ``.seg-*.tmp`` or ``.gen-*.tmp`` folder of this run appears
+                          (mid-commit: writing a segment, or the generation that lists it)
+    ("segment", n)        when the n-th new ``.seg-*.tmp`` folder of this run appears (writing a segment)
     ("manifest", n, s)    s seconds after the manifest has advanced n generations in this run
     ("text", n)           when n new texts are written (embedded, not yet committed)
     ("orphan", n)         when a generation folder newer than the manifest appears for the n-th time
@@ -125,8 +141,10 @@ def kill_during_ingest(
             fire = False
             if kind == "after":
                 fire = now >= trigger[1]
-            elif kind == "commit":
-                seen_tmp |= {p.name for p in idx.glob(".gen-*.tmp")}
+            elif kind in ("commit", "segment"):
+                seen_tmp |= {p.name for p in idx.glob(".seg-*.tmp")}
+                if kind == "commit":
+                    seen_tmp |= {p.name for p in idx.glob(".gen-*.tmp")}
                 fire = len(seen_tmp) >= trigger[1]
             elif kind == "manifest":
                 if fired_at is None and generation(idx) - gen0 >= trigger[1]:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -70,8 +70,9 @@ class ExtractiveAnswerer:
     name = "extractive"
     llm: ChatLLM | None = None  # no model behind it
 
-    def __init__(self, df: Counter[str] | None = None, n_docs: int = 0, article_chunks: ArticleChunks | None = None) -> None:
-        self.df = df or Counter()
+    def __init__(self, df: Mapping[str, int] | None = None, n_docs: int = 0,
+                 article_chunks: ArticleChunks | None = None) -> None:
+        self.df: Mapping[str, int] = df if df is not None else Counter()
         self.n_docs = n_docs
         self.article_chunks = article_chunks
 

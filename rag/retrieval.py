@@ -23,7 +23,7 @@ from typing import TypeVar
 import numpy as np
 
 from rag.embedders import Embedder
-from rag.lexical import BM25Index, Lexicon, build_bm25, load_bm25, load_lexicon, saved_lexical
+from rag.lexical import BM25, Lexicon
 from rag.store import Snapshot
 from rag.textnorm import has_diacritics
 from rag.types import Hit
@@ -114,30 +114,11 @@ class HybridRetriever:
         found: _T = self.snap.cache[key]
         return found
 
-    def bm25(self, folded: bool) -> BM25Index:
-        def build() -> BM25Index:
-            saved = saved_lexical(self.snap.path, len(self.snap.chunks))
-            if saved is not None:
-                try:
-                    return load_bm25(saved, folded)
-                except (OSError, ValueError):
-                    pass  # a writer pruned this generation since it was read: build from its chunks
-            chunks = self.snap.chunks
-            return build_bm25([c.title for c in chunks], [c.text for c in chunks], folded)
-
-        return self._cached(f"bm25:{folded}", build)
+    def bm25(self, folded: bool) -> BM25:
+        return self._cached(f"bm25:{folded}", lambda: self.snap.bm25(folded))
 
     def lexicon(self) -> Lexicon:
-        def build() -> Lexicon:
-            saved = saved_lexical(self.snap.path, len(self.snap.chunks))
-            if saved is not None:
-                try:
-                    return load_lexicon(saved)
-                except (OSError, ValueError):
-                    pass  # pruned by a writer meanwhile
-            return Lexicon([c.text for c in self.snap.chunks])
-
-        return self._cached("lexicon", build)
+        return self._cached("lexicon", self.snap.lexicon)
 
     def prepare(self) -> None:
         """Build the lexical structures now (servers call this at start, not on the first query)."""

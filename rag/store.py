@@ -1,17 +1,23 @@
-"""The on-disk index: a FAISS vector index plus the chunk and document store, with a manifest.
+"""The on-disk index: immutable segments of vectors and chunks, small generations, and a manifest.
 
 Layout of an index folder (see index/README.md)::
 
     manifest.json     format version, embedder, dimension, chunking, faiss type, current generation
-    gen-000007/       one immutable snapshot: vectors.faiss, chunks.jsonl, docs.json
+    seg-000007/       one immutable segment: vectors.faiss, chunks.jsonl, lexical/ (``rag.segments``)
+    gen-000007/       one generation: docs.json (each document's record names the segment holding its
+                      chunks) and segments.json (the segments it uses, in order)
     texts/<sha>.txt   normalised full text of each indexed file (content-addressed, immutable)
     .lock             held by the one process writing
 
-Writes are atomic: a new generation is written and fsynced in full, then ``manifest.json`` is
-replaced in one ``os.replace``. A crash at any point leaves the previous manifest pointing at a
-complete generation; readers see the old snapshot or the new one, never a mix. Opening an index
-with another embedder or dimension raises ``IndexMismatchError``.
-This is the only module that imports faiss. Left out: sharding, multi-writer merging.
+A commit writes at most one new segment (the chunks it adds, plus the newest segments when the
+merge policy rewrites them with it: ``rag.segments.merge_start``), then a new generation, each into
+a temporary folder fsynced and renamed into place, then replaces ``manifest.json`` in one
+``os.replace``. A crash at any point leaves the previous manifest pointing at a complete generation
+whose segments are all in place; readers see the old snapshot or the new one, never a mix. Segments
+and generations no kept generation uses are pruned. An index of format 1 (one folder per generation
+with vectors, chunks, documents and lexical data) is read as one segment and rewritten in this format
+by the next write. Opening an index with another embedder or dimension raises ``IndexMismatchError``.
+Left out: sharding, multi-writer merging.
 """
 
 from __future__ import annotations
@@ -22,91 +28,33 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import faiss
+import faiss  # noqa: F401  (segments are read through this module: tests patch rag.store.faiss.read_index)
 import numpy as np
 
 from rag.errors import IndexError_, IndexLockedError, IndexMismatchError
+from rag.segments import (
+    FAISS_TYPES,
+    IndexSize,
+    Segment,
+    Snapshot,
+    fsync_dir,
+    fsync_write,
+    merge_start,
+    new_faiss_index,
+    open_segment,
+    write_segment,
+)
 from rag.types import Chunk
 
-FORMAT_VERSION = 1
-FAISS_TYPES = ("flat", "hnsw")
+__all__ = ["FAISS_TYPES", "FORMAT_VERSION", "IndexSize", "IndexStore", "Snapshot", "new_faiss_index"]
+
+FORMAT_VERSION = 2  # 1: every generation a complete copy (still read, rewritten by the next write)
 _KEEP_GENERATIONS = 2  # the current one and the one a slow reader may still be loading
-
-
-def _fsync_write(path: Path, data: bytes) -> None:
-    with open(path, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def new_faiss_index(kind: str, dim: int) -> Any:
-    if kind == "flat":
-        return faiss.IndexFlatIP(dim)
-    if kind == "hnsw":
-        idx = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
-        idx.hnsw.efConstruction = 80
-        idx.hnsw.efSearch = 128
-        return idx
-    raise IndexError_(f"unknown faiss index type '{kind}' (choose from {', '.join(FAISS_TYPES)})")
-
-
-@dataclass
-class Snapshot:
-    """One loaded generation: immutable once built; shared by concurrent readers."""
-
-    path: Path
-    manifest: dict[str, Any]
-    chunks: list[Chunk]
-    docs: dict[str, dict[str, Any]]
-    index: Any
-    cache: dict[str, Any] = field(default_factory=dict)  # derived structures (BM25, lexicon)
-
-    @property
-    def generation(self) -> str:
-        return str(self.manifest.get("generation") or "")
-
-    def vectors(self) -> np.ndarray:
-        n = self.index.ntotal
-        if n == 0:
-            return np.empty((0, self.index.d), dtype=np.float32)
-        return np.asarray(self.index.reconstruct_n(0, n), dtype=np.float32)
-
-    def search(self, qvec: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Top-k (ids, scores) by inner product; ``allowed`` restricts to those chunk ids."""
-        n = self.index.ntotal
-        if n == 0 or k <= 0:
-            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
-        q = np.ascontiguousarray(qvec.reshape(1, -1), dtype=np.float32)
-        if allowed is not None:
-            if len(allowed) == 0:
-                return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
-            sel = faiss.IDSelectorBatch(np.ascontiguousarray(allowed, dtype=np.int64))
-            params = (
-                # faiss's type stubs omit SearchParametersHNSW; the filtered hnsw search test exercises it
-                faiss.SearchParametersHNSW(sel=sel, efSearch=max(128, k))  # type: ignore[attr-defined]
-                if isinstance(self.index, faiss.IndexHNSW)
-                else faiss.SearchParameters(sel=sel)  # type: ignore[call-arg]
-            )
-            scores, ids = self.index.search(q, min(k, len(allowed)), params=params)
-        else:
-            scores, ids = self.index.search(q, min(k, n))
-        keep = ids[0] >= 0
-        return ids[0][keep], scores[0][keep]
 
 
 class IndexStore:
@@ -127,10 +75,10 @@ class IndexStore:
             raise IndexError_(f"no index at {self.path} (run 'rag ingest' first)") from None
         except (OSError, ValueError) as e:
             raise IndexError_(f"unreadable manifest {self.manifest_path}: {e}") from None
-        if m.get("format_version") != FORMAT_VERSION:
+        if m.get("format_version") not in range(1, FORMAT_VERSION + 1):
             raise IndexMismatchError(
-                f"index {self.path} has format version {m.get('format_version')}, this rag reads version "
-                f"{FORMAT_VERSION}: re-create it with 'rag ingest --index NEW_DIR ...'"
+                f"index {self.path} has format version {m.get('format_version')}, this rag reads versions "
+                f"1 to {FORMAT_VERSION}: re-create it with 'rag ingest --index NEW_DIR ...'"
             )
         return m
 
@@ -168,21 +116,14 @@ class IndexStore:
         raise AssertionError("unreachable")
 
     def _load_generation(self, gen: Path, manifest: dict[str, Any]) -> Snapshot:
-        path = gen / "vectors.faiss"
-        try:
-            index = faiss.read_index(str(path))
-        except RuntimeError as e:  # faiss reports a missing file as RuntimeError
-            if not path.exists():  # pruned by a writer since we read the manifest: load() retries
-                raise FileNotFoundError(path) from None
-            raise IndexError_(f"index {self.path}: unreadable {gen.name}/vectors.faiss ({str(e)[-200:]})") from None
-        chunks = []
-        with open(gen / "chunks.jsonl", encoding="utf-8") as f:
-            for line in f:
-                chunks.append(Chunk(**json.loads(line)))
-        docs = json.loads((gen / "docs.json").read_text(encoding="utf-8"))
-        if index.ntotal != len(chunks):
-            raise IndexError_(f"index {self.path}: {index.ntotal} vectors but {len(chunks)} chunks (corrupt)")
-        return Snapshot(gen, manifest, chunks, docs, index)
+        docs: dict[str, dict[str, Any]] = json.loads((gen / "docs.json").read_text(encoding="utf-8"))
+        if manifest["format_version"] == 1:  # the generation's folder is its one segment
+            docs = {s: {**d, "segment": gen.name} for s, d in docs.items()}
+            segments = [open_segment(gen, legacy=True)]
+        else:
+            names = json.loads((gen / "segments.json").read_text(encoding="utf-8"))
+            segments = [open_segment(self.path / n) for n in names]
+        return Snapshot(gen, manifest, docs, segments)
 
     def read_text(self, sha: str) -> str:
         return (self.path / "texts" / f"{sha}.txt").read_text(encoding="utf-8")
@@ -243,21 +184,36 @@ class IndexStore:
         if target.exists():
             return
         tmp = d / f".{sha}.{os.getpid()}.tmp"
-        _fsync_write(tmp, text.encode("utf-8"))
+        fsync_write(tmp, text.encode("utf-8"))
         os.replace(tmp, target)
 
-    def commit(
-        self,
-        base: dict[str, Any],
-        chunks: list[Chunk],
-        vectors: np.ndarray,
-        docs: dict[str, dict[str, Any]],
-        derived: Callable[[Path], None] | None = None,
-    ) -> dict[str, Any]:
-        """Write a new generation and switch the manifest to it. Caller holds the lock.
+    def commit(self, base: dict[str, Any], chunks: list[Chunk], vectors: np.ndarray,
+               docs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        """Replace the whole index: one new segment holding ``chunks`` (ids are reassigned) and a
+        generation of ``docs``. Caller holds the lock."""
+        return self._write(base, docs, [], chunks, vectors, len(chunks))
 
-        ``derived`` writes the structures computed from the chunks (search indexes) into the new
-        generation's folder before it becomes visible, so readers never see one without them."""
+    def commit_changes(self, base: dict[str, Any], snap: Snapshot | None, docs: dict[str, dict[str, Any]],
+                       chunks: Sequence[Chunk], vectors: np.ndarray, compact: bool = False) -> dict[str, Any]:
+        """A new generation of ``snap``: ``docs`` is every document afterwards, ``chunks`` (with their
+        ``vectors``) the chunks of the documents added or replaced since ``snap``. They make one new
+        segment, together with the newest segments when the merge policy says so, or with every
+        segment when ``compact`` (or when ``snap`` is of an older format). Caller holds the lock."""
+        parts = snap.parts if snap else []
+        alive = [p.segment.alive(docs) for p in parts]
+        live = [(p.segment, a) for p, a in zip(parts, alive) if len(a)]
+        force = compact or any(seg.legacy or seg.saved_lexical() is None for seg, _ in live)
+        sizes = [len(a) for _, a in live]
+        j = merge_start(sizes, sum(seg.rows for seg, _ in live), len(chunks), force)
+        tail = live[j:]
+        merged = [seg.chunks[r] for seg, a in tail for r in a.tolist()] + list(chunks)
+        vecs = [v if len(a) == seg.rows else v[a] for seg, a in tail for v in [seg.vectors()]] + [vectors]
+        return self._write(base, docs, [seg.name for seg, _ in live[:j]], merged,
+                           np.concatenate(vecs), sum(sizes[:j]) + len(merged), tail)
+
+    def _write(self, base: dict[str, Any], docs: dict[str, dict[str, Any]], keep: Sequence[str],
+               chunks: Sequence[Chunk], vectors: np.ndarray, n_chunks: int,
+               merged: Sequence[tuple[Segment, np.ndarray]] = ()) -> dict[str, Any]:
         prev = self.read_manifest() if self.exists() else None
         number = int(str(prev["generation"]).split("-")[1]) + 1 if prev else 1
         name = f"gen-{number:06d}"
@@ -267,33 +223,35 @@ class IndexStore:
         tmpgen = self.path / f".{name}.tmp"
         if tmpgen.exists():
             shutil.rmtree(tmpgen)
-        tmpgen.mkdir(parents=True)
-        index = new_faiss_index(base["faiss"], int(base["dim"]))
-        if len(vectors):
-            index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-        faiss.write_index(index, str(tmpgen / "vectors.faiss"))
-        with open(tmpgen / "vectors.faiss", "rb") as f:
-            os.fsync(f.fileno())
-        body = "".join(json.dumps(c.to_dict(), ensure_ascii=False) + "\n" for c in chunks)
-        _fsync_write(tmpgen / "chunks.jsonl", body.encode("utf-8"))
-        _fsync_write(tmpgen / "docs.json", json.dumps(docs, ensure_ascii=False, indent=1).encode("utf-8"))
-        if derived is not None:
-            derived(tmpgen)
-        _fsync_dir(tmpgen)
+        self.path.mkdir(parents=True, exist_ok=True)
+        docs = dict(docs)
+        segments = list(keep)
+        if chunks:
+            seg = f"seg-{number:06d}"
+            write_segment(self.path, seg, chunks, vectors, base["faiss"], int(base["dim"]), merged)
+            for src in dict.fromkeys(c.source for c in chunks):
+                if src in docs:
+                    docs[src] = {**docs[src], "segment": seg}
+            segments.append(seg)
+        tmpgen.mkdir()
+        fsync_write(tmpgen / "docs.json", json.dumps(docs, ensure_ascii=False, indent=1).encode("utf-8"))
+        fsync_write(tmpgen / "segments.json", json.dumps(segments).encode("utf-8"))
+        fsync_dir(tmpgen)
         os.replace(tmpgen, gen)
         manifest = dict(base)
         manifest.update(
             format_version=FORMAT_VERSION,
             generation=name,
-            chunks=len(chunks),
+            chunks=n_chunks,
             documents=len(docs),
+            segments=len(segments),
             updated=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         )
         manifest.setdefault("created", manifest["updated"])
         tmp = self.path / f".manifest.{os.getpid()}.tmp"
-        _fsync_write(tmp, json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8"))
+        fsync_write(tmp, json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8"))
         os.replace(tmp, self.manifest_path)
-        _fsync_dir(self.path)
+        fsync_dir(self.path)
         self._prune(name, docs)
         return manifest
 
@@ -302,10 +260,24 @@ class IndexStore:
         for p in gens[: max(0, len(gens) - _KEEP_GENERATIONS)]:
             if p.name != current:
                 shutil.rmtree(p, ignore_errors=True)
-        for p in self.path.glob(".gen-*.tmp"):
+        for p in [*self.path.glob(".gen-*.tmp"), *self.path.glob(".seg-*.tmp")]:
             shutil.rmtree(p, ignore_errors=True)
         for p in self.path.glob(".manifest.*.tmp"):
             p.unlink(missing_ok=True)
+        # Segments no kept generation uses (merged away, or left by a crashed writer). A format-1
+        # generation is its own segment; a generation whose list cannot be read keeps them all.
+        used: set[str] = set()
+        complete = True
+        for g in gens[-_KEEP_GENERATIONS:]:
+            try:
+                used |= set(json.loads((g / "segments.json").read_text("utf-8")))
+            except FileNotFoundError:
+                complete = complete and (g / "vectors.faiss").exists()
+            except (OSError, ValueError):
+                complete = False
+        for p in self.path.glob("seg-*") if complete else ():
+            if p.is_dir() and p.name not in used:
+                shutil.rmtree(p, ignore_errors=True)
         # Texts still referenced by the previous generation stay until it is pruned too.
         keep = {d["sha256"] for d in docs.values()}
         for g in gens[-_KEEP_GENERATIONS:]:

@@ -29,11 +29,12 @@ def test_manifest_describes_the_index(tmp_path: Path, docs: Path) -> None:
     lib = Library(tmp_path / "idx")
     lib.ingest([docs])
     m = json.loads((tmp_path / "idx" / "manifest.json").read_text())
-    assert m["format_version"] == 1
+    assert m["format_version"] == 2 and m["segments"] == 1
     assert m["embedder"] == lib.embedder.name and m["dim"] == 384
     assert m["chunking"]["size"] == ChunkSettings().size and m["chunking"]["overlap"] == ChunkSettings().overlap
     assert m["faiss"] == "flat" and m["chunks"] == len(lib.chunks()) > 0
-    assert (tmp_path / "idx" / m["generation"] / "vectors.faiss").exists()
+    segments = json.loads((tmp_path / "idx" / m["generation"] / "segments.json").read_text())
+    assert (tmp_path / "idx" / segments[0] / "vectors.faiss").exists()
 
 
 def test_chunk_offsets_point_into_the_source_text(tmp_path: Path, docs: Path) -> None:

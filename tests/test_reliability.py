@@ -253,7 +253,8 @@ def test_readers_see_only_committed_states_while_a_writer_ingests_and_removes(tm
 
 def test_a_generation_pruned_while_a_reader_opens_it_is_retried(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The race the read-while-write stress hits about once in 50,000 loads, made to happen every time:
-    a reader has read the manifest, and two commits prune that generation just as FAISS opens it."""
+    a reader has read the manifest, and two commits prune that generation and its segment just as
+    FAISS opens it."""
     import numpy as np
 
     from rag import store as store_mod
@@ -281,5 +282,5 @@ def test_a_generation_pruned_while_a_reader_opens_it_is_retried(tmp_path: Path, 
 
     monkeypatch.setattr(store_mod.faiss, "read_index", read_index_while_a_writer_commits)
     snap = st.load()
-    assert "gen-000001" in calls[0] and snap.generation == "gen-000003"
+    assert "seg-000001" in calls[0] and snap.generation == "gen-000003"
     assert snap.index.ntotal == len(snap.chunks) == 3

@@ -1,4 +1,4 @@
-"""What an index saves besides chunks and vectors: lexical search structures per generation and the
+"""What an index saves besides chunks and vectors: lexical search structures per segment and the
 who-said-what extraction per document, so a new process answers without re-analysing the corpus."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 import rag.facts
-import rag.retrieval
-from rag import lexical
+import rag.segments
+from rag import lexical, lexical_store
 from rag.facts import facts_for
 from rag.library import Library
 
@@ -29,23 +29,27 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return idx
 
 
-def _generation(idx: Path) -> Path:
-    return idx / json.loads((idx / "manifest.json").read_text())["generation"]
+def _segment(idx: Path) -> Path:
+    gen = idx / json.loads((idx / "manifest.json").read_text())["generation"]
+    (name,) = json.loads((gen / "segments.json").read_text())
+    return idx / name
 
 
 def test_saved_bm25_scores_equal_a_fresh_build(index: Path) -> None:
     lib = Library(index)
     chunks = lib.chunks()
-    saved = lexical.saved_lexical(_generation(index), len(chunks))
+    saved = lexical_store.saved_lexical(_segment(index), len(chunks))
     assert saved is not None
     titles, texts = [c.title for c in chunks], [c.text for c in chunks]
     for folded in (False, True):
-        loaded, built = lexical.load_bm25(saved, folded), lexical.build_bm25(titles, texts, folded)
+        postings = lexical_store.load_postings(saved, folded)
+        loaded = lexical.BM25([(postings, np.arange(len(chunks)))], len(chunks), folded)
+        built = lexical.build_bm25(titles, texts, folded)
         for q in ("Ai chủ trì hội nghị?", "phong chong thien tai", "kinh phí bổ sung bao nhiêu tỷ đồng"):
             a, b = loaded.scores(q), built.scores(q)
-            assert a.max() > 0 and np.allclose(a, b, atol=1e-5)
-    assert lexical.load_df(saved) == lexical.document_frequencies(texts)
-    restored = lexical.load_lexicon(saved).restore("phong chong thien tai")
+            assert a.max() > 0 and np.array_equal(a, b)
+    assert lexical_store.load_df(saved) == lexical.document_frequencies(texts)
+    restored = lexical_store.load_lexicon(saved).restore("phong chong thien tai")
     assert restored == lexical.Lexicon(texts).restore("phong chong thien tai") == "phòng chống thiên tai"
 
 
@@ -53,8 +57,9 @@ def test_a_new_process_searches_without_rebuilding(index: Path, monkeypatch: pyt
     def no_build(*a: object, **k: object) -> None:
         raise AssertionError("rebuilt although the generation has its structures saved")
 
-    monkeypatch.setattr(rag.retrieval, "build_bm25", no_build)
-    monkeypatch.setattr(rag.retrieval, "Lexicon", no_build)
+    monkeypatch.setattr(rag.segments, "build_postings", no_build)
+    monkeypatch.setattr(rag.segments, "Lexicon", no_build)
+    monkeypatch.setattr(rag.segments, "document_frequencies", no_build)
     lib = Library(index)
     hits = lib.search("phong chong thien tai", k=3)
     assert hits and "thien-tai" in hits[0].chunk.source
@@ -64,7 +69,7 @@ def test_a_new_process_searches_without_rebuilding(index: Path, monkeypatch: pyt
 def test_structures_of_other_rules_are_ignored_and_rebuilt(index: Path, tmp_path: Path) -> None:
     copy = tmp_path / "index"
     shutil.copytree(index, copy)
-    version = _generation(copy) / "lexical" / "version.json"
+    version = _segment(copy) / "lexical" / "version.json"
     version.write_text(json.dumps({"version": "older-rules", "chunks": 1}))
     lib, ref = Library(copy), Library(index)
     q = "kinh phí bổ sung"
@@ -117,4 +122,4 @@ def test_token_rules_are_pinned_to_the_saved_format_version() -> None:
     text = "Sáng 3/6, Đại tá Trần Quốc Tỏ (Giám đốc) yêu cầu: hoàn thành trước 30/11/2024 — UBND tỉnh; ĐẢNG ỦY"
     out = [lexical.tokens(text), lexical.tokens(text, folded=True), lexical.tokens(text.lower(), folded=True)]
     fingerprint = hashlib.sha256(json.dumps(out, ensure_ascii=False).encode()).hexdigest()[:16]
-    assert (lexical.LEXICAL_VERSION, fingerprint) == ("1", "d53d46582ea308ca")
+    assert (lexical.LEXICAL_VERSION, fingerprint) == ("2", "d53d46582ea308ca")
