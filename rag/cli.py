@@ -83,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("source")
 
+    p = sub.add_parser("compact", help="rewrite the index as one segment, without removed or replaced chunks")
+    _common(p)
+
     p = sub.add_parser("serve", help="open the chat window (Gradio) in the browser")
     _common(p)
     _llm_opts(p)
@@ -337,6 +340,15 @@ def cmd_remove(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def cmd_compact(args: argparse.Namespace, out: TextIO) -> int:
+    done = _open(args).compact()
+    if args.json:
+        _emit({"compacted": done}, out)
+    else:
+        out.write("Đã gộp chỉ mục thành một phân đoạn.\n" if done else "Chỉ mục đã gọn, không cần gộp.\n")
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None,
          stdin: TextIO | None = None) -> int:
     out, err, stdin = out or sys.stdout, err or sys.stderr, stdin or sys.stdin
@@ -354,6 +366,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
             return cmd_docs(args, out)
         if args.command == "remove":
             return cmd_remove(args, out)
+        if args.command == "compact":
+            return cmd_compact(args, out)
         if args.command == "serve":
             from ui.app import serve
 

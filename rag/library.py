@@ -1,7 +1,8 @@
 """The library's public face: one ``Library`` per index folder, used by the CLI, the UI and tests.
 
 Ingest files or folders (incrementally: unchanged files are skipped by content hash, changed
-ones replaced), search, ask (with streaming events), list and remove documents. A citation from a
+ones replaced; each commit adds one segment to the index, ``rag.store``), search, ask (with
+streaming events), list and remove documents, compact the index. A citation from a
 page read by OCR carries its confidence, and ``page_image`` draws that scanned page. Readers pick up
 a new generation written by another process on their next call. Errors are raised, never printed.
 Left out: rendering (CLI/UI), LLM configuration parsing (``rag.llm``).
@@ -12,7 +13,6 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -30,7 +30,6 @@ from rag.errors import IndexMismatchError, LoadError, RagError
 from rag.events import Done, Event, Retrieved
 from rag.extractive import ExtractiveAnswerer
 from rag.followup import keeps_topic
-from rag.lexical import document_frequencies, load_df, save_lexical, saved_lexical
 from rag.loaders import expand_paths, load, sha256_file, source_name
 from rag.question import analyse, rank_by_scope
 from rag.retrieval import Filters, HybridRetriever
@@ -140,6 +139,15 @@ class Library:
             self._stamp = stamp
         return self._snap
 
+    def _reload(self) -> Snapshot | None:
+        """The current generation read again; the segments of the one held are reused, not re-read
+        (they are cached while a snapshot uses them)."""
+        held = self._snap
+        self._snap = None
+        snap = self.snapshot()
+        del held
+        return snap
+
     def retriever(self, mode: str = "hybrid", fusion: str = "minmax") -> HybridRetriever | None:
         snap = self.snapshot()
         return HybridRetriever(snap, self.embedder, mode, fusion) if snap else None
@@ -162,7 +170,7 @@ class Library:
             for c in snap.chunks:
                 by_article.setdefault((c.source, c.article), []).append(c)
             snap.cache["articles"] = by_article
-            snap.cache["df"] = _saved_df(snap) or document_frequencies([c.text for c in snap.chunks])
+            snap.cache["df"] = snap.df()
         articles: dict[tuple[str, int], list[Chunk]] = snap.cache["articles"]
         return ExtractiveAnswerer(snap.cache["df"], len(snap.chunks), lambda s, a: articles.get((s, a), ()))
 
@@ -357,32 +365,23 @@ class Library:
         batch = commit_every_chunks()
         embedder = self.embedder
         with self.store.lock(self.lock_wait_s):
-            self._snap = None
-            snap = self.snapshot()
-            chunks: list[Chunk] = list(snap.chunks) if snap else []
+            snap = self._reload()
             docs: dict[str, dict[str, Any]] = dict(snap.docs) if snap else {}
-            vectors = snap.vectors() if snap else np.empty((0, embedder.dim), dtype=np.float32)
             pending_chunks: list[Chunk] = []
             pending_vecs: list[np.ndarray] = []
             pending_docs: dict[str, dict[str, Any]] = {}
-            dirty = partial = False
+            dirty = False
 
-            def commit(final: bool) -> None:
-                nonlocal chunks, vectors, docs, pending_chunks, pending_vecs, pending_docs, dirty
+            def commit() -> None:
+                # One new segment with the pending chunks (and a small generation); long ingests
+                # commit in batches so a crash loses little work.
+                nonlocal snap, docs, pending_chunks, pending_vecs, pending_docs, dirty
                 t = time.perf_counter()
-                drop = set(pending_docs) | {s for s in docs if s not in pending_docs and docs[s].get("_removed")}
-                keep = [i for i, c in enumerate(chunks) if c.source not in drop]
-                kept = [chunks[i] for i in keep]
-                new_vecs = [vectors[keep]] + pending_vecs
-                all_chunks = kept + pending_chunks
-                all_chunks = [replace(c, id=i) for i, c in enumerate(all_chunks)]
                 docs = {**{s: d for s, d in docs.items() if s not in pending_docs}, **pending_docs}
-                vectors = np.concatenate(new_vecs) if new_vecs else vectors
-                # Batches in the middle of a long ingest only make the work crash-safe; the search
-                # structures (rebuilt whole) are saved with the last one, whose readers keep them.
-                derived = _derived(all_chunks) if final else None
-                self.store.commit(self._base_manifest(), all_chunks, vectors, docs, derived)
-                chunks = all_chunks
+                vecs = np.concatenate(pending_vecs) if pending_vecs else np.empty((0, embedder.dim), dtype=np.float32)
+                self.store.commit_changes(self._base_manifest(), snap, docs, pending_chunks, vecs)
+                snap = self._reload()
+                docs = dict(snap.docs) if snap else {}
                 pending_chunks, pending_vecs, pending_docs, dirty = [], [], {}, False
                 secs["store"] += time.perf_counter() - t
 
@@ -449,14 +448,12 @@ class Library:
                 n_added += len(new)
                 dirty = True
                 if len(pending_chunks) >= batch and i < len(files) - 1:
-                    commit(final=False)
-                    partial = True
-            # also when only the saved search structures are missing (an index from older rules, or
-            # one whose last ingest was interrupted): any ingest brings them back
-            stale = snap is not None and bool(snap.chunks) and saved_lexical(snap.path, len(snap.chunks)) is None
-            if dirty or partial or stale or (not self.store.exists() and files):
-                commit(final=True)
-            self._snap = None
+                    commit()
+            # also when a segment is of an older format or its search structures of older rules:
+            # any ingest rewrites the index in the current format
+            stale = snap is not None and snap.stale
+            if dirty or stale or (not self.store.exists() and files):
+                commit()
         if added or replaced:
             # Extract who-said-what of the new documents now (saved with the index), so the first
             # question after an ingest, in any process, does not pay for it.
@@ -471,20 +468,30 @@ class Library:
                             tuple(warnings))
 
     def remove(self, source: str) -> str:
-        """Remove one document from the index; returns the source name removed."""
+        """Remove one document from the index (a new generation without it: its chunks stay in their
+        segment, dead, until a compaction); returns the source name removed."""
         with self.store.lock(self.lock_wait_s):
-            self._snap = None
+            snap = self._reload()
             src = self.resolve_source(source)
-            snap = self.snapshot()
             assert snap is not None
-            keep = [i for i, c in enumerate(snap.chunks) if c.source != src]
-            vectors = snap.vectors()[keep] if keep else np.empty((0, snap.index.d), dtype=np.float32)
-            chunks = [replace(snap.chunks[i], id=n) for n, i in enumerate(keep)]
             docs = {s: d for s, d in snap.docs.items() if s != src}
-            self.store.commit(self._base_manifest(), chunks, vectors, docs, _derived(chunks))
-            self._snap = None
+            empty = np.empty((0, snap.index.d), dtype=np.float32)
+            self.store.commit_changes(self._base_manifest(), snap, docs, [], empty)
+            self._reload()
             self._forget_pages(snap.docs[src]["sha256"])
         return src
+
+    def compact(self) -> bool:
+        """Rewrite the index as one segment without the chunks of removed or replaced documents
+        (commits do it on their own when segments pile up); False when it already is one."""
+        with self.store.lock(self.lock_wait_s):
+            snap = self._reload()
+            if snap is None or (len(snap.parts) <= 1 and snap.rows == len(snap.chunks) and not snap.stale):
+                return False
+            empty = np.empty((0, snap.index.d), dtype=np.float32)
+            self.store.commit_changes(self._base_manifest(), snap, dict(snap.docs), [], empty, compact=True)
+            self._reload()
+        return True
 
     def _forget_pages(self, sha: str) -> None:
         """Delete the page images drawn for a document version no longer indexed."""
@@ -518,19 +525,6 @@ def _ocr_confidence(rec: dict[str, Any] | None, page: int | None) -> float | Non
 def _check_query(query: str) -> None:
     if len(query) > MAX_QUERY_CHARS:
         raise RagError(f"question too long ({len(query)} characters, at most {MAX_QUERY_CHARS})")
-
-
-def _saved_df(snap: Snapshot) -> Counter[str] | None:
-    saved = saved_lexical(snap.path, len(snap.chunks))
-    try:
-        return load_df(saved) if saved else None
-    except (OSError, ValueError):
-        return None  # a writer pruned this generation since it was read
-
-
-def _derived(chunks: Sequence[Chunk]) -> Callable[[Path], None]:
-    """What a generation saves besides chunks and vectors: the lexical search structures."""
-    return lambda folder: save_lexical(folder, [c.title for c in chunks], [c.text for c in chunks])
 
 
 def get_embedder_name(name: str) -> str:

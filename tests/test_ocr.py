@@ -21,7 +21,7 @@ from rag import ocr
 from rag.errors import LoadError
 from rag.library import Library
 from rag.loaders import load
-from rag.types import IngestReport
+from rag.types import Answer, Citation, IngestReport
 from tests.conftest import missing
 
 HINT = "apt install tesseract-ocr tesseract-ocr-vie"
@@ -119,6 +119,25 @@ def test_without_tesseract_a_mixed_pdf_keeps_its_text_pages(tmp_path: Path, monk
     doc = load(pdf)
     assert "Hội nghị giao ban quý 3" in doc.text and doc.ocr_pages == ()
     assert len(doc.warnings) == 1 and doc.warnings[0].startswith("page 2: no text layer") and HINT in doc.warnings[0]
+
+
+def test_a_citation_from_a_scan_says_so_in_json_and_in_the_terminal() -> None:
+    from rag.cli import _print_answer
+    from rag.library import _ocr_confidence
+
+    scan = Citation(1, "scan.pdf", "Sơ kết", None, 2, 0, 4, "Chữ", ocr_confidence=93.6)
+    typed = Citation(2, "a.md", "Giao ban", None, None, 0, 4, "Chữ")
+    assert scan.to_dict()["ocr"] == {"confidence": 93.6} and "ocr_confidence" not in scan.to_dict()
+    assert "ocr" not in typed.to_dict() and "ocr_confidence" not in typed.to_dict()
+    assert Citation.from_dict(scan.to_dict()) == scan and Citation.from_dict(typed.to_dict()) == typed
+    out = io.StringIO()
+    _print_answer(Answer("q", "Chữ [1] [2].", True, (scan, typed)), out)
+    assert "— scan.pdf, trang 2 [0:4] (nhận dạng chữ từ bản quét, độ tin cậy 94%)\n" in out.getvalue()
+    assert "— a.md [0:4]\n" in out.getvalue()
+    # the page's own confidence; a typed page of a mixed PDF is not marked; a single image is page 1
+    rec = {"ocr_pages": [2, 3], "ocr_confidence": 80.0, "ocr_page_confidence": [91.2, 64.0]}
+    assert (_ocr_confidence(rec, 3), _ocr_confidence(rec, 1), _ocr_confidence(None, 1)) == (64.0, None, None)
+    assert _ocr_confidence({"ocr_pages": [1], "ocr_confidence": 88.0}, None) == 88.0  # a record without per-page values
 
 
 def _mixed_pdf(tmp_path: Path) -> Path:
@@ -235,3 +254,61 @@ def test_ingest_summary_lists_pages_left_out() -> None:
     text = ingest_summary(rep)
     assert f"**{escape_text('scan.pdf')}**: {escape_text('page 2: no text recognised')}" in text and "Lưu ý" in text
     assert rep.to_dict()["warnings"] == [{"path": "scan.pdf", "warning": "page 2: no text recognised"}]
+
+
+def test_citation_from_a_scanned_page_carries_that_pages_confidence(scanned: tuple[Library, IngestReport, Path]) -> None:
+    lib, _, _ = scanned
+    a = lib.ask("Lực lượng chức năng đã bắt giữ bao nhiêu đối tượng?")
+    c = next(c for c in a.citations if "312" in c.text)
+    snap = lib.snapshot()
+    assert snap is not None
+    rec = snap.docs[c.source]
+    assert c.page == 2 and c.ocr_confidence == rec["ocr_page_confidence"][1] and c.ocr_confidence > 80
+    assert c.to_dict()["ocr"] == {"confidence": c.ocr_confidence}
+    assert Answer.from_dict(a.to_dict()).citations == a.citations  # kept by the chat window as it was
+
+
+def _similarity_order(img: Image.Image, candidates: list[Image.Image]) -> list[int]:
+    """Indexes of ``candidates``, the one that looks most like ``img`` first (grey thumbnails compared)."""
+    def thumb(i: Image.Image) -> list[int]:
+        return list(i.convert("L").resize((50, 70)).tobytes())
+
+    t = thumb(img)
+    diffs = [sum(abs(a - b) for a, b in zip(t, thumb(c))) for c in candidates]
+    return sorted(range(len(candidates)), key=diffs.__getitem__)
+
+
+def test_ocr_progress_per_page_and_the_page_image(tmp_path: Path, tesseract: None) -> None:
+    pages = [render(PAGES[3], FONTS[0]), render(PAGES[4], FONTS[1])]
+    pdf = _pdf(tmp_path / "thien-tai-quet.pdf", pages)
+    lib = Library(tmp_path / "index")
+    calls: list[tuple[str, int, int, str]] = []
+    rep = lib.ingest([pdf], progress=lambda *a: calls.append(a))
+    assert rep.ok and rep.added
+    src = rep.added[0]
+    assert [c for c in calls if c[0] == "ocr"] == [("ocr", 1, 2, src), ("ocr", 2, 2, src)]
+    png = lib.page_image(src, 2)
+    assert png is not None and png.parent == lib.path / "pages"
+    with Image.open(png) as img:
+        assert img.format == "PNG" and img.width == ocr.PREVIEW_WIDTH
+        assert abs(img.height / img.width - 297 / 210) < 0.01  # the A4 page, whole
+        assert _similarity_order(img, pages) == [1, 0]  # page 2, not page 1
+    assert lib.page_image(src, 2) == png and lib.page_image(src, 3) is None  # drawn once; no page 3
+    pdf.rename(tmp_path / "moved.pdf")  # the original is gone: nothing to show, no error
+    assert lib.page_image(src, 1) is None
+    lib.remove(src)
+    assert not png.exists()  # the images of a removed document go with it
+
+
+def test_page_image_of_an_image_file(scanned: tuple[Library, IngestReport, Path]) -> None:
+    lib, _, d = scanned
+    src = next(s for s in lib.snapshot().docs if s.endswith("thien-tai-trang-1.png"))  # type: ignore[union-attr]
+    png = lib.page_image(src, None)
+    assert png is not None
+    with Image.open(png) as img, Image.open(d / "thien-tai-trang-1.png") as orig:
+        assert img.width == ocr.PREVIEW_WIDTH and abs(img.height / img.width - orig.height / orig.width) < 0.01
+    data = ocr.page_png(d / "thien-tai-anh-chup.jpg")  # a phone photo: as the OCR saw it
+    with Image.open(io.BytesIO(data)) as img:
+        assert img.format == "PNG" and img.mode == "L" and img.width <= ocr.PREVIEW_WIDTH
+    with pytest.raises(ValueError):
+        ocr.page_png(d / "thien-tai-trang-1.png", 2)

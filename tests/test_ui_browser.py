@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CORPUS_000, CORPUS_003, IN_CI, free_port, require, stop_process  # noqa: E402
+from tests.conftest import CORPUS_000, CORPUS_003, IN_CI, free_port, missing, require, stop_process  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 if not Path(CHROMIUM).exists():
@@ -303,4 +303,39 @@ def test_conversation_of_several_turns_survives_reload(page) -> None:  # type: i
     page.reload()
     page.locator("#chatbot").wait_for()
     sync_api.expect(_bots(page)).to_have_count(1)
+    assert page.outside == []
+
+
+def test_scanned_report_source_shows_its_page(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A report scanned to an image-only PDF: uploaded (read by OCR page by page), asked about, and
+    its source opened shows the passage read, a note with its confidence and the scanned page beside it."""
+    from rag import ocr
+
+    why = ocr.unavailable_reason()
+    if why is not None:
+        missing(f"OCR is not available: {why}")
+    from eval.ocr_render import FONTS, PAGES, render
+
+    pdf = tmp_path / "Sơ kết công an (bản quét).pdf"
+    pages = [render(PAGES[0], FONTS[0]), render(PAGES[1], FONTS[1])]
+    pages[0].save(pdf, save_all=True, append_images=pages[1:], resolution=300)
+    assert "1 mới" in _upload(page, [pdf])
+    _table_has(page, pdf.name)
+    bubble = _ask(page, "Lực lượng chức năng đã bắt giữ bao nhiêu đối tượng?")
+    sync_api.expect(bubble.locator(".answer")).to_contain_text("312")
+    details = bubble.locator("details.nguon")
+    source = details.locator("li.source", has_text=pdf.name).first
+    img = source.locator(".scan img")
+    sync_api.expect(img).to_have_count(1)
+    sync_api.expect(img).to_be_hidden()  # until the sources are opened
+    details.locator("summary").click()
+    sync_api.expect(img).to_be_visible()
+    sync_api.expect(source).to_contain_text(f"{pdf.name}, trang 2")
+    sync_api.expect(source).to_contain_text("nhận dạng chữ từ bản quét, độ tin cậy")
+    sync_api.expect(source.locator(".scan blockquote mark").first).to_contain_text("312")
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=img.element_handle())
+    assert img.evaluate("i => i.naturalWidth") == ocr.PREVIEW_WIDTH
+    box, text = img.bounding_box(), source.locator(".scan blockquote").bounding_box()
+    assert box and text and box["x"] > text["x"] + text["width"] - 1  # beside the text, not under it
+    _shot(page, "ui-scanned-source.png")
     assert page.outside == []

@@ -69,6 +69,26 @@ def test_sources_and_answer_html() -> None:
     assert "<details class=\"nguon\" open>" in fmt.sources_html([nodate], open_=True)
 
 
+def test_a_source_read_from_a_scan_says_so_and_shows_the_page() -> None:
+    scan = Citation(1, "quét.pdf", "Sơ kết", "2024-06-03", 2, 0, 20, "Bắt giữ 312 đối tượng.", ((0, 7),), 93.6)
+    typed = Citation(2, "a.md", "Giao ban", None, None, 0, 4, "Chữ")
+    note = "(nhận dạng chữ từ bản quét, độ tin cậy 94%)"
+    out = fmt.sources_html([scan, typed])  # no page image to show: the note only
+    assert _visible(out).count(note) == 1 and "<img" not in out
+    urls = {1: 'gradio_api/file=/i/pages/ab-2.png?"><script>'}
+    out = fmt.answer_html(Answer("q", "312 [1] [2].", True, (scan, typed)), lambda c: urls.get(c.n))
+    scan_li, typed_li = out.split('<li class="source">')[1:]
+    assert note in _visible(scan_li) and note not in _visible(typed_li) and "<img" not in typed_li
+    src = 'gradio_api/file=/i/pages/ab-2.png?&quot;&gt;&lt;script&gt;'  # the URL stays inside its attribute
+    assert f'<a class="page-image" href="{src}" target="_blank"><img src="{src}" alt="Bản quét trang 2"' in scan_li
+    assert "<script" not in out and "\n\n" not in out
+    assert "<blockquote><mark>Bắt giữ</mark>" in scan_li  # the recognised text beside the page
+    # a conversation restored from the browser shows them again
+    restored = fmt.conversation_messages([Answer.from_dict(Answer("q", "312 [1].", True, (scan,)).to_dict())],
+                                         lambda c: urls[c.n])
+    assert note in _visible(restored[1]["content"]) and "<img" in restored[1]["content"]
+
+
 def test_streaming_and_messages() -> None:
     out = fmt.streaming_html("Đang viết [1] <b>", "Máy LLM không phản hồi")
     assert "<b>" not in out and '<span class="cite">&#91;1&#93;</span>' in out

@@ -1,6 +1,7 @@
 """The chat window (Gradio): a thin shell over ``rag.library.Library``; the only module importing gradio.
 
-Tabs: "Hỏi đáp" (streamed answers with [n] markers and a collapsible "Nguồn" block, follow-up
+Tabs: "Hỏi đáp" (streamed answers with [n] markers and a collapsible "Nguồn" block, where a source
+read by OCR shows its scanned page beside the text, follow-up
 questions, search scope by document and date, settings), "Tài liệu" (upload with progress, list,
 delete, re-index) and, when ``rag.facts`` is installed, "Ai nói gì" and "Tóm tắt". The API
 endpoint ``/ask`` returns ``Answer.to_dict()`` (the JSON of ``rag ask --json``); every other
@@ -10,6 +11,7 @@ and answering (``rag``).
 """
 
 import argparse
+import functools
 import hashlib
 import logging
 import os
@@ -45,6 +47,10 @@ details.nguon .file { font-style: italic; }
 ol.statements li { margin-bottom: .6em; }
 .notice { color: #92400e; font-style: italic; margin-top: .4em; }
 .unsupported { color: #b91c1c; text-decoration: underline dotted; }
+details.nguon .scan { display: flex; gap: .8em; align-items: flex-start; }
+details.nguon .scan blockquote { flex: 1 1 0; }
+details.nguon .page-image { flex: 0 0 38%; }
+details.nguon .page-image img { width: 100%; border: 1px solid #d1d5db; }
 """
 THEME = gr.themes.Soft(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
 # Gradio's own interface strings (no Vietnamese ships with it), for Vietnamese and English browsers alike.
@@ -101,6 +107,8 @@ def build_app(lib: Library, answerer: Answerer | None = None) -> gr.Blocks:
     if answerer is not None:
         lib.set_answerer(answerer)
     updir = logic.uploads_dir(lib.path)
+    gr.set_static_paths([logic.pages_dir(lib.path)])  # the scanned pages shown beside OCR'd sources
+    page_image = functools.partial(logic.page_image_url, lib)
 
     def refresh(selected: list[str] | None = None) -> tuple[Any, ...]:
         docs = lib.documents()
@@ -151,7 +159,7 @@ def build_app(lib: Library, answerer: Answerer | None = None) -> gr.Blocks:
                 elif isinstance(ev, Status):
                     status = ev.message
                 elif isinstance(ev, Done):
-                    reply["content"] = fmt.answer_html(ev.answer)
+                    reply["content"] = fmt.answer_html(ev.answer, page_image)
                     yield chat, (turns + [ev.answer.to_dict()])[-MAX_TURNS:], ""
                     return
                 else:
@@ -167,7 +175,7 @@ def build_app(lib: Library, answerer: Answerer | None = None) -> gr.Blocks:
 
     def restore(stored: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
         """The chat bubbles of a conversation kept in the browser (after a reload)."""
-        return fmt.conversation_messages(_answers(stored))
+        return fmt.conversation_messages(_answers(stored), page_image)
 
     def export(stored: list[dict[str, Any]] | None) -> Any:
         answers = _answers(stored)
@@ -384,6 +392,8 @@ def _progress_cb(progress: gr.Progress):  # type: ignore[no-untyped-def]
     def cb(stage: str, done: int, total: int, name: str) -> None:
         if stage == "load":
             progress((done, total), desc=f"Đang đọc {name}", unit="tệp")
+        elif stage == "ocr":
+            progress((done, total), desc=f"Đang nhận dạng chữ {name}", unit="trang")
         elif stage == "embed":
             progress((done, total), desc=f"Đang tạo vectơ cho {name}", unit="đoạn")
         elif stage == "done":

@@ -5,7 +5,8 @@ may echo them) goes through ``escape_text``: HTML-escaped, and the characters Ma
 turned into numeric entities, so a document holding ``<script>``, ``<img src=...>`` or
 ``![x](http://...)`` is shown as text and nothing runs or loads. The output is an HTML fragment
 meant for a Markdown-rendering chat bubble: it never contains a blank line (which would end the
-HTML block and let Markdown parse what follows).
+HTML block and let Markdown parse what follows). A source read by OCR from a scan says so, with its
+confidence, and shows the scanned page beside its text when the app can serve that page's image.
 Left out: widgets and events (``ui.app``), files and search scope (``ui.logic``).
 """
 
@@ -13,13 +14,15 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
+from rag import ocr
 from rag.types import Answer, AnswerSentence, Citation, DocInfo, IngestReport
 
 EMPTY_INDEX = "Chưa có tài liệu nào. Mở thẻ Tài liệu để tải lên, hoặc chạy: rag ingest THƯ_MỤC"
 NO_DATE = "không rõ ngày"
 DOCS_HEADERS = ["Tiêu đề", "Ngày", "Tệp", "Số đoạn"]
+PageImage = Callable[[Citation], "str | None"]  # the URL of the scanned page a citation was read from, if any
 
 # Characters Markdown (and KaTeX) give a meaning to, written as numeric entities.
 _MD_SPECIAL = {c: f"&#{ord(c)};" for c in "\\`*_{}[]()#+-.!|~$:>=@"}
@@ -76,9 +79,11 @@ def searched_html(searched: str | None) -> str:
     return f'<div class="searched meta">Đã tìm: «{escape_text(searched)}»</div>' if searched else ""
 
 
-def sources_html(citations: Sequence[Citation], open_: bool = False, searched: str | None = None) -> str:
+def sources_html(citations: Sequence[Citation], open_: bool = False, searched: str | None = None,
+                 page_image: PageImage | None = None) -> str:
     """A collapsible "Nguồn" block: what was searched (for a rewritten follow-up), then per citation
-    its title, date, file, page and the passage."""
+    its title, date, file, page and the passage; for a passage read by OCR, a note with its
+    confidence and, where ``page_image`` gives its URL, the scanned page beside the text."""
     if not citations:
         return ""
     items = []
@@ -87,7 +92,16 @@ def sources_html(citations: Sequence[Citation], open_: bool = False, searched: s
             f'<span class="cite">&#91;{c.n}&#93;</span> <b>{escape_text(c.title)}</b>'
             f' — {escape_text(c.date or NO_DATE)} — <span class="file">{escape_text(where(c))}</span>'
         )
-        items.append(f'<li class="source">{head}<blockquote>{highlight(c.text, c.highlights)}</blockquote></li>')
+        body = f"<blockquote>{highlight(c.text, c.highlights)}</blockquote>"
+        if c.ocr_confidence is not None:
+            head += f' <span class="ocr meta">({escape_text(ocr.note(c.ocr_confidence))})</span>'
+            url = page_image(c) if page_image else None
+            if url:
+                src = html.escape(url, quote=True)
+                alt = "Bản quét" + (f" trang {c.page}" if c.page else "")
+                body = (f'<div class="scan">{body}<a class="page-image" href="{src}" target="_blank">'
+                        f'<img src="{src}" alt="{alt}" loading="lazy"></a></div>')
+        items.append(f'<li class="source">{head}{body}</li>')
     attr = " open" if open_ else ""
     return (
         f'<details class="nguon"{attr}><summary>Nguồn ({len(citations)})</summary>{searched_html(searched)}'
@@ -95,11 +109,12 @@ def sources_html(citations: Sequence[Citation], open_: bool = False, searched: s
     )
 
 
-def answer_html(answer: Answer) -> str:
+def answer_html(answer: Answer, page_image: PageImage | None = None) -> str:
     """The final answer: text with [n] markers, an optional notice, then the "Nguồn" block.
 
     When the citation check found sentences that their cited passages do not support, the answer
     is rebuilt from its checked sentences and those are marked (⚠, struck colour, a tooltip).
+    ``page_image``: the URL of a scanned page, shown beside a passage read from it by OCR.
     """
     if any(sent.supported is False for sent in answer.sentences):
         body = " ".join(_sentence_html(sent) for sent in answer.sentences)
@@ -109,7 +124,7 @@ def answer_html(answer: Answer) -> str:
     if answer.notice:
         parts.append(f'<div class="notice">Lưu ý: {escape_text(answer.notice)}</div>')
     if answer.citations:
-        parts.append(sources_html(answer.citations, searched=answer.standalone))
+        parts.append(sources_html(answer.citations, searched=answer.standalone, page_image=page_image))
     else:
         parts.append(searched_html(answer.standalone))
     return "".join(parts)
@@ -124,12 +139,12 @@ def _sentence_html(sent: AnswerSentence) -> str:
     return html_
 
 
-def conversation_messages(answers: Sequence[Answer]) -> list[dict[str, str]]:
+def conversation_messages(answers: Sequence[Answer], page_image: PageImage | None = None) -> list[dict[str, str]]:
     """Chat bubbles (user question, rendered answer) for a conversation kept as answers."""
     out: list[dict[str, str]] = []
     for a in answers:
         out.append({"role": "user", "content": escape_text(a.question)})
-        out.append({"role": "assistant", "content": answer_html(a)})
+        out.append({"role": "assistant", "content": answer_html(a, page_image)})
     return out
 
 

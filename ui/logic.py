@@ -4,6 +4,7 @@ Uploaded files are copied into ``<index>/uploads/`` under a sanitised version of
 name (no folders, no path escape, control and reserved characters dropped, Vietnamese letters
 kept); that name is also the source name recorded in the index. Files of an unsupported type or
 over the size limit are refused here with a reason, the rest go on to ``Library.ingest``.
+Also the URL of a scanned page's image, shown beside a source read from it by OCR.
 Left out: rendering (``ui.format``) and widgets (``ui.app``).
 """
 
@@ -16,9 +17,15 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from rag.loaders import SUPPORTED
 from rag.retrieval import Filters
+from rag.types import Citation
+
+if TYPE_CHECKING:
+    from rag.library import Library
 
 ACCEPTED = SUPPORTED  # what the loader reads (images and scans through OCR): one list, in rag.loaders
 MAX_UPLOAD_MB = 50
@@ -91,6 +98,20 @@ def forget_upload(dest: Path, source: str) -> bool:
         p.unlink()
         return True
     return False
+
+
+def pages_dir(index_dir: str | Path) -> Path:
+    """Where the library keeps the page images it draws (``Library.page_image``): served by the app."""
+    return (Path(index_dir) / "pages").resolve()
+
+
+def page_image_url(lib: Library, c: Citation) -> str | None:
+    """The URL (relative to the app) of the scanned page ``c`` was read from by OCR; None for a
+    passage not read by OCR, or when the original file is no longer there."""
+    if c.ocr_confidence is None:
+        return None
+    path = lib.page_image(c.source, c.page)
+    return "gradio_api/file=" + quote(str(path.resolve())) if path else None
 
 
 def parse_day(text: str | None, label: str) -> str | None:
