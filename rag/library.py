@@ -11,7 +11,6 @@ Left out: rendering (CLI/UI), LLM configuration parsing (``rag.llm``).
 from __future__ import annotations
 
 import os
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
@@ -20,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from rag import ocr
+from rag import scans
 from rag.articles import split_articles
 from rag.chunking import ChunkSettings, chunk_document, embedding_text
 from rag.compound import join_answers, split_question
@@ -227,40 +226,15 @@ class Library:
         yield Done(replace(done, question=question, standalone=standalone if standalone != question else None))
 
     def _mark_ocr(self, answer: Answer) -> Answer:
-        """The answer with each citation from a page read by OCR carrying that page's confidence, so
-        every shell (terminal, chat window, JSON) can tell the reader to check the scan."""
         snap = self.snapshot()
-        if snap is None or not any(snap.docs.get(c.source, {}).get("ocr_pages") for c in answer.citations):
-            return answer
-        cites = tuple(replace(c, ocr_confidence=_ocr_confidence(snap.docs.get(c.source), c.page))
-                      for c in answer.citations)
-        return replace(answer, citations=cites)
+        return scans.mark_ocr(answer, snap.docs) if snap else answer
 
     def page_image(self, source: str, page: int | None = None) -> Path | None:
-        """A PNG of the scanned page ``page`` of ``source`` (None: a single image), drawn from the
-        original file on first use and kept in ``<index>/pages/``; None when that page was not read
-        by OCR, or the original file is gone or changed since it was indexed."""
+        """A PNG of the scanned page ``page`` of ``source`` (None: a single image), drawn on first use
+        (``rag.scans.page_image``); None when there is no such scanned page or its original is gone."""
         snap = self.snapshot()
         rec = snap.docs.get(source) if snap else None
-        n = page or 1
-        if not rec or n not in (rec.get("ocr_pages") or ()) or not rec.get("path"):
-            return None
-        out = self.path / "pages" / f"{rec['sha256']}-{n}.png"
-        if out.is_file():
-            return out
-        original = Path(rec["path"])
-        try:
-            if not original.is_file() or sha256_file(original) != rec["sha256"]:
-                return None
-            png = ocr.page_png(original, n)
-            out.parent.mkdir(exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=out.parent, suffix=".tmp")
-            with os.fdopen(fd, "wb") as f:
-                f.write(png)
-            os.replace(tmp, out)  # whole or not at all: two threads may draw the same page
-        except (OSError, ValueError, ImportError):
-            return None
-        return out
+        return scans.page_image(self.path / "pages", rec, page) if rec else None
 
     def _retrieve(self, question: str, k: int, filters: Filters | None, previous: Turn | None) -> list[Hit]:
         """The passages to answer from: with a year or period named, a wider search with the reports
@@ -494,9 +468,7 @@ class Library:
         return True
 
     def _forget_pages(self, sha: str) -> None:
-        """Delete the page images drawn for a document version no longer indexed."""
-        for p in (self.path / "pages").glob(f"{sha}-*.png"):
-            p.unlink(missing_ok=True)
+        scans.forget_pages(self.path / "pages", sha)
 
 
 def _focus(hits: Sequence[Hit], previous: Turn, cited_chunks: Sequence[Chunk]) -> list[Hit]:
@@ -508,18 +480,6 @@ def _focus(hits: Sequence[Hit], previous: Turn, cited_chunks: Sequence[Chunk]) -
     extra = [Hit(0, 0.0, c) for c in cited_chunks if (c.source, c.start) not in have]
     ordered = extra + sorted(hits, key=lambda h: h.chunk.source not in sources)
     return [replace(h, rank=i) for i, h in enumerate(ordered[: max(len(hits), 1)], start=1)]
-
-
-def _ocr_confidence(rec: dict[str, Any] | None, page: int | None) -> float | None:
-    """The OCR confidence of ``page`` of a document record (None: not read by OCR). A citation
-    without a page is from a single image, read as page 1."""
-    pages = (rec or {}).get("ocr_pages") or []
-    n = page or 1
-    if rec is None or n not in pages:
-        return None
-    own = rec.get("ocr_page_confidence") or []
-    conf = own[pages.index(n)] if len(own) == len(pages) else rec.get("ocr_confidence")
-    return None if conf is None else float(conf)
 
 
 def _check_query(query: str) -> None:

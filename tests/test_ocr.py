@@ -123,7 +123,7 @@ def test_without_tesseract_a_mixed_pdf_keeps_its_text_pages(tmp_path: Path, monk
 
 def test_a_citation_from_a_scan_says_so_in_json_and_in_the_terminal() -> None:
     from rag.cli import _print_answer
-    from rag.library import _ocr_confidence
+    from rag.scans import ocr_confidence as _ocr_confidence
 
     scan = Citation(1, "scan.pdf", "Sơ kết", None, 2, 0, 4, "Chữ", ocr_confidence=93.6)
     typed = Citation(2, "a.md", "Giao ban", None, None, 0, 4, "Chữ")
