@@ -8,7 +8,8 @@ Without an LLM, by rules on the Vietnamese forms people use to lean on the previ
 * "hội nghị đó", "cuộc họp này", "báo cáo trên" -> the meeting the previous answer cited;
 * "năm trước/năm ngoái/năm sau thì sao?" -> the previous question one year earlier/later;
 * "tóm tắt lại", "tóm tắt hội nghị đó" -> "Tóm tắt <the meeting the previous answer cited>";
-* a bare short question ("kinh phí?") -> asked in the previous question's terms.
+* a bare short question ("kinh phí?") -> asked in the previous question's terms;
+* a role without a name ("Giám đốc Công an tỉnh yêu cầu gì?") -> at the meeting the previous answer cited.
 
 With an LLM (``rag.llm.ChatLLM``), the model rewrites first; an implausible reply or a failure falls
 back to the rules. Never raises. The previous turn's person comes from the people the library knows
@@ -125,7 +126,21 @@ def rewrite_by_rules(question: str, turns: Sequence[Turn], people: Sequence[Pers
         return out[: more.start()] + out[more.end() :] if more else out
     if len(words(question)) <= 3:
         return _substitute(base, question.rstrip(" ?"), prev, people) or question
+    if meeting and _role_only(question, people):  # "Giám đốc Công an tỉnh yêu cầu những gì?"
+        # (of a headline "Công an Lạng Sơn: Năm 2024 tội phạm ... giảm 5,6%", who it is about)
+        return f"{question.rstrip(' ?')} tại {meeting.split(': ')[0]}?"
     return question
+
+
+def _role_only(question: str, people: Sequence[PersonEntry]) -> bool:
+    """A question about a role ("Giám đốc Công an tỉnh ...") naming no person, place, year or meeting:
+    in a conversation it means the holder of that role at the meeting just discussed."""
+    low = _lower(question)
+    starts = any(low.startswith(_lower(h) + " ") for h in TITLE_HEADS if h not in ("Ông", "Bà", "Đồng chí"))
+    places = [m for m in _SCOPE.form(question).finditer(low)
+              if not m.group("place") or question[m.end("place")].isupper()]  # "tỉnh Lạng Sơn", not "tỉnh yêu cầu"
+    named = _person_span(question, people) is not None or places or _NEW_MEETING.search(question)
+    return starts and not named
 
 
 def _substitute(base: str, x: str, prev: Turn, people: Sequence[PersonEntry]) -> str | None:

@@ -83,6 +83,18 @@ def test_topic_followups_keep_the_scope() -> None:
     assert rewrite("Còn năm 2022 thì sao?", []) == "Còn năm 2022 thì sao?"
 
 
+def test_a_role_means_its_holder_at_the_meeting_just_discussed() -> None:
+    headline = Citation(1, "ls.txt", "Công an Lạng Sơn: Năm 2024 tội phạm về trật tự xã hội giảm 5,6%", "2024-12-26",
+                        None, 0, 10, "x")
+    t = turn("Năm 2024 công an Lạng Sơn đạt kết quả gì?", cites=(headline,))
+    assert rewrite("Giám đốc Công an tỉnh yêu cầu những gì?", [t]) == (
+        "Giám đốc Công an tỉnh yêu cầu những gì tại Công an Lạng Sơn?")
+    assert rewrite("Phó Chủ tịch UBND tỉnh nói gì?", [turn("Ai chủ trì?")]) == f"Phó Chủ tịch UBND tỉnh nói gì tại {MEETING}?"
+    for named in ("Giám đốc Công an tỉnh Lạng Sơn yêu cầu gì?", "Giám đốc Sở yêu cầu gì năm 2023?",
+                  "Thứ trưởng Trần Quốc Tỏ yêu cầu gì?"):
+        assert rewrite(named, [t]) == named  # a person, place or year named: a question of its own
+
+
 def test_llm_rewrites_first_and_falls_back_to_rules() -> None:
     t = turn("Ai chủ trì hội nghị tổng kết?", "Ông Trần Văn An chủ trì [1].")
     llm = ScriptedLLM("Câu hỏi: Ông Trần Văn An giữ chức vụ gì?")
