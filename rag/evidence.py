@@ -111,6 +111,7 @@ _NAMED_THINGS = frozenset(
     "huyen xa tinh thanh quan phuong thi dia don vi so nganh nuoc doanh truong benh co diem cong to chi dong ong ba"
     " tuyen du khu cum nha".split()
 )
+_REPORTS = re.compile(r"(?<!\w)(?:cho biết|báo cáo|thông tin)(?!\w)")
 _ASKS_FOR = re.compile(r"(?<!\w)(?:yêu cầu|đề nghị|kiến nghị|đề xuất|chỉ đạo)(?!\w)")
 _MEASURES = frozenset("ha km m m2 m3 tan kg lit ty trieu nghin hecta met".split())
 _TARGET = re.compile(r"(?<!\w)(?:phan dau|muc tieu|ke hoach|du kien|du bao|se dat|nham dat)(?!\w)")
@@ -202,7 +203,10 @@ def aspect_score(qa: Question, c: Cand) -> float:
     if qa.aspect == "decisions":
         cue = 0.3 * min(s.decisions, 2) + 0.05 * min(s.tasks, 2)
     elif qa.aspect == "tasks":
-        cue = 0.2 * min(s.directives, 2) + 0.06 * min(s.tasks, 3) + 0.05 * min(s.decisions, 1) + 0.3 * s.enumerated
+        # (a speaker's report of what was done, "... cho biết năm 2024 đã ...", is a result, not a task)
+        reports = _REPORTS.search(s.text) is not None and _ASKS_FOR.search(s.text) is None
+        cue = (0.2 * min(s.directives, 2) + 0.06 * min(s.tasks, 3) + 0.05 * min(s.decisions, 1) + 0.3 * s.enumerated
+               - 0.15 * reports)
     else:  # results: what was done and reached, not what someone asked for next
         asks = _ASKS_FOR.search(s.text) is not None  # ("cần", "giao", "phải" are also "cần sa", "bàn giao", "phải thu")
         cue = 0.1 * min(s.results, 3) + 0.12 * min(s.figures, 3) - 0.15 * asks
