@@ -125,7 +125,7 @@ def holds_type(qa: Question, s: Sentence) -> bool:
     qf = fold(qa.text)
     if _TARGET.search(s.folded) and not _TARGET.search(qf) and not re.search(r"(?<!\w)da(?!\w)", s.folded):
         return False  # "phấn đấu giữ vững tỷ lệ trên 98%" is a target, not the rate reached
-    if s.frame and not re.search(r"chu tri|tham du|to chuc|dai bieu", qf) and not is_frame(qa.text):
+    if s.frame and not asks_about_frame(qa):
         return False  # "... tổ chức hội nghị đánh giá ... Đề án 06 năm 2024" holds no figure that was asked
     if re.search(r"xep thu|xep hang", qf):
         return bool(re.search(r"thu \d|\d+/\d+", s.folded))
@@ -144,6 +144,12 @@ def holds_type(qa: Question, s: Sentence) -> bool:
             return False
         return bool(re.search(rf"\d[\d.,]*\s+(?:\w+\s+){{0,2}}?{re.escape(noun[0])}(?!\w)", s.folded))
     return s.numbers > 0
+
+
+def asks_about_frame(qa: Question) -> bool:
+    """Whether the question asks about the meeting's frame (who chaired or attended, how it was held,
+    bridge points), which the frame sentences answer; other questions are not answered by them."""
+    return bool(re.search(r"chu tri|tham du|to chuc|dien ra|dai bieu", fold(qa.text))) or is_frame(qa.text)
 
 
 def has_slot(qa: Question, s: Sentence) -> bool:
@@ -190,8 +196,7 @@ def type_bonus(qa: Question, s: Sentence) -> float:
         named = not asked or asked.split()[0] in _NAMED_THINGS
         bonus += 0.2 if named and names and names.group(0).count(",") >= 2 else 0.0
     qf = fold(qa.text)
-    about_meeting = re.search(r"chu tri|tham du|to chuc|dien ra|dai bieu", qf) or (
-        t in ("date", "place", "person") and _MEETING_ASKED.search(qf))
+    about_meeting = asks_about_frame(qa) or (t in ("date", "place", "person") and _MEETING_ASKED.search(qf))
     if s.frame and not about_meeting:
         bonus -= 0.2  # "... yêu cầu bàn giao trước thời điểm nào?" is not asking when the meeting was
     return bonus
