@@ -264,13 +264,6 @@ def following(pool: Pool, c: Cand, n: int) -> list[Cand]:
     return out
 
 
-def names_near(names: Sequence[str], chunk: Chunk, sent: Sentence, lead: str) -> bool:
-    """Whether the names a question gives (folded) are in the sentence, just before it, in the
-    article's title or in its lead: an answer about "Broncos" is in a passage about the Broncos."""
-    near = fold(chunk.title + "\n" + lead + "\n" + chunk.text[max(0, sent.start - 300) : sent.end])
-    return all(n in near for n in names)
-
-
 def near_duplicate(a: Cand, b: Cand) -> bool:
     """Near-duplicates: the same sentence from overlapping chunks, or mostly the same words."""
     if a.pos == b.pos:

@@ -42,7 +42,6 @@ from rag.evidence import (
     holds_type,
     in_scope,
     list_items,
-    names_near,
     near_duplicate,
     type_bonus,
     typed,
@@ -266,10 +265,15 @@ class ExtractiveAnswerer:
         what_total = sum(what.values())
         titles = [t for t in _TITLES if re.search(rf"(?<!\w)(?<!pho ){t}(?!\w)", fold(qa.text))]
         names = [fold(n) for n in qa.names]
+        # an answer about "Broncos" is in an article about the Broncos: one whose title, lead or retrieved
+        # passages name them (a report names its subject once, "Dengue", paragraphs before the answer)
+        about_names = {k for k in pool.order
+                       if all(n in fold(pool.titles[k] + "\n" + pool.lead(k) + "\n" + pool.article_text(k)) for n in names)}
         out: list[Cand] = []
         seen: set[tuple[str, int]] = set()
         for p in allowed:
             c = pool.passages[p].chunk
+            key = (c.source, c.article)
             # words of the article's title and of the sentence before count half: "Tổng thiệt hại ước
             # tính 186 tỷ đồng." answers a question about the flood the sentence before describes
             # (a real title only: an article without one is "titled" by its clipped first sentence)
@@ -284,7 +288,7 @@ class ExtractiveAnswerer:
                 seen.add((c.source, pos))
                 if not in_scope(sent, scopes, strict):
                     continue
-                if names and not names_near(names, c, sent, pool.lead((c.source, c.article))):
+                if names and key not in about_names:
                     continue
                 have = set(tokens(sent.text, folded=True))
                 for t in titles:  # "Phó Chủ tịch" does not answer "Chủ tịch ... là ai?"

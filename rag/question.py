@@ -35,7 +35,7 @@ _TYPES: tuple[tuple[str, str], ...] = (
     ("place", r"o dau|tai dau|dia diem nao|dia diem|noi nao|(?<!\w)dau\s*\??$"),
     ("broad", r"ket qua|tinh hinh|nhiem vu|giai phap|yeu cau (?:nhung )?gi|de nghi (?:nhung )?gi|thong nhat|chu truong"
               r"|nhu the nao|the nao|ra sao|dat duoc (?:nhung )?gi|noi dung (?:chinh|gi)|van de gi|dinh huong|trong tam"),
-    ("list", r"(?<!\w)(?:nhung|cac) (?:\w+ ){0,5}nao(?!\w)|gom nhung|ke ten|liet ke|bao gom nhung|nhung (?:\w+ ){0,3}gi(?!\w)"),
+    ("list", r"(?<!\w)(?:nhung|cac) (?:\w+,? ){0,5}nao(?!\w)|gom nhung|ke ten|liet ke|bao gom nhung|nhung (?:\w+ ){0,3}gi(?!\w)"),
     ("person", r"(?<!\w)ai(?!\w)|nguoi nao|vi nao|dong chi nao"),
 )
 _TYPE_RES = tuple((t, re.compile(p)) for t, p in _TYPES)
@@ -153,7 +153,7 @@ def analyse(question: str) -> Question:
     q = " ".join(nfc(question).split())
     qf = fold(q)
     kind = next((t for t, rx in _TYPE_RES if rx.search(qf)), "fact")
-    which = re.search(r"(?<!\w)(?:nhung|cac) ((?:\w+ ){0,4})nao(?!\w)", qf)
+    which = re.search(r"(?<!\w)(?:nhung|cac) ((?:\w+,? ){0,4})nao(?!\w)", qf)  # "những huyện, thị xã nào"
     if kind == "broad" and which and "ket qua" not in which.group(1):
         kind = "list"  # "những nhiệm vụ nào" lists tasks, "những huyện nào có kết quả ..." districts
     aspect = next((a for a, p in _ASPECTS if re.search(p, qf)), "results") if kind == "broad" else None

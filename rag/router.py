@@ -63,7 +63,12 @@ CLIP = 400
 
 _CHAIR_VERBS = ("đồng chủ trì", "chủ trì")
 _VERBS = sorted({*VERB_KINDS, *ANY_KIND, *_CHAIR_VERBS}, key=len, reverse=True)
-_NOT_VERB_AFTER = ("ban", "thong", "dich", "luu", "dat", "nhan", "tiep", "huu")  # "giao ban" is a meeting
+# Folded words that look like a verb but are another word with the next syllable: "giao ban" is a meeting,
+# "noi vu" / "noi bat" / "noi dung" (typed without accents) are "nội vụ" / "nổi bật" / "nội dung", not "nói".
+_NOT_VERB_AFTER = {
+    "giao": ("ban", "thong", "dich", "luu", "dat", "nhan", "tiep", "huu"),
+    "noi": ("vu", "bat", "dung", "bo", "dia", "thanh", "o", "tru", "that", "khoa", "tam", "lam", "cu"),
+}
 _VERB_SHOWN = {"theo": "cho rằng"}
 _HONORIFICS = {"ong", "ba", "chi"}  # "ông Tỏ", "bà Hà", "đồng chí Hưng"
 _PLACE_NOUNS = {"tinh", "huyen", "xa", "phuong", "quan", "pho", "tran"}  # folded last syllable of a place noun
@@ -80,19 +85,21 @@ class Intent:
     person: PersonEntry | None = None
 
 
-def find_verb(question: str) -> tuple[str, int, int] | None:
-    """The first reporting verb of a question (accented form, start, end), with or without accents."""
+def find_verb(question: str, start: int = 0) -> tuple[str, int, int] | None:
+    """The first reporting verb of a question at or after ``start`` (accented form, start, end),
+    with or without accents."""
     accented = has_diacritics(question)
     q = nfc(question).lower() if accented else fold(nfc(question))
     best: tuple[str, int, int] | None = None
     for v in _VERBS:
         pat = v if accented else fold(v)
-        for m in re.finditer(rf"(?<!\w){re.escape(pat)}(?!\w)", q):
-            after = re.findall(r"\w+", fold(q[m.end() : m.end() + 20]))[:1]
-            if fold(pat) == "giao" and after and after[0] in _NOT_VERB_AFTER:
+        for m in re.finditer(rf"(?<!\w){re.escape(pat)}(?!\w)", q[start:]):
+            m_start, m_end = m.start() + start, m.end() + start
+            after = re.findall(r"\w+", fold(q[m_end : m_end + 20]))[:1]
+            if after and after[0] in _NOT_VERB_AFTER.get(fold(pat), ()):
                 continue
-            if best is None or m.start() < best[1]:
-                best = (v, m.start(), m.end())
+            if best is None or m_start < best[1]:
+                best = (v, m_start, m_end)
             break
     return best
 
@@ -151,8 +158,10 @@ def parse_question(question: str, people: Sequence[PersonEntry], preferred: Abst
     if bridges and not asks_who:  # "Hội nghị X có những điểm cầu nào?"
         return Intent("bridges", None, question[: bridges.start()] + " " + question[bridges.end() :])
     named = person_in(question, people, preferred)
-    if named and verb and verb[1] >= named[1] - 1:
-        return Intent("person", verb[0], question[verb[2] :], named[0])
+    # The verb a person is asked about follows the name; an earlier one belongs to the title or topic.
+    said = find_verb(question, max(0, named[1] - 1)) if named else None
+    if named and said:
+        return Intent("person", said[0], question[said[2] :], named[0])
     if asks_who and verb:
         rest = fold(question[verb[2] :]).strip(" ?.!")
         if verb[0] in ANY_KIND and (not rest or re.match(r"(?:tai|o|trong)\s", rest)):
