@@ -112,6 +112,9 @@ _NAMED_THINGS = frozenset(
     " tuyen du khu cum nha".split()
 )
 _REPORTS = re.compile(r"(?<!\w)(?:cho biết|báo cáo|thông tin)(?!\w)")
+# A sentence that goes on with the assignments of the one before, unit by unit, without repeating the
+# verb: "Ban Chỉ đạo giao Sở Y tế ... Sở Giáo dục và Đào tạo phối hợp với ngành Y tế đưa ..."
+UNIT_FIRST = re.compile(r"^(?:Sở|Bộ|Ban|Cục|Công an|Bộ Chỉ huy|UBND|Ủy ban|Các|Ngành|Đài|Báo|Trung tâm|Chi cục|Phòng|Văn phòng|Thanh tra|Quân đội|Đoàn|Hội|Viện|Tòa án) ")
 _ASKS_FOR = re.compile(r"(?<!\w)(?:yêu cầu|đề nghị|kiến nghị|đề xuất|chỉ đạo)(?!\w)")
 _MEASURES = frozenset("ha km m m2 m3 tan kg lit ty trieu nghin hecta met".split())
 _TARGET = re.compile(r"(?<!\w)(?:phan dau|muc tieu|ke hoach|du kien|du bao|se dat|nham dat)(?!\w)")
@@ -202,19 +205,25 @@ def type_bonus(qa: Question, s: Sentence) -> float:
     return bonus
 
 
-def aspect_score(qa: Question, c: Cand) -> float:
-    """How well a sentence serves a broad question's aspect (results, tasks, decisions)."""
-    s = c.sent
+def aspect_cue(qa: Question, s: Sentence) -> float:
+    """How much a sentence reads as the broad question's aspect (results, tasks, decisions), by its cues."""
     if qa.aspect == "decisions":
-        cue = 0.3 * min(s.decisions, 2) + 0.05 * min(s.tasks, 2)
-    elif qa.aspect == "tasks":
+        return 0.3 * min(s.decisions, 2) + 0.05 * min(s.tasks, 2)
+    if qa.aspect == "tasks":
         # (a speaker's report of what was done, "... cho biết năm 2024 đã ...", is a result, not a task)
         reports = _REPORTS.search(s.text) is not None and _ASKS_FOR.search(s.text) is None
-        cue = (0.2 * min(s.directives, 2) + 0.06 * min(s.tasks, 3) + 0.05 * min(s.decisions, 1) + 0.3 * s.enumerated
-               - 0.15 * reports)
-    else:  # results: what was done and reached, not what someone asked for next
-        asks = _ASKS_FOR.search(s.text) is not None  # ("cần", "giao", "phải" are also "cần sa", "bàn giao", "phải thu")
-        cue = 0.1 * min(s.results, 3) + 0.12 * min(s.figures, 3) - 0.15 * asks
+        # in a report of what was done, "phải", "cần" are facts ("207 ca nặng phải điều trị"), not asks
+        directives = len(_ASKS_FOR.findall(s.text)) if _REPORTS.search(s.text) else s.directives
+        return (0.2 * min(directives, 2) + 0.06 * min(s.tasks, 3) + 0.05 * min(s.decisions, 1) + 0.3 * s.enumerated
+                - 0.15 * reports)
+    # results: what was done and reached, not what someone asked for next
+    asks = _ASKS_FOR.search(s.text) is not None  # ("cần", "giao", "phải" are also "cần sa", "bàn giao", "phải thu")
+    return 0.1 * min(s.results, 3) + 0.12 * min(s.figures, 3) - 0.15 * asks
+
+
+def aspect_score(qa: Question, c: Cand, cue: float | None = None) -> float:
+    """How well a sentence serves a broad question: its aspect's cues and its coverage of the topic."""
+    cue = aspect_cue(qa, c.sent) if cue is None else cue
     # what the sentence itself says of the question's topic counts again: "tình hình cháy rừng từ đầu mùa
     # khô" is answered by the sentence on fires since the dry season began, not the one with most figures
     return cue + c.cov + 0.25 * c.own if cue > 0 or c.own >= MIN_OWN_COVERAGE else 0.0
@@ -261,6 +270,26 @@ def following(pool: Pool, c: Cand, n: int) -> list[Cand]:
             break
         out.append(found[pos])
         end = pos + len(found[pos].sent.text)
+    return out
+
+
+_DIRECTION_OPENS = re.compile(r"^[^,.;]{0,40}?(?:kết luận|phát biểu chỉ đạo|chỉ đạo tại|phát biểu bế mạc|phát biểu tổng kết)", re.I)
+
+
+def in_direction(pool: Pool, cands: Sequence[Cand]) -> list[bool]:
+    """For sentences in document order: whether each is in the paragraph of the meeting's conclusion or
+    direction ("Kết luận hội nghị, ...", "Phát biểu chỉ đạo, ..."), where the tasks a meeting sets are."""
+    out: list[bool] = []
+    on = False
+    for c in cands:
+        chunk = pool.passages[c.p].chunk
+        before = chunk.text[: c.sent.start]
+        opener = _DIRECTION_OPENS.match(c.sent.text) is not None
+        if ("\n" in before and not before[before.rfind("\n") :].strip()) or (c.sent.start == 0 and chunk.start == 0):
+            on = opener  # a new paragraph
+        elif c.sent.start == 0 and opener:
+            on = True  # a chunk starts with it: such an opener begins its paragraph
+        out.append(on)
     return out
 
 

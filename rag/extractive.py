@@ -33,13 +33,16 @@ from typing import TYPE_CHECKING
 from rag.events import Done, Event
 from rag.evidence import (
     MIN_OWN_COVERAGE,
+    UNIT_FIRST,
     ArticleChunks,
     Cand,
     Pool,
+    aspect_cue,
     aspect_score,
     following,
     has_slot,
     holds_type,
+    in_direction,
     in_scope,
     list_items,
     near_duplicate,
@@ -59,6 +62,7 @@ MIN_COVERAGE = 0.30  # below this the best sentence does not answer the question
 MIN_ARTICLE_COVERAGE = 0.6  # a broad question's words the chosen article must hold
 MAX_FACT_SENTENCES = 2
 MAX_BROAD_SENTENCES = 6
+DIRECTION = 0.15  # added for a tasks question to the sentences of the meeting's conclusion or direction
 CONTINUED = 0.9  # of the sentence before, for a broad answer's sentence that goes on with its figures
 MIN_SLOT_COVERAGE = 0.2  # a sentence holding the place/date/person asked, when the best one holds none
 _TITLES = ("chu tich", "giam doc", "bo truong", "thu truong", "truong phong", "truong ban", "bi thu", "cuc truong",
@@ -222,12 +226,22 @@ class ExtractiveAnswerer:
         allowed = [p for p in range(len(pool.passages)) if pool.article(p) == key]
         cands = [c for c in self._candidates(qa, terms, pool, allowed, scopes, strict) if not c.sent.frame]
         cands = list({c.pos: c for c in sorted(cands, key=lambda c: c.pos)}.values())  # overlapping chunks
-        scores = [aspect_score(qa, c) for c in cands]
+        cues = [aspect_cue(qa, c.sent) for c in cands]
+        # "nhiệm vụ trọng tâm ... là gì?": when the report sets tasks, a sentence without one (a speaker's
+        # figures on the same topic) is not among them, however many of the question's words it holds
+        only_cued = qa.aspect in ("tasks", "decisions") and any(x > 0 for x in cues)
+        scores = [aspect_score(qa, c, x) if x > 0 or not only_cued else 0.0 for c, x in zip(cands, cues)]
         if qa.aspect == "results":
             # a report goes on with its figures in the next sentence ("Thanh tra Sở đã xử phạt 1,26 tỷ
             # đồng ..." after "Báo cáo về công tác thanh tra, ông ... cho biết ..."), without repeating the topic
             for i in range(1, len(cands)):
                 if cands[i].sent.figures >= 2:
+                    scores[i] = max(scores[i], CONTINUED * scores[i - 1])
+        if qa.aspect == "tasks":
+            # the tasks a meeting sets are in its conclusion; a speaker's proposals come second
+            scores = [x + DIRECTION if d and x > 0 else x for x, d in zip(scores, in_direction(pool, cands))]
+            for i in range(1, len(cands)):
+                if cues[i - 1] > 0 and cands[i - 1].sent.directives and UNIT_FIRST.match(cands[i].sent.text):
                     scores[i] = max(scores[i], CONTINUED * scores[i - 1])
         scored = sorted(zip(scores, cands), key=lambda x: -x[0])
         if not scored or scored[0][0] <= 0:

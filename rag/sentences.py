@@ -76,7 +76,15 @@ class Sentence:
 
 def is_frame(text: str) -> bool:
     """Whether ``text`` speaks of a meeting's frame (who chaired or attended, bridge points, online)."""
-    return bool(_FRAME.search(text))
+    for m in _FRAME.finditer(text):
+        # "giao Sở Y tế chủ trì phát động chiến dịch ..." assigns a task; it does not chair the meeting
+        if "chủ trì" in m.group(0).lower() and _ASSIGNS.search(text[max(0, m.start() - 80) : m.start()]):
+            continue
+        return True
+    return False
+
+
+_ASSIGNS = re.compile(r"(?<!\w)(?<!bàn )(?:giao|phân công|đề nghị|yêu cầu)\s+[^,.;:()]{1,60}$", re.I)
 
 
 def passage_sentences(text: str, title: str = "") -> list[Sentence]:
@@ -114,7 +122,7 @@ def _tag(s: int, e: int, sent: str) -> Sentence:
     without_dates = _DATE.sub(lambda m: " " * len(m.group()), sent)  # offsets kept
     return Sentence(
         s, e, sent,
-        frame=bool(_FRAME.search(sent)),
+        frame=is_frame(sent),
         figures=len({m.start() for m in _FIGURE.finditer(sent)} | {m.start() for m in _COUNT.finditer(without_dates)}),
         numbers=len(_NUMBER.findall(without_dates)),
         dates=len(_DATE.findall(sent)),
