@@ -8,10 +8,12 @@ of the key facts (case-, whitespace- and accent-insensitive substring match; ``a
 Leaves out: fluency, hallucinated extra claims, and whether the cited passage really supports the
 answer; key facts are literal strings, so a correct paraphrase of a figure can be scored as missing.
 
-    python -m eval.answer_quality [--set main|blind|blind2|blind3|blind4|blind5|blind6] [--k 5] [--json OUT] [--show] [--embedder e5-onnx]
+    python -m eval.answer_quality [--set main|blind|blind2..blind7] [--k 5] [--json OUT] [--show] [--embedder e5-onnx]
+                                  [--distractors]
 
 The index is built once per set in ``eval/results/answers-index-<set>/`` and rebuilt when any report
-file changes (keyed by a hash of the report files).
+file changes (keyed by a hash of the report files). ``--distractors`` indexes the reports of every other
+set beside the set's own (about 30 reports on similar subjects), as a user's index would hold them.
 """
 
 from __future__ import annotations
@@ -31,8 +33,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-SETS = {"main": HERE / "answers", "blind": HERE / "answers" / "blind", "blind2": HERE / "answers" / "blind2",
-        "blind3": HERE / "answers" / "blind3", "blind4": HERE / "answers" / "blind4", "blind5": HERE / "answers" / "blind5", "blind6": HERE / "answers" / "blind6"}
+SETS = {"main": HERE / "answers", **{f"blind{n}": HERE / "answers" / f"blind{n}" for n in ("", 2, 3, 4, 5, 6, 7)}}
 RESULTS = HERE / "results"
 KINDS = ("fact", "number", "list", "who_required", "broad", "cross", "summary", "unanswerable")
 MIN_SHARE = 0.6
@@ -79,6 +80,10 @@ def load_questions(path: Path) -> list[dict[str, Any]]:
         if r["kind"] not in KINDS:
             raise SystemExit(f"{path}: {r['id']}: unknown kind {r['kind']!r}")
     return rows
+
+
+def report_files(rdir: Path) -> list[Path]:
+    return sorted(p for p in rdir.iterdir() if p.is_file() and not p.name.startswith(".")) if rdir.is_dir() else []
 
 
 def reports_hash(files: list[Path]) -> str:
@@ -183,15 +188,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="write per-question results here")
     ap.add_argument("--show", action="store_true", help="print each wrong answer and its missing facts")
     ap.add_argument("--embedder", help="embedding model (default: the index default), e.g. e5-onnx")
+    ap.add_argument("--distractors", action="store_true", help="index the other sets' reports too")
     args = ap.parse_args(argv)
     root = SETS[args.set]
     qpath, rdir = root / "questions.jsonl", root / "reports"
     if not qpath.is_file() or not rdir.is_dir():
         print(f"set {args.set!r} not found: need {rdir}/ and {qpath}", file=sys.stderr)
         return 2
-    files = sorted(p for p in rdir.iterdir() if p.is_file() and not p.name.startswith("."))
+    files = report_files(rdir)
+    if args.distractors:
+        files += [f for name, root in SETS.items() if name != args.set for f in report_files(root / "reports")]
     questions = load_questions(qpath)
-    lib = open_library(args.set, files, args.embedder)
+    lib = open_library(args.set + ("+others" if args.distractors else ""), files, args.embedder)
     results = [score(lib, q, args.k) for q in questions]
     report(results, args.show)
     if args.json:
