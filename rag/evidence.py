@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from rag.enumeration import announces, items_after
 from rag.question import QUESTION_WORDS, Question, Scope, scopes_in
 from rag.sentences import Sentence, is_frame, passage_sentences
 from rag.textnorm import fold, words
@@ -291,6 +292,30 @@ def in_direction(pool: Pool, cands: Sequence[Cand]) -> list[bool]:
             on = True  # a chunk starts with it: such an opener begins its paragraph
         out.append(on)
     return out
+
+
+def announced(pool: Pool, c: Cand) -> list[Cand]:
+    """The sentences of the enumerated items a sentence announces ("... các nhiệm vụ sau:" then
+    "Thứ nhất, ...", "Thứ hai, ..."), from the passages of its article in the pool; none when it announces none."""
+    if not announces(c.sent.text):
+        return []
+    key = pool.article(c.p)
+    ps = [p for p in range(len(pool.passages)) if pool.article(p) == key]
+    size = max(pool.passages[p].chunk.start + len(pool.passages[p].chunk.text) for p in ps)
+    buf = [" "] * size
+    for p in ps:
+        chunk = pool.passages[p].chunk
+        buf[chunk.start : chunk.start + len(chunk.text)] = chunk.text
+    text = "".join(buf)
+    spans = items_after(text, c.pos + len(c.sent.text))
+    out: dict[int, Cand] = {}
+    for p in ps:
+        start = pool.passages[p].chunk.start
+        for sent in pool.sentences[p]:
+            pos = start + sent.start
+            if any(s <= pos < e for s, e in spans):
+                out.setdefault(pos, Cand(p, sent, c.cov, c.own, c.what, c.score, pos))
+    return [out[k] for k in sorted(out)]
 
 
 def near_duplicate(a: Cand, b: Cand) -> bool:

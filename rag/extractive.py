@@ -37,6 +37,7 @@ from rag.evidence import (
     ArticleChunks,
     Cand,
     Pool,
+    announced,
     aspect_cue,
     aspect_score,
     following,
@@ -210,8 +211,9 @@ class ExtractiveAnswerer:
             if not any(near_duplicate(c, x) for x in picked):
                 picked.append(c)
         if qa.type == "list" and list_items(best.sent.text) is None:
-            # "... chỉ ra một số hạn chế." announces a list the next sentences of its paragraph give
-            items = following(pool, best, 4 if len(best.sent.text.split()) < 25 else 1)
+            # "... chỉ ra một số hạn chế." announces a list the next sentences of its paragraph give,
+            # or the enumerated paragraphs after it ("... các nhiệm vụ sau:" then "Thứ nhất, ...")
+            items = announced(pool, best) or following(pool, best, 4 if len(best.sent.text.split()) < 25 else 1)
             picked = [best] + items + [c for c in picked[1:] if all(c.pos != f.pos for f in items)]
         return picked, ""
 
@@ -253,7 +255,12 @@ class ExtractiveAnswerer:
                 break
             if not any(near_duplicate(c, x) for x in picked):
                 picked.append(c)
-        return sorted(picked, key=lambda c: c.pos), ""
+        picked = sorted(picked, key=lambda c: c.pos)
+        # "... tập trung thực hiện các nhiệm vụ sau:" is answered with the items that follow it
+        out: list[Cand] = []
+        for c in picked:
+            out += [x for x in [c, *announced(pool, c)] if all(x.pos != y.pos for y in out)]
+        return out, ""
 
     def _cross(self, question: str, qa: Question, terms: dict[str, float], pool: Pool) -> Answer:
         parts: list[tuple[str | None, list[Cand]]] = []

@@ -33,7 +33,7 @@ _TYPES: tuple[tuple[str, str], ...] = (
                r"|(?:so sanh|lon hon|nhieu hon|cao hon).*(?:kinh phi|von|so tien)|(?:kinh phi|von|so tien).*(?:lon hon|nhieu hon|cao hon)"),
     ("date", r"khi nao|ngay nao|bao gio|thoi gian nao|luc nao|thang nao|(?<!\w)hom nao|thoi diem nao|thoi han nao|han chot|(?:truoc|den|cham nhat) (?:ngay|thoi diem|thoi han) nao"),
     ("place", r"o dau|tai dau|dia diem nao|dia diem|noi nao|(?<!\w)dau\s*\??$"),
-    ("broad", r"ket qua|tinh hinh|nhiem vu|giai phap|yeu cau (?:nhung )?gi|de nghi (?:nhung )?gi|thong nhat|chu truong"
+    ("broad", r"ket qua|tinh hinh|nhiem vu|giai phap|yeu cau (?:nhung )?gi|de nghi (?:nhung )?gi|(?<!\w)lam (?:nhung )?gi(?!\w)|thong nhat|chu truong"
               r"|nhu the nao|the nao|ra sao|dat duoc (?:nhung )?gi|noi dung (?:chinh|gi)|van de gi|dinh huong|trong tam"),
     ("list", r"(?<!\w)(?:nhung|cac) (?:\w+,? ){0,5}nao(?!\w)|gom nhung|ke ten|liet ke|bao gom nhung|nhung (?:\w+ ){0,3}gi(?!\w)"),
     ("person", r"(?<!\w)ai(?!\w)|nguoi nao|vi nao|dong chi nao"),
@@ -129,9 +129,22 @@ class Question:
         period inside another of the same year, the usual name of one report ("sơ kết quý III và 9
         tháng đầu năm 2025", "quý II và 6 tháng đầu năm")."""
         distinct = list(dict.fromkeys((s.year, s.period) for s in self.scopes))
+        if len(distinct) == 2 and self._review_then_plan():
+            return False
         return any(not _nested(a, b) for i, a in enumerate(distinct) for b in distinct[i + 1 :])
 
+    def _review_then_plan(self) -> bool:
+        """"sơ kết 6 tháng đầu năm ... yêu cầu làm gì trong 6 tháng cuối năm?": one report reviews a period
+        and sets the tasks of the next (its usual name: "sơ kết ... và triển khai nhiệm vụ 6 tháng cuối năm")."""
+        a, b = self.scopes[0], self.scopes[-1]
+        following = (a.year == b.year and (a.period, b.period) == ("h1", "h2")) or (
+            a.period is None and b.period is None and a.year is not None and b.year == a.year + 1)
+        before = fold(self.text[: self.text.find(b.text)])[-40:] if b.text in self.text else ""
+        return (following and _PLANS.search(before) is not None
+                and re.search(r"so sanh|so voi|khac nhau", fold(self.text)) is None)
 
+
+_PLANS = re.compile(r"nhiem vu|phuong huong|ke hoach|trien khai|thoi gian toi|lam gi|can lam|phai lam|muc tieu|(?<!\w)trong\s*$")
 _MONTHS = {"q1": (1, 3), "q2": (4, 6), "q3": (7, 9), "q4": (10, 12), "h1": (1, 6), "h2": (7, 12), None: (1, 12)}
 
 

@@ -29,6 +29,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from rag.enumeration import announces, items_after
 from rag.events import Done, Event
 from rag.factmatch import (
     ANY_KIND,
@@ -416,6 +417,12 @@ class FactsAwareAnswerer:
         elif m is not None and m.title:
             line = f"Theo bài “{m.title.value}”{_when(m)}, {line}"
         b.add(line, st.source, st.start, st.end, st.article)
+        text = facts.docs[st.source].text
+        if announces(text[st.start : st.end]) or text[st.end : st.end + 1] == ":":
+            # "... tập trung thực hiện một số nhiệm vụ trọng tâm." is said with the items that follow it
+            end = st.end + len(text[st.end : st.end + 2]) - len(text[st.end : st.end + 2].lstrip(".:"))
+            for s, e in items_after(text, end):
+                b.add(f"- {clip_text(text[s:e], clip)}", st.source, s, e, st.article)
 
 
 def default_answerer(lib: Library, inner: Answerer) -> Answerer:
