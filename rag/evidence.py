@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rag.enumeration import announces, items_after
-from rag.question import QUESTION_WORDS, Question, Scope, scopes_in
+from rag.question import COMPARED, QUESTION_WORDS, Question, Scope, scopes_in
 from rag.sentences import Sentence, is_frame, passage_sentences
 from rag.textnorm import fold, words
 from rag.types import Chunk, Hit
@@ -236,8 +236,8 @@ def in_scope(s: Sentence, scopes: Sequence[Scope], strict: Sequence[Scope]) -> b
         return True
     # "giảm 5,6% so với năm 2023" is about this year; "... lập phương án xử lý trong quý I/2025" plans
     # ahead: not another year the sentence reports on, though it does name the year it plans for
-    named = scopes_in(_COMPARED.sub(" ", s.text))
-    years = {x.year for x in scopes_in(_AHEAD.sub(" ", _COMPARED.sub(" ", s.text))) if x.year}
+    named = scopes_in(COMPARED.sub(" ", s.text))
+    years = {x.year for x in scopes_in(_AHEAD.sub(" ", COMPARED.sub(" ", s.text))) if x.year}
     for sc in scopes:
         if sc.year and years and sc.year not in years:
             return False
@@ -248,7 +248,6 @@ def in_scope(s: Sentence, scopes: Sequence[Scope], strict: Sequence[Scope]) -> b
 
 
 _AHEAD = re.compile(r"(?:\bsẽ\b|dự kiến|kế hoạch|phương án|phấn đấu|mục tiêu|chỉ tiêu|lộ trình)[^.;]*", re.I)
-_COMPARED = re.compile(r"(?:so với|cùng kỳ|như)\s+(?:cùng kỳ\s+)?(?:năm\s+|năm học\s+)?(?:19|20)\d{2}(?:\s*[-–]\s*(?:19|20)\d{2})?", re.I)
 
 
 def following(pool: Pool, c: Cand, n: int) -> list[Cand]:

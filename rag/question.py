@@ -145,6 +145,8 @@ class Question:
 
 
 _PLANS = re.compile(r"nhiem vu|phuong huong|ke hoach|trien khai|thoi gian toi|lam gi|can lam|phai lam|muc tieu|(?<!\w)trong\s*$")
+# "so với năm 2023", "gấp 2,6 lần năm 2024": a year a sentence compares with, not the one it reports on
+COMPARED = re.compile(r"(?:so với|cùng kỳ|như|gấp\s+[\d.,]+\s+lần|(?:cao|thấp|nhiều|ít) hơn)\s+(?:cùng kỳ\s+)?(?:năm\s+|năm học\s+)?(?:19|20)\d{2}(?:\s*[-–]\s*(?:19|20)\d{2})?", re.I)
 _MONTHS = {"q1": (1, 3), "q2": (4, 6), "q3": (7, 9), "q4": (10, 12), "h1": (1, 6), "h2": (7, 12), None: (1, 12)}
 
 
@@ -275,6 +277,11 @@ def scope_fit(scope: Scope, date: str | None, title: str, text: str, lead: str =
     if (scope.year is None or scope.year in named | held) and period_in(own):
         return 2
     mentioned = scopes_in(text)
+    if not held and not named and scope.year in {s.year for s in scopes_in(COMPARED.sub(" ", text))}:
+        # a report dated "Chiều 6/5" with no year names its year in the text ("mùa du lịch hè năm 2026")
+        named = {scope.year}
+        if period_in(own):
+            return 2
     if (scope.year is None or scope.year in named | held or any(s.year == scope.year for s in mentioned)) and period_in(
             own + mentioned):
         return 1
@@ -300,6 +307,11 @@ def rank_by_scope(hits: Sequence[Hit], question: Question, k: int) -> list[Hit]:
     else:
         # fitting or not, not how well: a report dated the next year ("tổng kết năm 2024" held in January
         # 2025) must not fall behind better-dated reports on other subjects
-        order = sorted(range(len(hits)), key=lambda i: min(fits[i]) == 0)
+        # (a passage of an undated report, "Chiều 6/5", that names no year at all may be of any year)
+        def off(i: int) -> bool:
+            c = hits[i].chunk
+            return min(fits[i]) == 0 and bool((c.date and c.date[:4].isdigit()) or scopes_in(c.title + "\n" + c.text))
+
+        order = sorted(range(len(hits)), key=off)
         ordered = [hits[i] for i in order]
     return [replace(h, rank=i) for i, h in enumerate(ordered[:k], start=1)]
