@@ -104,7 +104,7 @@ NAME_LIST = re.compile(rf"{_CAP}(?:,\s*{_CAP})+(?:,?\s+và\s+{_CAP})?")
 _NOT_COUNTED = frozenset("tien phan la nam thang ngay lan muc so ty trieu dong kinh von ngan chi gia".split())
 
 
-_MONEY_ASKED = re.compile(r"bao nhieu (?:ty|trieu|nghin|tien|dong)|(?:kinh phi|von|muc dau tu|so tien)\b.*bao nhieu"
+_MONEY_ASKED = re.compile(r"bao nhieu (?:ty|trieu|nghin|tien|dong)|^\W*(?:tong\s+)?so tien(?!\w)|(?:kinh phi|von|muc dau tu|so tien)\b.*bao nhieu"
                           r"|(?:so sanh|lon hon|nhieu hon|cao hon).*(?:kinh phi|von|so tien)|(?:kinh phi|von|so tien).*(?:lon hon|nhieu hon|cao hon)")
 _MONEY = re.compile(r"\d[\d.,]*\s*(?:ty|trieu|nghin)?\s*(?:dong|usd|\$)|\d[\d.,]*\s*(?:ty|trieu)(?!\w)")
 _MEETING_ASKED = re.compile(r"(?<!\w)(?:hoi nghi|cuoc hop|phien hop|buoi lam viec|hoi thao)(?!\w)")
@@ -119,6 +119,20 @@ UNIT_FIRST = re.compile(r"^(?:Sở|Bộ|Ban|Cục|Công an|Bộ Chỉ huy|UBND|�
 _ASKS_FOR = re.compile(r"(?<!\w)(?:yêu cầu|đề nghị|kiến nghị|đề xuất|chỉ đạo)(?!\w)")
 _MEASURES = frozenset("ha km m m2 m3 tan kg lit ty trieu nghin hecta met".split())
 _TARGET = re.compile(r"(?<!\w)(?:phan dau|muc tieu|ke hoach|du kien|du bao|se dat|nham dat)(?!\w)")
+
+
+def measured_thing(qa: Question) -> str:
+    """What a "bao nhiêu <unit> <thing>" question measures, folded ("can sa" of "bao nhiêu kg cần sa"),
+    or "" when it names no unit of measure or nothing after it."""
+    m = re.search(r"bao nhieu\s+(\w+)\s+((?:\w+\s*){1,3})", fold(qa.text))
+    if m is None or m.group(1) not in _MEASURES:
+        return ""
+    thing: list[str] = []
+    for w in m.group(2).split():
+        if w in QUESTION_WORDS or w.isdigit() or w in ("nam", "thang", "quy", "tai", "trong", "cua", "duoc"):
+            break
+        thing.append(w)
+    return " ".join(thing)
 
 
 def holds_type(qa: Question, s: Sentence) -> bool:

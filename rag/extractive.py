@@ -46,6 +46,7 @@ from rag.evidence import (
     in_direction,
     in_scope,
     list_items,
+    measured_thing,
     near_duplicate,
     type_bonus,
     typed,
@@ -65,6 +66,7 @@ MAX_FACT_SENTENCES = 2
 MAX_BROAD_SENTENCES = 6
 DIRECTION = 0.15  # added for a tasks question to the sentences of the meeting's conclusion or direction
 CONTINUED = 0.9  # of the sentence before, for a broad answer's sentence that goes on with its figures
+MIN_WHAT_ALONE = 0.4  # of what is asked (not where or when), for a sentence that leaves where and when to its report
 MIN_SLOT_COVERAGE = 0.2  # a sentence holding the place/date/person asked, when the best one holds none
 _TITLES = ("chu tich", "giam doc", "bo truong", "thu truong", "truong phong", "truong ban", "bi thu", "cuc truong",
            "chanh thanh tra", "hieu truong", "tong cuc truong", "chanh van phong")
@@ -144,6 +146,9 @@ class ExtractiveAnswerer:
             for t in asked:
                 if not any(re.search(rf"(?<!\w)(?<!pho ){t}(?!\w)", a) for a in about):
                     return f"thông tin về «{typed(qa.text, t)}»"
+        thing = measured_thing(qa) if qa.type == "number" else ""
+        if thing and not re.search(rf"(?<!\w){re.escape(thing)}(?!\w)", texts):  # "bao nhiêu kg cần sa"
+            return f"thông tin về «{typed(qa.text, thing)}»"
         for n in qa.numbers:
             if len(n) > 1 and not re.search(rf"(?<![\d.,]){re.escape(n)}(?![\d]|[.,]\d)", texts):
                 return f"«{n}»"
@@ -191,7 +196,10 @@ class ExtractiveAnswerer:
             return self._broad(qa, terms, pool, keys, scopes, strict, broad_limit)
         allowed = [p for p in range(len(pool.passages)) if pool.article(p) in keys]
         typed_ = [c for c in self._candidates(qa, terms, pool, allowed, scopes, strict) if holds_type(qa, c.sent)]
-        cands = [c for c in typed_ if c.own >= share * MIN_OWN_COVERAGE and c.what >= share * MIN_OWN_COVERAGE]
+        # (a sentence that holds much of what is asked need not repeat where and when: "Kết quả, ... phạt tiền
+        # 17,6 tỷ đồng" in the report on Vĩnh Xuyên's Tết answers "số tiền phạt ở Vĩnh Xuyên dịp Tết 2026")
+        floor = share * MIN_OWN_COVERAGE
+        cands = [c for c in typed_ if c.what >= floor and (c.own >= floor or c.what >= share * MIN_WHAT_ALONE)]
         if not cands or max(c.cov for c in cands) < share * MIN_COVERAGE:
             return [], NOT_FOUND
         # "... được tổ chức ở đâu?": the lead that restates the meeting holds most of the question's
@@ -208,6 +216,8 @@ class ExtractiveAnswerer:
         for c in cands[1:]:
             if len(picked) >= limit or c.score < 0.85 * best.score or c.cov < MIN_COVERAGE:
                 break
+            if pool.article(c.p) != pool.article(best.p):
+                continue  # another report's sentence tells another event's figure, not more of this answer
             if not any(near_duplicate(c, x) for x in picked):
                 picked.append(c)
         if qa.type == "list" and list_items(best.sent.text) is None:
