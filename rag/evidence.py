@@ -179,9 +179,35 @@ def has_slot(qa: Question, s: Sentence) -> bool:
     if qa.type == "person":
         return s.person
     if qa.type == "list":  # "những hạn chế nào": the sentence that names them ("chỉ ra bốn hạn chế")
-        asked = list_noun(qa)  # (named things are listed by a run of names, see type_bonus: no slot)
-        return bool(asked) and asked.split()[0] not in _NAMED_THINGS and asked in s.folded
+        asked = list_noun(qa)
+        if asked and re.split(r"[,\s]+", asked)[0] in _NAMED_THINGS:
+            # "những xã, phường nào": a run of names after one of the nouns asked ("các xã Yên Thạch, Cẩm Vân
+            # và phường Bình Khê")
+            # and "huyện Nậm Khoa ... 412 con, tiếp đến là huyện Phù Lang 356 con": two or more of them named
+            words = ["huyen", "xa", "thanh pho", "quan", "phuong", "tinh"] if asked.startswith("dia phuong") else [
+                w for w in re.split(r"[,\s]+", asked) if w]  # "những địa phương nào": places of any kind
+            nouns = "|".join(re.escape(w) for w in words)
+            named = [m for m in re.finditer(r"(?<![\w.])[A-ZĐÂĂÊÔƠƯ]", s.text)
+                     if re.search(rf"(?<!\w)(?:{nouns})\s+$", fold(s.text[max(0, m.start() - 12) : m.start()]))]
+            return len(named) >= 2 or any(re.match(rf"(?:{nouns})\s", fold(m.group(0))) for m in NAME_LIST.finditer(s.text))
+        return bool(asked) and asked in s.folded
     return True
+
+
+_HEAD_ENDS = frozenset("gay cua tai o trong dip nam thang quy la duoc da do ma khi ve voi cho".split())
+
+
+def asked_head(qa: Question) -> str:
+    """The noun phrase a "<X> ... là gì?" question opens with, folded ("nguyen nhan chu yeu"), or ""."""
+    qf = fold(qa.text)
+    if not re.search(r"(?<!\w)(?:la|gom) gi\W*$", qf):
+        return ""
+    head: list[str] = []
+    for w in re.findall(r"\w+", qf):
+        if w in _HEAD_ENDS or len(head) == 4:
+            break
+        head.append(w)
+    return " ".join(head) if len(head) >= 2 else ""
 
 
 def list_noun(qa: Question) -> str:
@@ -211,8 +237,12 @@ def type_bonus(qa: Question, s: Sentence) -> float:
         names = NAME_LIST.search(s.text)
         bonus += min(0.3, 0.04 * (s.text.count(",") + 2 * s.text.count(";") + 3 * s.text.count(":")))
         # a run of names answers "những huyện / đơn vị nào", not "những nhóm vướng mắc nào"
-        named = not asked or asked.split()[0] in _NAMED_THINGS
+        named = not asked or re.split(r"[,\s]+", asked)[0] in _NAMED_THINGS
         bonus += 0.2 if named and names and names.group(0).count(",") >= 2 else 0.0
+    elif t == "fact":
+        head = asked_head(qa)
+        if head and fold(s.text).startswith(head):
+            bonus += 0.2  # "Nguyên nhân chủ yếu ... là gì?": "Nguyên nhân chủ yếu do ..." says it
     qf = fold(qa.text)
     about_meeting = asks_about_frame(qa) or (t in ("date", "place", "person") and _MEETING_ASKED.search(qf))
     if s.frame and not about_meeting:
