@@ -135,7 +135,7 @@ class ExtractiveAnswerer:
         """What the question names that none of the retrieved reports holds, as the user wrote it."""
         texts = fold("\n".join(h.chunk.title + "\n" + h.chunk.text for h in pool.passages))
         for name in qa.names:
-            if fold(name) not in texts:
+            if not re.search(rf"(?<!\w){re.escape(fold(name))}(?!\w)", texts):
                 return f"thông tin về «{name}»"
         # a title the question names ("Chủ tịch UBND tỉnh", not "Phó Chủ tịch") in a report that names
         # the places asked about: "Phó Chủ tịch" does not answer "ai là Chủ tịch ...?"

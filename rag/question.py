@@ -99,6 +99,7 @@ _PLACE = re.compile(r"(?<!\w)(?i:tỉnh|tinh|thành phố|thanh pho|TP\.?|huyệ
 _CAPS = re.compile(r"(?<![\w.])([A-ZĐÂĂÊÔƠƯ][\w-]*(?:\s+[A-ZĐÂĂÊÔƠƯ][\w-]*)+)")
 _CAP_WORD = re.compile(r"(?<![\w.])([A-ZĐÂĂÊÔƠƯ][\w-]{2,})(?!\s+[A-ZĐÂĂÊÔƠƯ])")
 _VI_SYLLABLE = re.compile(r"^(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnpqrstvx])?[aeiouy]{1,3}(?:ch|ng|nh|[cmnpt])?$")
+_ORG_HEAD = re.compile(r"(?:Sở|Bộ|Cục|Chi cục|Ban|Trung tâm|Bệnh viện|Viện|Tổng cục|Ủy ban|Hội) [A-ZĐÂĂÊÔƠƯ]")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
@@ -239,6 +240,9 @@ def _names(q: str) -> tuple[str, ...]:
     runs = [(m.start() + m.group(1).find(part), part) for m in caps for part in _split_person(m.group(1))]
     for start, word in runs + [(m.start(), m.group(1)) for m in _CAP_WORD.finditer(q)]:
         m_start = start
+        if m_start == 0 and _ORG_HEAD.match(word):
+            out.append(word)  # "Sở Y tế ... báo cáo gì?": the unit asked about opens the question
+            continue
         if m_start == 0 or any(word in n for n in out) or word.isupper():
             continue  # an acronym ("THPT") is often written out in full in the report
         if " " not in word and _VI_SYLLABLE.match(fold(word)):
