@@ -263,7 +263,8 @@ def aspect_cue(qa: Question, s: Sentence) -> float:
                 - 0.15 * reports)
     # results: what was done and reached, not what someone asked for next
     asks = _ASKS_FOR.search(s.text) is not None  # ("cần", "giao", "phải" are also "cần sa", "bàn giao", "phải thu")
-    return 0.1 * min(s.results, 3) + 0.12 * min(s.figures, 3) - 0.15 * asks
+    opens = 0.15 if re.match(r"(?:Kết quả|Qua đó|Nhờ đó)\b", s.text) else 0.0  # "Kết quả, ... phạt tiền 17,6 tỷ đồng"
+    return 0.1 * min(s.results, 3) + 0.12 * min(s.figures, 3) - 0.15 * asks + opens
 
 
 def aspect_score(qa: Question, c: Cand, cue: float | None = None) -> float:

@@ -64,6 +64,7 @@ MIN_COVERAGE = 0.30  # below this the best sentence does not answer the question
 MIN_ARTICLE_COVERAGE = 0.6  # a broad question's words the chosen article must hold
 MAX_FACT_SENTENCES = 2
 MAX_BROAD_SENTENCES = 6
+_DETAILS = re.compile(r"(?:Trong đó|Trong số đó|Trong số này|Cụ thể|Riêng|So với cùng kỳ)\b")
 DIRECTION = 0.15  # added for a tasks question to the sentences of the meeting's conclusion or direction
 CONTINUED = 0.9  # of the sentence before, for a broad answer's sentence that goes on with its figures
 MIN_WHAT_ALONE = 0.4  # of what is asked (not where or when), for a sentence that leaves where and when to its report
@@ -149,6 +150,10 @@ class ExtractiveAnswerer:
         thing = measured_thing(qa) if qa.type == "number" else ""
         if thing and not re.search(rf"(?<!\w){re.escape(thing)}(?!\w)", texts):  # "bao nhiêu kg cần sa"
             return f"thông tin về «{typed(qa.text, thing)}»"
+        for d, m in re.findall(r"(?<![\d/.])(\d{1,2})/(\d{1,2})(?![\d/])", qa.text):  # "dịp lễ 2/9", "ngày 10/7"
+            day = rf"(?<![\d])0?{int(d)}\s*[/.-]\s*0?{int(m)}(?![\d])|(?<!\w)0?{int(d)} thang 0?{int(m)}(?!\d)"
+            if not re.search(day, texts):
+                return f"thông tin về ngày {d}/{m}"
         for n in qa.numbers:
             if len(n) > 1 and not re.search(rf"(?<![\d.,]){re.escape(n)}(?![\d]|[.,]\d)", texts):
                 return f"«{n}»"
@@ -265,7 +270,10 @@ class ExtractiveAnswerer:
                 break
             if not any(near_duplicate(c, x) for x in picked):
                 picked.append(c)
-        picked = sorted(picked, key=lambda c: c.pos)
+        # "Trong đó, vi phạm nồng độ cồn là 3.406 trường hợp" details the sentence before: it comes with it
+        index = {c.pos: i for i, c in enumerate(cands)}
+        picked += [cands[index[c.pos] - 1] for c in picked if _DETAILS.match(c.sent.text) and index[c.pos] > 0]
+        picked = sorted({c.pos: c for c in picked}.values(), key=lambda c: c.pos)
         # "... tập trung thực hiện các nhiệm vụ sau:" is answered with the items that follow it
         out: list[Cand] = []
         for c in picked:

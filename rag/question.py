@@ -315,7 +315,8 @@ def rank_by_scope(hits: Sequence[Hit], question: Question, k: int) -> list[Hit]:
         # (a passage of an undated report, "Chiều 6/5", that names no year at all may be of any year)
         def off(i: int) -> bool:
             c = hits[i].chunk
-            return min(fits[i]) == 0 and bool((c.date and c.date[:4].isdigit()) or scopes_in(c.title + "\n" + c.text))
+            return min(fits[i]) == 0 and bool((c.date and c.date[:4].isdigit())
+                                               or scopes_in(COMPARED.sub(" ", c.title + "\n" + c.text)))
 
         order = sorted(range(len(hits)), key=off)
         ordered = [hits[i] for i in order]
