@@ -124,7 +124,7 @@ _TARGET = re.compile(r"(?<!\w)(?:phan dau|muc tieu|ke hoach|du kien|du bao|se da
 def measured_thing(qa: Question) -> str:
     """What a "bao nhiêu <unit> <thing>" question measures, folded ("can sa" of "bao nhiêu kg cần sa"),
     or "" when it names no unit of measure or nothing after it."""
-    m = re.search(r"bao nhieu\s+(\w+)\s+((?:\w+\s*){1,3})", fold(qa.text))
+    m = re.search(r"bao nhieu\s+(\w+)\s+(?:vuong\s+|khoi\s+)?((?:\w+\s*){1,3})", fold(qa.text))  # "km vuông"
     if m is None or m.group(1) not in _MEASURES:
         return ""
     thing: list[str] = []

@@ -65,6 +65,7 @@ MIN_ARTICLE_COVERAGE = 0.6  # a broad question's words the chosen article must h
 MAX_FACT_SENTENCES = 2
 MAX_BROAD_SENTENCES = 6
 _DETAILS = re.compile(r"(?:Trong đó|Trong số đó|Trong số này|Cụ thể|Riêng|So với cùng kỳ)\b")
+STRONG_CUE = 0.2  # a sentence that asks or decides (one "yêu cầu", "giao", "thống nhất" ...)
 DIRECTION = 0.15  # added for a tasks question to the sentences of the meeting's conclusion or direction
 CONTINUED = 0.9  # of the sentence before, for a broad answer's sentence that goes on with its figures
 MIN_WHAT_ALONE = 0.4  # of what is asked (not where or when), for a sentence that leaves where and when to its report
@@ -136,7 +137,9 @@ class ExtractiveAnswerer:
         """What the question names that none of the retrieved reports holds, as the user wrote it."""
         texts = fold("\n".join(h.chunk.title + "\n" + h.chunk.text for h in pool.passages))
         for name in qa.names:
-            if not re.search(rf"(?<!\w){re.escape(fold(name))}(?!\w)", texts):
+            # whole words for a unit ("Sở Y tế", not "số yêu cầu"); a foreign name may take an ending ("Franks")
+            end = r"(?!\w)" if " " in name else ""
+            if not re.search(rf"(?<!\w){re.escape(fold(name))}{end}", texts):
                 return f"thông tin về «{name}»"
         # a title the question names ("Chủ tịch UBND tỉnh", not "Phó Chủ tịch") in a report that names
         # the places asked about: "Phó Chủ tịch" does not answer "ai là Chủ tịch ...?"
@@ -148,9 +151,12 @@ class ExtractiveAnswerer:
                 if not any(re.search(rf"(?<!\w)(?<!pho ){t}(?!\w)", a) for a in about):
                     return f"thông tin về «{typed(qa.text, t)}»"
         thing = measured_thing(qa) if qa.type == "number" else ""
-        if thing and not re.search(rf"(?<!\w){re.escape(thing)}(?!\w)", texts):  # "bao nhiêu kg cần sa"
-            return f"thông tin về «{typed(qa.text, thing)}»"
-        for d, m in re.findall(r"(?<![\d/.])(\d{1,2})/(\d{1,2})(?![\d/])", qa.text):  # "dịp lễ 2/9", "ngày 10/7"
+        if thing and not re.search(rf"(?<!\w){re.escape(thing)}(?!\w)", texts) and not any(
+                all(re.search(rf"(?<!\w){w}(?!\w)", fold(h.chunk.text)) for w in thing.split()) for h in pool.passages):
+            return f"thông tin về «{typed(qa.text, thing)}»"  # "bao nhiêu kg cần sa" in a report on heroin
+        dates = re.findall(r"(?:ngày|dịp|lễ|sáng|chiều|tối|trưa|hôm|ngay|dip|le|sang|chieu|toi|trua|hom)\s+(?:\w+\s+){0,2}?"
+                           r"(\d{1,2})/(\d{1,2})(?![\d/])", qa.text, re.I)
+        for d, m in dates:  # "dịp lễ Quốc khánh 2/9", "ngày 10/7" (not "1/3 dân số")
             day = rf"(?<![\d])0?{int(d)}\s*[/.-]\s*0?{int(m)}(?![\d])|(?<!\w)0?{int(d)} thang 0?{int(m)}(?!\d)"
             if not re.search(day, texts):
                 return f"thông tin về ngày {d}/{m}"
@@ -221,8 +227,6 @@ class ExtractiveAnswerer:
         for c in cands[1:]:
             if len(picked) >= limit or c.score < 0.85 * best.score or c.cov < MIN_COVERAGE:
                 break
-            if pool.article(c.p) != pool.article(best.p):
-                continue  # another report's sentence tells another event's figure, not more of this answer
             if not any(near_duplicate(c, x) for x in picked):
                 picked.append(c)
         if qa.type == "list" and list_items(best.sent.text) is None:
@@ -246,7 +250,7 @@ class ExtractiveAnswerer:
         cues = [aspect_cue(qa, c.sent) for c in cands]
         # "nhiệm vụ trọng tâm ... là gì?": when the report sets tasks, a sentence without one (a speaker's
         # figures on the same topic) is not among them, however many of the question's words it holds
-        only_cued = qa.aspect in ("tasks", "decisions") and any(x > 0 for x in cues)
+        only_cued = qa.aspect in ("tasks", "decisions") and any(x >= STRONG_CUE for x in cues)
         scores = [aspect_score(qa, c, x) if x > 0 or not only_cued else 0.0 for c, x in zip(cands, cues)]
         if qa.aspect == "results":
             # a report goes on with its figures in the next sentence ("Thanh tra Sở đã xử phạt 1,26 tỷ

@@ -18,6 +18,7 @@ Left out: who-said-what forms (``rag.router``) and summaries ("Tóm tắt ...", 
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -33,7 +34,7 @@ _TYPES: tuple[tuple[str, str], ...] = (
                r"|(?:so sanh|lon hon|nhieu hon|cao hon).*(?:kinh phi|von|so tien)|(?:kinh phi|von|so tien).*(?:lon hon|nhieu hon|cao hon)"),
     ("date", r"khi nao|ngay nao|bao gio|thoi gian nao|luc nao|thang nao|(?<!\w)hom nao|thoi diem nao|thoi han nao|han chot|(?:truoc|den|cham nhat) (?:ngay|thoi diem|thoi han) nao"),
     ("place", r"o dau|tai dau|dia diem nao|dia diem|noi nao|(?<!\w)dau\s*\??$"),
-    ("broad", r"ket qua|tinh hinh|nhiem vu|giai phap|yeu cau (?:nhung )?gi|de nghi (?:nhung )?gi|(?<!\w)lam (?:nhung )?gi(?!\w)|thong nhat|chu truong"
+    ("broad", r"ket qua|tinh hinh|nhiem vu|giai phap|yeu cau (?:nhung )?gi|de nghi (?:nhung )?gi|(?:yeu cau|de nghi|chi dao|giao|can|phai)\s.*(?<!\w)lam (?:nhung )?gi(?!\w)|thong nhat|chu truong"
               r"|nhu the nao|the nao|ra sao|dat duoc (?:nhung )?gi|noi dung (?:chinh|gi)|van de gi|dinh huong|trong tam"),
     ("list", r"(?<!\w)(?:nhung|cac) (?:\w+,? ){0,5}nao(?!\w)|gom nhung|ke ten|liet ke|bao gom nhung|nhung (?:\w+ ){0,3}gi(?!\w)"),
     ("person", r"(?<!\w)ai(?!\w)|nguoi nao|vi nao|dong chi nao"),
@@ -100,6 +101,9 @@ _CAPS = re.compile(r"(?<![\w.])([A-ZĐÂĂÊÔƠƯ][\w-]*(?:\s+[A-ZĐÂĂÊÔƠ�
 _CAP_WORD = re.compile(r"(?<![\w.])([A-ZĐÂĂÊÔƠƯ][\w-]{2,})(?!\s+[A-ZĐÂĂÊÔƠƯ])")
 _VI_SYLLABLE = re.compile(r"^(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnpqrstvx])?[aeiouy]{1,3}(?:ch|ng|nh|[cmnpt])?$")
 _ORG_HEAD = re.compile(r"(?:Sở|Bộ|Cục|Chi cục|Ban|Trung tâm|Bệnh viện|Viện|Tổng cục|Ủy ban|Hội) [A-ZĐÂĂÊÔƠƯ]")
+_ORG_TAIL_STOPS = frozenset(fold(w) for w in (
+    "tỉnh huyện xã thành phố quận năm tháng quý đã có là tại của về trong cho báo cáo yêu cầu đề nghị chỉ đạo nói "
+    "phát biểu được bao nhiêu gì nào ai và với").split())
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
@@ -240,8 +244,13 @@ def _names(q: str) -> tuple[str, ...]:
     runs = [(m.start() + m.group(1).find(part), part) for m in caps for part in _split_person(m.group(1))]
     for start, word in runs + [(m.start(), m.group(1)) for m in _CAP_WORD.finditer(q)]:
         m_start = start
-        if m_start == 0 and _ORG_HEAD.match(word):
-            out.append(word)  # "Sở Y tế ... báo cáo gì?": the unit asked about opens the question
+        if _ORG_HEAD.match(word):
+            # "Sở Y tế ... báo cáo gì?": a unit, with the lower-case words of its name ("Bộ Tài chính")
+            rest = re.match(r"(?:\s+[a-zđàáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ]+){0,2}",
+                            q[start + len(word) :])
+            tail = [w for w in (rest.group(0).split() if rest else [])]
+            keep = list(itertools.takewhile(lambda w: fold(w) not in _ORG_TAIL_STOPS, tail))
+            out.append(" ".join([word, *keep]))
             continue
         if m_start == 0 or any(word in n for n in out) or word.isupper():
             continue  # an acronym ("THPT") is often written out in full in the report
