@@ -57,6 +57,7 @@ if TYPE_CHECKING:
 
 NAME = "facts"
 MIN_TOPIC = 0.3  # share of a "... về <topic>" a person's statements must hold (IDF-weighted, bigrams too)
+MIN_CONTENT_AT_MEETING = 0.3  # the same, among the statements of the meeting the question names
 MIN_CONTENT = 0.5  # share of the question's content weight a statement must cover to answer "Ai <verb> ...?"
 MAX_STATEMENTS = 6
 MAX_SPEAKERS = 8
@@ -70,6 +71,7 @@ _NOT_VERB_AFTER = {
     "giao": ("ban", "thong", "dich", "luu", "dat", "nhan", "tiep", "huu"),
     "noi": ("vu", "bat", "dung", "bo", "dia", "thanh", "o", "tru", "that", "khoa", "tam", "lam", "cu"),
 }
+_CAPTION = re.compile(r"\s*\(?(?:Ảnh|Ảnh minh họa|Nguồn ảnh)\s*:\s*[^.()]{1,60}\)?\s*$")
 _VERB_SHOWN = {"theo": "cho rằng"}
 _HONORIFICS = {"ong", "ba", "chi"}  # "ông Tỏ", "bà Hà", "đồng chí Hưng"
 _PLACE_NOUNS = {"tinh", "huyen", "xa", "phuong", "quan", "pho", "tran"}  # folded last syllable of a place noun
@@ -84,6 +86,7 @@ class Intent:
     verb: str | None  # the verb as in VERB_KINDS (accented), None when the question has none
     content: str  # the question after the verb (or after the name): what was said, or which meeting
     person: PersonEntry | None = None
+    where: str = ""  # the question before the verb: "Tại hội nghị ..., ai là người báo cáo ...?" names a meeting
 
 
 def find_verb(question: str, start: int = 0) -> tuple[str, int, int] | None:
@@ -167,7 +170,7 @@ def parse_question(question: str, people: Sequence[PersonEntry], preferred: Abst
         rest = fold(question[verb[2] :]).strip(" ?.!")
         if verb[0] in ANY_KIND and (not rest or re.match(r"(?:tai|o|trong)\s", rest)):
             return Intent("speakers", verb[0], around)
-        return Intent("who_verb", verb[0], question[verb[2] :])
+        return Intent("who_verb", verb[0], question[verb[2] :], where=question[: verb[1]])
     return None
 
 
@@ -392,10 +395,18 @@ class FactsAwareAnswerer:
         terms = content_terms(it.content, idf)
         if not terms:
             return
+        statements, least = facts.statements, MIN_CONTENT
+        _topic, meeting, years = question_parts(it.where)
+        if meeting:  # "Tại hội nghị rút kinh nghiệm ..., ai báo cáo tình hình ...?": that meeting's speakers
+            spoken = {(s.source, s.article) for s in statements}
+            m = pick_meeting(facts, meeting, ranks, idf, lambda m: (m.source, m.article) in spoken, years)
+            if m is not None:
+                statements = [s for s in statements if (s.source, s.article) == (m.source, m.article)]
+                least = MIN_CONTENT_AT_MEETING
         scored: list[tuple[float, Statement]] = []
-        for pool in pools(facts.statements, it.verb):
+        for pool in pools(statements, it.verb):
             covs = [(coverage(terms, facts.docs[st.source].text[st.start : st.end]), st) for st in pool]
-            scored = [(c, st) for c, st in covs if c >= MIN_CONTENT]
+            scored = [(c, st) for c, st in covs if c >= least]
             if scored:
                 break
         if not scored:
@@ -407,7 +418,7 @@ class FactsAwareAnswerer:
 
     def _say(self, b: _Builder, facts: Facts, st: Statement, clip: int = CLIP, context: bool = True) -> None:
         verb = _VERB_SHOWN.get(st.verb, st.verb)
-        said = clip_text(st.content, clip)
+        said = clip_text(_CAPTION.sub("", st.content), clip)  # "... dịp nghỉ lễ 30/4. Ảnh: Thanh Tùng"
         if facts.docs[st.source].text[st.start : st.start + 1] in ("“", '"', "«"):  # a direct quote stays one
             said = f"“{said}”"
         line = f"{_who(st.speaker, st.speaker_title)} {verb}: {said}"
