@@ -346,7 +346,7 @@ def announced(pool: Pool, c: Cand) -> list[Cand]:
     key = pool.article(c.p)
     ps = [p for p in range(len(pool.passages)) if pool.article(p) == key]
     size = max(pool.passages[p].chunk.start + len(pool.passages[p].chunk.text) for p in ps)
-    buf = [" "] * size
+    buf = ["\n"] * size  # (what no chunk covers is the paragraph break the chunks were split at)
     for p in ps:
         chunk = pool.passages[p].chunk
         buf[chunk.start : chunk.start + len(chunk.text)] = chunk.text

@@ -36,7 +36,7 @@ _TYPES: tuple[tuple[str, str], ...] = (
     ("place", r"o dau|tai dau|dia diem nao|dia diem|noi nao|(?<!\w)dau\s*\??$"),
     ("broad", r"ket qua|tinh hinh|nhiem vu|giai phap|yeu cau (?:nhung )?gi|de nghi (?:nhung )?gi|(?:yeu cau|de nghi|chi dao|giao|can|phai)\s.*(?<!\w)lam (?:nhung )?gi(?!\w)|thong nhat|chu truong"
               r"|nhu the nao|the nao|ra sao|dat duoc (?:nhung )?gi|noi dung (?:chinh|gi)|van de gi|dinh huong|trong tam"),
-    ("list", r"(?<!\w)(?:nhung|cac) (?:\w+,? ){0,5}nao(?!\w)|gom nhung|ke ten|liet ke|bao gom nhung|nhung (?:\w+ ){0,3}gi(?!\w)"),
+    ("list", r"(?<!\w)(?:nhung|cac) (?:\w+,? ){0,8}nao(?!\w)|^\W*(?:dia phuong|don vi|huyen|xa|phuong|tinh|quan|nganh) nao(?!\w)|gom nhung|ke ten|liet ke|bao gom nhung|nhung (?:\w+ ){0,3}gi(?!\w)"),
     ("person", r"(?<!\w)ai(?!\w)|nguoi nao|vi nao|dong chi nao"),
 )
 _TYPE_RES = tuple((t, re.compile(p)) for t, p in _TYPES)
@@ -291,7 +291,8 @@ def scope_fit(scope: Scope, date: str | None, title: str, text: str, lead: str =
     if (scope.year is None or scope.year in named | held) and period_in(own):
         return 2
     mentioned = scopes_in(text)
-    if not held and not named and scope.year in {s.year for s in scopes_in(COMPARED.sub(" ", text))}:
+    if not held and not named and scope.year is not None and scope.year in {
+            s.year for s in scopes_in(COMPARED.sub(" ", text))}:
         # a report dated "Chiều 6/5" with no year names its year in the text ("mùa du lịch hè năm 2026")
         named = {scope.year}
         if period_in(own):

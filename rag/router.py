@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -46,7 +46,8 @@ from rag.factmatch import (
 from rag.facts import Facts, clip_text, facts_for, summary_answer
 from rag.meetings import Meeting
 from rag.people import PersonEntry, person_key
-from rag.speech import TITLE_HEADS, VERB_KINDS, Statement
+from rag.question import analyse
+from rag.speech import RANKS, SURNAMES, TITLE_HEADS, VERB_KINDS, Statement
 from rag.summarize import display_date
 from rag.textnorm import fold, has_diacritics, nfc
 from rag.types import Answer, AnswerSentence, Citation, Hit
@@ -78,6 +79,7 @@ _PLACE_NOUNS = {"tinh", "huyen", "xa", "phuong", "quan", "pho", "tran"}  # folde
 # "Tóm tắt hội nghị ...", "tóm lại nội dung ...", "hãy tóm tắt ..." (folded): the rest names the meeting.
 _SUMMARY = re.compile(r"^\W*(?:hay\s+|xin\s+|ban\s+|vui long\s+)?(?:tom\s+tat|tom\s+luoc|tom\s+lai)(?:\s+(?:lai|giup|cho\s+toi|giup\s+toi|ngan\s+gon))*\b")
 _FOLDED_HEADS = tuple(fold(h).lower() for h in TITLE_HEADS)
+_FOLDED_RANKS = frozenset(fold(r).lower() for r in RANKS)  # "Đại tá" alone is a rank, not a role
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,7 @@ class Intent:
     verb: str | None  # the verb as in VERB_KINDS (accented), None when the question has none
     content: str  # the question after the verb (or after the name): what was said, or which meeting
     person: PersonEntry | None = None
+    by_role: bool = False  # the person was named by a role alone: answer only what they clearly said
     where: str = ""  # the question before the verb: "Tại hội nghị ..., ai là người báo cáo ...?" names a meeting
 
 
@@ -142,6 +145,39 @@ def person_in(question: str, people: Sequence[PersonEntry], preferred: AbstractS
     return (best[1], best[2]) if best else None
 
 
+_ROLE_PLACE = re.compile(r"\s(?:tinh|huyen|thanh pho|thi xa|quan|xa|phuong|tp)\s.*$")
+
+
+def role_in(question: str, people: Sequence[PersonEntry], preferred: Mapping[str, int]) -> tuple[PersonEntry, int] | None:
+    """The person a question names by a role alone ("Giám đốc Sở Tài chính Hòa Giang đề nghị gì?"), and
+    where the role ends, or None. A role is one part of a title as written at a meeting, up to its place
+    ("Giám đốc Sở Tài chính" of "Tỉnh ủy viên, Giám đốc Sở Tài chính tỉnh Hòa Giang"); "Chủ tịch" is not
+    "Phó Chủ tịch". Only people of the retrieved articles (``preferred``: person key -> best hit rank), the
+    best-ranked first, then the longest role, then those whose title names a place the question names."""
+    qf = fold(nfc(question))
+    best: tuple[tuple[int, int, int, int], PersonEntry, int] | None = None
+    for p in people:
+        if p.key not in preferred:
+            continue  # a role is held in many reports: the retrieved ones say whose it is
+        for seen in p.titles:
+            for part in seen.title.split(","):
+                role = _ROLE_PLACE.sub("", " " + fold(part).strip() + " ").strip()
+                if len(role.split()) < 2 or not role.startswith(_FOLDED_HEADS) or role in _FOLDED_RANKS:
+                    continue
+                m = re.search(rf"(?<!\w)(?<!pho ){re.escape(role)}(?!\w)", qf)
+                if m is None:
+                    continue
+                place = _ROLE_PLACE.search(" " + fold(part).strip())
+                asked = _ROLE_PLACE.search(" " + qf[m.end() : m.end() + 40])  # "Chủ tịch UBND thành phố Hải Ninh"
+                if place is not None and asked is not None and place.group(0).split()[:2] != asked.group(0).split()[:2]:
+                    continue  # the Chủ tịch UBND of another place
+                named_place = int(place is not None and place.group(0).split()[-1] in qf)
+                score = (-preferred[p.key], len(role), named_place, p.statements)
+                if best is None or score > best[0]:
+                    best = (score, p, m.end())
+    return (best[1], best[2]) if best else None
+
+
 def _titled_given_name(q: str, spans: list[tuple[int, int]], qf: list[str], i: int) -> bool:
     """A lone given name counts only when capitalised and right after a title or honorific."""
     if not q[spans[i][0]].isupper() or i == 0:
@@ -150,7 +186,7 @@ def _titled_given_name(q: str, spans: list[tuple[int, int]], qf: list[str], i: i
     return qf[i - 1] in _HONORIFICS or any((" " + before).endswith(" " + h) for h in _FOLDED_HEADS)
 
 
-def parse_question(question: str, people: Sequence[PersonEntry], preferred: AbstractSet[str] = frozenset()) -> Intent | None:
+def parse_question(question: str, people: Sequence[PersonEntry], preferred: Mapping[str, int] | None = None) -> Intent | None:
     """Which facts question this is, or None when it is not one the facts can answer."""
     qf = fold(nfc(question))
     asks_who = re.search(r"(?<!\w)ai(?!\w)", qf) is not None
@@ -161,11 +197,14 @@ def parse_question(question: str, people: Sequence[PersonEntry], preferred: Abst
     bridges = re.search(r"(?<!\w)(?:nhung|cac)\s+diem\s+cau(?!\w)|diem\s+cau\s+nao|bao\s+nhieu\s+diem\s+cau", qf)
     if bridges and not asks_who:  # "Hội nghị X có những điểm cầu nào?"
         return Intent("bridges", None, question[: bridges.start()] + " " + question[bridges.end() :])
-    named = person_in(question, people, preferred)
+    preferred = preferred or {}
+    named = person_in(question, people, set(preferred))
+    by_role = named is None and not any(len(n.split()) >= 2 and n.split()[0] in SURNAMES for n in analyse(question).names)
+    named = named or (role_in(question, people, preferred) if by_role else None)
     # The verb a person is asked about follows the name; an earlier one belongs to the title or topic.
     said = find_verb(question, max(0, named[1] - 1)) if named else None
     if named and said:
-        return Intent("person", said[0], question[said[2] :], named[0])
+        return Intent("person", said[0], question[said[2] :], named[0], by_role=by_role)
     if asks_who and verb:
         rest = fold(question[verb[2] :]).strip(" ?.!")
         if verb[0] in ANY_KIND and (not rest or re.match(r"(?:tai|o|trong)\s", rest)):
@@ -244,7 +283,11 @@ class FactsAwareAnswerer:
         ranks: dict[tuple[str, int], int] = {}
         for i, h in enumerate(hits):
             ranks.setdefault((h.chunk.source, h.chunk.article), i)
-        preferred = {person_key(st.speaker) for st in facts.statements if (st.source, st.article) in ranks}
+        preferred: dict[str, int] = {}  # person -> the best rank of a retrieved article they spoke in
+        for st in facts.statements:
+            if (st.source, st.article) in ranks:
+                key = person_key(st.speaker)
+                preferred[key] = min(preferred.get(key, len(ranks)), ranks[(st.source, st.article)])
         intent = parse_question(question, facts.people, preferred)
         if intent is None:
             return None
@@ -338,7 +381,7 @@ class FactsAwareAnswerer:
         own = facts.statements_of(p.key)
         family = FAMILY.get(VERB_KINDS.get(it.verb or "", ""))
         if family in ("direct", "propose"):  # "X yêu cầu những gì?": all X asked of others (yêu cầu, giao, đề nghị)
-            picked = [s for s in own if FAMILY.get(s.kind) in ("direct", "propose")] or own
+            picked = [s for s in own if FAMILY.get(s.kind) in ("direct", "propose")] or ([] if it.by_role else own)
         else:  # nothing of that kind: all X said, each with its own verb
             picked = next((pool for pool in pools(own, it.verb) if pool), own)
         topic, meeting, years = question_parts(it.content)
@@ -347,6 +390,8 @@ class FactsAwareAnswerer:
         if (meeting or years) and not two:  # "... tại hội nghị phòng, chống thiên tai", "... cho năm 2025"
             m = pick_meeting(facts, meeting, ranks, idf, lambda m: (m.source, m.article) in where, years)
             if m is None and meeting and content_terms(meeting, idf):  # named a meeting the person did not speak at
+                if it.by_role:
+                    return  # (a role's holder is a guess: the other answerer reads the reports)
                 b.refusal = f"Không tìm thấy ý kiến của {p.name} {meeting.strip(' ?.')} trong tài liệu."
                 return
             picked = [s for s in picked if m is None or (s.source, s.article) == (m.source, m.article)] or picked
@@ -357,6 +402,8 @@ class FactsAwareAnswerer:
             top = max(covs.values(), default=0.0)
             # a few common syllables ("thi" of "thực thi") are not the topic: most of it must be there
             if top < MIN_TOPIC and about is not None:
+                if it.by_role:
+                    return
                 b.refusal = f"Không tìm thấy ý kiến của {p.name} về {about.group(1).strip(' ?.')} trong tài liệu."
                 return
             picked = [s for s in picked if covs[s] >= 0.5 * top] or picked
@@ -433,7 +480,8 @@ class FactsAwareAnswerer:
             # "... tập trung thực hiện một số nhiệm vụ trọng tâm." is said with the items that follow it
             end = st.end + len(text[st.end : st.end + 2]) - len(text[st.end : st.end + 2].lstrip(".:"))
             for s, e in items_after(text, end):
-                b.add(f"- {clip_text(text[s:e], clip)}", st.source, s, e, st.article)
+                item = re.sub(r"^[-+•–]\s+", "", text[s:e])  # "- Thuế tỉnh ..." is shown as one bullet
+                b.add(f"- {clip_text(item, clip)}", st.source, s, e, st.article)
 
 
 def default_answerer(lib: Library, inner: Answerer) -> Answerer:

@@ -117,3 +117,9 @@ def test_enumeration_rules() -> None:
     spans = items_after(text, text.index(":") + 1)
     assert [text[s:e] for s, e in spans] == ["Thứ nhất, làm A.", "Thứ hai, làm B.", "Thứ ba, làm C."]
     assert items_after("Không có gì. Hội nghị kết thúc.", 12) == []
+
+
+def test_a_role_alone_names_its_holder_at_the_meeting_retrieved(lib: Library) -> None:
+    a = lib.ask("giam doc cong an tinh Son Cuong yeu cau cac don vi lam gi trong phong chong ma tuy")
+    check(lib, a, ["xác lập chuyên án", "100% người nghiện đủ điều kiện"], [DRUGS])
+    assert a.kind == "person"
