@@ -11,11 +11,14 @@ to embed on 2 cores. Queries are always embedded by the real model.
 Figures: ingest time and chunks/s (and, with real vectors, the bare embedder's passages/s on the
 same passages); cold ``rag ask`` (a new process, start to answer, as from a shell); a new process
 opening the index, warming up and answering its first question (what a server start costs); warm
-``search``/``ask`` p50/p95; time and bytes written to add 10 files; index size; peak memory.
+``search``/``ask`` p50/p95; time and bytes written to add 10 files; index size; peak memory (of the
+whole bench, and of each new process as it reports its own high-water mark).
 
     python -m eval.bench                                          # samples, real vectors
-    python -m eval.bench --synthetic 10000 --vectors random       # ~12k chunks
-    python -m eval.bench --synthetic 100000 --vectors random      # ~100k chunks
+    python -m eval.bench --synthetic 10000 --vectors random       # 12.5k chunks
+    python -m eval.bench --synthetic 80000 --vectors random       # 100.6k chunks
+    python -m eval.bench --synthetic 100000 --vectors random      # 125.7k chunks
+    python -m eval.bench --synthetic 80000 --vectors random --work DIR   # keep DIR/index to profile it
 """
 
 from __future__ import annotations
@@ -121,23 +124,44 @@ def synthetic_corpus(folder: Path, n_chunks: int, seed: int = 7, prefix: str = "
             shutil.copy(r, folder / r.name)
 
 
-def _cold(idx: Path, question: str) -> tuple[float, float]:
-    """Wall seconds and peak MB of ``rag ask`` in a new process."""
-    t = time.perf_counter()
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    subprocess.run([sys.executable, "-m", "rag.cli", "ask", "--index", str(idx), question],
-                   check=True, capture_output=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    took = time.perf_counter() - t
-    return took, max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
-
-
-_SERVER_START = """
-import sys, time
+# A child's own peak memory, printed as it exits: getrusage(RUSAGE_CHILDREN) is no measure of it, as
+# Linux starts a child's ru_maxrss from the parent's resident size at fork (this bench holds a whole index).
+_PEAK = """
+import atexit, sys
+def _peak():
+    try:
+        with open("/proc/self/status") as f:
+            print("peak_kb", next(ln for ln in f if ln.startswith("VmHWM")).split()[1], file=sys.stderr)
+    except (OSError, StopIteration):
+        pass
+atexit.register(_peak)
+"""
+# ``rag ask`` as ``python -m rag.cli ask`` runs it, plus the peak report
+_COLD_ASK = _PEAK + """
+import runpy
+sys.argv = ["rag", *sys.argv[1:]]
+runpy.run_module("rag.cli", run_name="__main__", alter_sys=True)
+"""
+_SERVER_START = _PEAK + """
+import time
 t = time.perf_counter()
 from rag.library import Library
 lib = Library(sys.argv[1]); lib.warm_up(); lib.ask(sys.argv[2])
 print(time.perf_counter() - t)
 """
+
+
+def _peak_mb(stderr: str) -> float:
+    found = [ln.split()[1] for ln in stderr.splitlines() if ln.startswith("peak_kb ")]
+    return int(found[-1]) / 1024 if found else float("nan")
+
+
+def _cold(idx: Path, question: str) -> tuple[float, float]:
+    """Wall seconds and peak MB of ``rag ask`` in a new process."""
+    t = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", _COLD_ASK, "ask", "--index", str(idx), question], check=True,
+                         capture_output=True, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    return time.perf_counter() - t, _peak_mb(out.stderr)
 
 
 def bench(corpus: Path, questions: list[str], label: str, index_type: str, vectors: str, work: Path) -> dict[str, object]:
@@ -174,6 +198,7 @@ def bench(corpus: Path, questions: list[str], label: str, index_type: str, vecto
     out = subprocess.run([sys.executable, "-c", _SERVER_START, str(idx), COLD_QUESTIONS[0]],
                          check=True, capture_output=True, text=True)
     res["open_warm_first_answer_s"] = round(float(out.stdout.strip().splitlines()[-1]), 2)
+    res["open_warm_first_answer_peak_mb"] = round(_peak_mb(out.stderr), 1)
 
     reader = Library(idx)
     reader.warm_up()
@@ -210,6 +235,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--vectors", default="embed", choices=["embed", "random"])
     ap.add_argument("--index-type", default="flat", choices=["flat", "hnsw"])
     ap.add_argument("--queries", type=int, default=100)
+    ap.add_argument("--work", type=Path, help="build in this (new or empty) folder and keep it, to profile the index "
+                    "afterwards (default: a temporary folder, removed)")
     args = ap.parse_args(argv)
     questions = list(SAMPLE_QUESTIONS)
     if XQUAD.exists():
@@ -217,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
         questions += [qa["question"] for a in data["data"] for p in a["paragraphs"] for qa in p["qas"]]
     questions = questions[: args.queries]
     with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
+        work = args.work or Path(tmp)
         if args.synthetic:
             corpus = work / "synthetic"
             synthetic_corpus(corpus, args.synthetic)

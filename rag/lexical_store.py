@@ -73,32 +73,54 @@ class Reuse:
 
 def merge_postings(parts: Sequence[tuple[Postings, np.ndarray]], folded: bool) -> Postings:
     """The postings of the rows ``alive`` of each part, one after the other, as one segment's: equal
-    to building them from those rows' tokens (terms held by no kept row are dropped)."""
+    to building them from those rows' tokens (terms held by no kept row are dropped).
+
+    Placed by counting, not sorted: a term's postings are those of each part in turn, and a part's
+    postings of one term are contiguous and ascending, so each kept posting's place is known from
+    the counts. Peak memory is the result plus one part's int32 temporaries, a third of
+    concatenating every part and sorting (which made merging at 100k chunks peak at 2.4 GB)."""
     vocab: dict[str, int] = {}
-    terms, docs, tfs, lengths = [], [], [], []
+    ids_of: list[np.ndarray] = []  # per part: the merged vocabulary id of each of its terms
+    new_docs: list[np.ndarray] = []  # per part: the new local id of each of its rows, -1 when dropped
+    counts = np.zeros(0, dtype=np.int64)
+    kept: list[np.ndarray] = []  # per part: kept postings of each of its terms
     offset = 0
     for p, alive in parts:
-        new_doc = np.full(len(p.lengths), -1, dtype=np.int64)
-        new_doc[alive] = np.arange(offset, offset + len(alive))
-        ids = np.fromiter((vocab.setdefault(t, len(vocab)) for t in p.vocab), dtype=np.int64, count=len(p.vocab))
-        d = new_doc[np.asarray(p.docs)]
-        keep = d >= 0
-        terms.append(np.repeat(ids, np.diff(np.asarray(p.indptr)))[keep])
-        docs.append(d[keep])
-        tfs.append(np.asarray(p.tf)[keep])
-        lengths.append(np.asarray(p.lengths, dtype=np.int64)[alive])
+        new_doc = np.full(len(p.lengths), -1, dtype=np.int32)
+        new_doc[alive] = np.arange(offset, offset + len(alive), dtype=np.int32)
         offset += len(alive)
-    term, doc, tf = (np.concatenate(x) if x else np.zeros(0, np.int64) for x in (terms, docs, tfs))
-    order = np.argsort(term, kind="stable")  # documents stay ascending: parts come in order, each sorted
-    term, doc, tf = term[order], doc[order], tf[order]
-    counts = np.bincount(term, minlength=len(vocab))
+        ids = np.fromiter((vocab.setdefault(t, len(vocab)) for t in p.vocab), dtype=np.int64, count=len(p.vocab))
+        running = np.concatenate([[0], np.cumsum(new_doc[np.asarray(p.docs)] >= 0)])
+        indptr = np.asarray(p.indptr)
+        n_kept = running[indptr[1:]] - running[indptr[:-1]]
+        counts = np.concatenate([counts, np.zeros(len(vocab) - len(counts), dtype=np.int64)])
+        counts[ids] += n_kept  # a part's terms are distinct
+        ids_of.append(ids)
+        new_docs.append(new_doc)
+        kept.append(n_kept)
     used = counts > 0
     if not used.all():
         vocab = {t: i for i, t in enumerate(t for t, u in zip(vocab, used.tolist()) if u)}
-        counts = counts[used]
-    indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    indptr_out = np.concatenate([[0], np.cumsum(counts[used])]).astype(np.int64)
+    # where the next posting of each (merged, unused ones included) term goes
+    cursor = np.zeros(len(counts), dtype=np.int64)
+    cursor[used] = indptr_out[:-1]
+    total = int(indptr_out[-1])
+    docs_out, tf_out = np.empty(total, dtype=np.int32), np.empty(total, dtype=np.int32)
+    for (p, _), ids, new_doc, n_kept in zip(parts, ids_of, new_docs, kept):
+        d = new_doc[np.asarray(p.docs)]
+        keep = d >= 0
+        term = np.repeat(np.arange(len(ids), dtype=np.int32), n_kept)  # local term of each kept posting
+        first = np.concatenate([[0], np.cumsum(n_kept)[:-1]])  # its first kept posting's rank
+        at = cursor[ids][term]  # in place from here: these arrays are as long as the part's postings
+        at -= first[term]
+        at += np.arange(len(term))
+        docs_out[at] = d[keep]
+        tf_out[at] = np.asarray(p.tf)[keep]
+        cursor[ids] += n_kept
+    lengths = [np.asarray(p.lengths, dtype=np.int64)[alive] for p, alive in parts]
     size = np.concatenate(lengths) if lengths else np.zeros(0, np.int64)
-    return Postings(folded, vocab, indptr, doc.astype(np.int32), tf.astype(np.int32), size)
+    return Postings(folded, vocab, indptr_out, docs_out, tf_out, size)
 
 
 def _combine(parts: Sequence[Mapping[Any, int]], minus: Mapping[Any, int]) -> Counter[Any]:

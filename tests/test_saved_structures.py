@@ -1,5 +1,7 @@
 """What an index saves besides chunks and vectors: lexical search structures per segment and the
-who-said-what extraction per document, so a new process answers without re-analysing the corpus."""
+who-said-what extraction per document, so a new process answers without re-analysing the corpus;
+and that the fast ways of writing and reading them (merging postings by counting, the chunks' marshal
+copy) give what the plain ways give."""
 
 from __future__ import annotations
 
@@ -123,3 +125,44 @@ def test_token_rules_are_pinned_to_the_saved_format_version() -> None:
     out = [lexical.tokens(text), lexical.tokens(text, folded=True), lexical.tokens(text.lower(), folded=True)]
     fingerprint = hashlib.sha256(json.dumps(out, ensure_ascii=False).encode()).hexdigest()[:16]
     assert (lexical.LEXICAL_VERSION, fingerprint) == ("2", "d53d46582ea308ca")
+
+
+def test_merged_postings_equal_a_build_of_the_kept_rows(index: Path) -> None:
+    # merge_postings places postings by counting (not by sorting all parts): each term's postings as a build's
+    texts = [c.text for c in Library(index).chunks()]
+    rng = np.random.default_rng(3)
+    for folded in (False, True):
+        token_lists = [lexical.tokens(t, folded) for t in texts]
+        cuts = [token_lists[:7], token_lists[7:9], [], token_lists[9:]]
+        alive = [np.sort(rng.choice(len(c), len(c) // 2, replace=False)) if len(c) > 2 else np.arange(len(c))
+                 for c in cuts]
+        alive[1] = np.zeros(0, dtype=np.int64)  # every row of a part dropped
+        parts = [(lexical.Postings.build(c, folded), a.astype(np.int64)) for c, a in zip(cuts, alive)]
+        merged = lexical_store.merge_postings(parts, folded)
+        built = lexical.Postings.build([c[r] for c, a in zip(cuts, alive) for r in a.tolist()], folded)
+        assert set(merged.vocab) == set(built.vocab)  # ids may differ: a merge numbers terms as the parts do
+        assert np.array_equal(merged.lengths, built.lengths) and merged.docs.dtype == built.docs.dtype
+        for t, i in built.vocab.items():
+            j = merged.vocab[t]
+            a, b = slice(built.indptr[i], built.indptr[i + 1]), slice(merged.indptr[j], merged.indptr[j + 1])
+            assert np.array_equal(merged.docs[b], built.docs[a]) and np.array_equal(merged.tf[b], built.tf[a]), t
+
+
+def test_chunks_load_from_their_marshal_copy_else_from_the_json_lines(index: Path, tmp_path: Path) -> None:
+    seg = _segment(index)
+    from_json = [rag.segments.Chunk(**json.loads(line)) for line in (seg / "chunks.jsonl").read_text().splitlines()]
+    assert (seg / rag.segments.CHUNKS_MARSHAL).is_file()
+    assert rag.segments._read_chunks(seg) == from_json
+    copy = tmp_path / seg.name
+    shutil.copytree(seg, copy)
+    good = (copy / rag.segments.CHUNKS_MARSHAL).read_bytes()
+    flipped = bytearray(good)
+    flipped[len(good) // 2] ^= 0xFF
+    head = good[: good.index(b"\n")]
+    miscounted = head.replace(b" n", b" n1", 1) + good[len(head):]
+    for bad in (bytes(flipped), good[: len(good) // 2], b"", good.replace(b"py3", b"py2", 1), miscounted):
+        (copy / rag.segments.CHUNKS_MARSHAL).write_bytes(bad)
+        assert rag.segments._read_chunks(copy) == from_json
+    (copy / rag.segments.CHUNKS_MARSHAL).unlink()  # a segment written before the copy existed
+    assert rag.segments._read_chunks(copy) == from_json
+
