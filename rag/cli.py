@@ -157,7 +157,7 @@ def build_answerer(args: argparse.Namespace, lib):  # type: ignore[no-untyped-de
     if getattr(args, "extractive", False):
         return None
     try:
-        from rag.llm_setup import answerer_from_options
+        from rag.llm.setup import answerer_from_options
     except ImportError:
         return None
     return answerer_from_options(

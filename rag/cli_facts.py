@@ -19,9 +19,9 @@ from typing import Any, TextIO
 
 from rag.errors import RagError
 from rag.facts import Facts, FactSummary, clip_text, facts_for
-from rag.meetings import Fact, Meeting, Person
-from rag.people import PersonEntry, person_key
-from rag.summarize import display_date
+from rag.facts.meetings import Fact, Meeting, Person
+from rag.facts.people import PersonEntry, person_key
+from rag.facts.summarize import display_date
 from rag.types import Citation
 
 EXIT_OK = 0

@@ -28,11 +28,11 @@ from rag.embedders import DEFAULT_EMBEDDER, Embedder, get_embedder
 from rag.errors import IndexMismatchError, LoadError, RagError
 from rag.events import Done, Event, Retrieved
 from rag.extractive import ExtractiveAnswerer
+from rag.facts.router import default_answerer
 from rag.followup import keeps_topic
 from rag.loaders import expand_paths, load, sha256_file, source_name
 from rag.question import analyse, rank_by_scope
 from rag.retrieval import Filters, HybridRetriever
-from rag.router import default_answerer
 from rag.store import FAISS_TYPES, IndexStore, Snapshot
 from rag.types import Answer, Article, Chunk, DocInfo, Hit, IngestReport
 
@@ -154,7 +154,7 @@ class Library:
     @property
     def answerer(self) -> Answerer:
         """The configured answerer (else the extractive one), with facts questions ("Ai chủ trì ...?",
-        "<người> yêu cầu gì?") answered from the extracted statements and meetings (``rag.router``)."""
+        "<người> yêu cầu gì?") answered from the extracted statements and meetings (``rag.facts.router``)."""
         return default_answerer(self, self._answerer or self.extractive())
 
     def set_answerer(self, answerer: Answerer | None) -> None:

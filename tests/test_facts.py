@@ -19,8 +19,8 @@ from rag.embedders import Embedder, get_embedder
 from rag.errors import LLMError
 from rag.events import Done
 from rag.facts import facts_for
+from rag.facts.router import FactsAwareAnswerer, parse_question
 from rag.library import Library
-from rag.router import FactsAwareAnswerer, parse_question
 from rag.types import Answer, Citation
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import rag.facts
+import rag.facts.facts
 import rag.segments
 from rag import lexical, lexical_store
 from rag.facts import facts_for
@@ -85,8 +85,8 @@ def test_facts_are_saved_per_document_and_read_back(index: Path, monkeypatch: py
     def no_extract(*a: object, **k: object) -> None:
         raise AssertionError("re-extracted although the index has the facts saved")
 
-    monkeypatch.setattr(rag.facts, "statements_for_articles", no_extract)
-    monkeypatch.setattr(rag.facts, "meetings_for_articles", no_extract)
+    monkeypatch.setattr(rag.facts.facts, "statements_for_articles", no_extract)
+    monkeypatch.setattr(rag.facts.facts, "meetings_for_articles", no_extract)
     again = facts_for(Library(index))
     assert again.statements == fresh.statements and again.meetings == fresh.meetings
 

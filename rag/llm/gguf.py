@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.errors import LLMError
-from rag.llm import Message
+from rag.llm.client import Message
 
 
 class GGUFChatLLM:

@@ -12,7 +12,7 @@ citation numbers; and the support check of one sentence against its cited passag
   states a number the cited passages do not contain.
 
 Thresholds come from ``eval/calibrate_citecheck.py`` (figures next to ``DEFAULT_THRESHOLDS``).
-Left out: building ``Citation`` objects and the fallback policy (``rag.llm_answer``).
+Left out: building ``Citation`` objects and the fallback policy (``rag.llm.answer``).
 """
 
 from __future__ import annotations

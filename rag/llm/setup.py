@@ -2,7 +2,7 @@
 
 Returns an ``LLMAnswerer`` (OpenAI-compatible endpoint, or an in-process GGUF model) backed by
 the library's extractive answerer as its fallback, or None when no LLM is configured.
-Left out: talking to the server (``rag.llm``) and the answer policy (``rag.llm_answer``).
+Left out: talking to the server (``rag.llm.client``) and the answer policy (``rag.llm.answer``).
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from rag.llm import LLMConfig, OpenAIChatClient
-from rag.llm_answer import LLMAnswerer
+from rag.llm.answer import LLMAnswerer
+from rag.llm.client import LLMConfig, OpenAIChatClient
 from rag.types import Answer, Hit
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ def answerer_from_options(
     timeout: float | None = None,
 ) -> LLMAnswerer | None:
     if gguf:
-        from rag.llm_gguf import GGUFChatLLM
+        from rag.llm.gguf import GGUFChatLLM
 
         return LLMAnswerer(GGUFChatLLM(gguf), lib.embedder, _CurrentExtractive(lib), fallback_if_unsupported=True)
     config = LLMConfig.from_env()

@@ -1,11 +1,11 @@
 """Matching a question's words against extracted facts: which meeting it names, which statements
 are about what it asks, and in what order to show them.
 
-Shared by the question forms of ``rag.router``: IDF-weighted content terms (framing words dropped),
+Shared by the question forms of ``rag.facts.router``: IDF-weighted content terms (framing words dropped),
 their coverage of a text, statements of a verb's kind or family (đề nghị ~ đề xuất, yêu cầu ~ chỉ đạo ~
 giao), statements of the retrieved articles first, a question split into topic / meeting / years, and
 the meeting a question names (by its name and title words, the retrieved articles and the years asked).
-Left out: recognising the question forms (``rag.router``) and extracting the facts (``rag.facts``).
+Left out: recognising the question forms (``rag.facts.router``) and extracting the facts (``rag.facts``).
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from rag.facts import Facts
+from rag.facts.facts import Facts
+from rag.facts.meetings import Meeting
+from rag.facts.speech import VERB_KINDS, Statement
 from rag.lexical import tokens
-from rag.meetings import Meeting
-from rag.speech import VERB_KINDS, Statement
 from rag.textnorm import fold
 
 MIN_MEETING = 0.4  # share of the question's meeting words a meeting name must cover when no hit points at it

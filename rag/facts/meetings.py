@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from rag.articles import date_span
-from rag.speech import Mention, Statement, extract_statements, mask_quotes, person_mentions
+from rag.facts.speech import Mention, Statement, extract_statements, mask_quotes, person_mentions
 from rag.textnorm import nfc, sentence_spans
 from rag.types import Article
 

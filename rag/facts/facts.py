@@ -1,14 +1,14 @@
 """Who said what over a whole index: statements, meetings and people of every indexed document.
 
-Covers: ``facts_for(lib)`` runs the pure-text extraction (``rag.speech``, ``rag.meetings``,
-``rag.people``) on every indexed document and article of the library's current snapshot, caches
+Covers: ``facts_for(lib)`` runs the pure-text extraction (``rag.facts.speech``, ``rag.facts.meetings``,
+``rag.facts.people``) on every indexed document and article of the library's current snapshot, caches
 the result in ``snapshot.cache["facts"]`` (a new generation gets a new snapshot, hence new facts;
 documents whose content did not change are not re-analysed), and answers look-ups: people by name
 (accent-insensitive, partial), a person's statements, meetings, the meeting of an article, and a
 structured summary (extractive, or written by an LLM from the extracted facts and checked).
 Every statement or meeting fact converts to a ``rag.types.Citation`` whose ``text`` is the exact
 source span, so the CLI, UI and chat can cite it like a retrieved passage.
-Left out: rendering (``rag.cli_facts``), question routing (``rag.router``), and the extraction
+Left out: rendering (``rag.cli_facts``), question routing (``rag.facts.router``), and the extraction
 rules themselves.
 """
 
@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rag.errors import IndexError_, LLMError, RagError
-from rag.meetings import Meeting, meetings_for_articles
-from rag.people import PersonEntry, build_people, find_people, person_key
-from rag.speech import Statement, statements_for_articles
-from rag.summarize import HEADINGS, SummaryLine, display_date, summarize_meeting
+from rag.facts.meetings import Meeting, meetings_for_articles
+from rag.facts.people import PersonEntry, build_people, find_people, person_key
+from rag.facts.speech import Statement, statements_for_articles
+from rag.facts.summarize import HEADINGS, SummaryLine, display_date, summarize_meeting
 from rag.textnorm import sentence_around
 from rag.types import Answer, AnswerSentence, Article, Citation
 
@@ -275,8 +275,8 @@ def _source_line(c: Citation) -> str:
 
 
 def _llm_summarize() -> Any:
-    """The LLM engineer's ``llm_summarize`` (in ``rag.llm_answer``, or ``rag.prompt``), if present."""
-    for mod in ("rag.llm_answer", "rag.prompt"):
+    """The LLM engineer's ``llm_summarize`` (in ``rag.llm.answer``, or ``rag.llm.prompt``), if present."""
+    for mod in ("rag.llm.answer", "rag.llm.prompt"):
         try:
             module = __import__(mod, fromlist=["llm_summarize"])
         except ImportError:
@@ -335,9 +335,10 @@ def build_facts(lib: Library, snap: Snapshot, previous: Facts | None = None) -> 
 
 
 # Saved extractions are keyed by the rules that made them: editing any of these modules re-extracts.
+_HERE = Path(__file__).resolve().parent
 _RULES = hashlib.sha256(
-    b"".join(Path(__file__).with_name(n).read_bytes()
-             for n in ("speech.py", "meetings.py", "articles.py", "textnorm.py", "types.py"))
+    b"".join(p.read_bytes() for p in (_HERE / "speech.py", _HERE / "meetings.py", _HERE.parent / "articles.py",
+                                      _HERE.parent / "textnorm.py", _HERE.parent / "types.py"))
 ).hexdigest()[:12]
 
 

@@ -17,7 +17,7 @@ with ``[n]``; citation ``n`` is the exact source span the fact is read from (the
 sentence naming the chair). When no form applies or no fact matches well enough, the question goes
 to the inner answerer (extractive or LLM) unchanged.
 Left out: questions combining several facts ("Ai chủ trì và ai phát biểu ...?"), counting questions,
-and anything the extraction does not capture (see ``rag.speech`` and ``rag.meetings``).
+and anything the extraction does not capture (see ``rag.facts.speech`` and ``rag.facts.meetings``).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rag.events import Done, Event
-from rag.factmatch import (
+from rag.facts.factmatch import (
     ANY_KIND,
     FAMILY,
     MIN_MEETING,
@@ -42,11 +42,11 @@ from rag.factmatch import (
     prefer_hits,
     question_parts,
 )
-from rag.facts import Facts, clip_text, facts_for, summary_answer
-from rag.meetings import Meeting
-from rag.people import PersonEntry, person_key
-from rag.speech import TITLE_HEADS, VERB_KINDS, Statement
-from rag.summarize import display_date
+from rag.facts.facts import Facts, clip_text, facts_for, summary_answer
+from rag.facts.meetings import Meeting
+from rag.facts.people import PersonEntry, person_key
+from rag.facts.speech import TITLE_HEADS, VERB_KINDS, Statement
+from rag.facts.summarize import display_date
 from rag.textnorm import fold, has_diacritics, nfc
 from rag.types import Answer, AnswerSentence, Citation, Hit
 
