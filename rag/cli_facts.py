@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 from rag.errors import RagError
-from rag.facts import Facts, FactSummary, clip_text, facts_for
+from rag.facts import Facts, FactSummary, clip_text
 from rag.facts.meetings import Fact, Meeting, Person
 from rag.facts.people import PersonEntry, person_key
 from rag.facts.summarize import display_date
@@ -262,7 +262,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, build_answerer: Call
     from rag.library import Library
 
     lib = Library(args.index, embedder=args.embedder)
-    facts = facts_for(lib)
+    facts = lib.facts()
     if args.command == "who":
         data = who_json(facts, args.name) if args.name else people_json(facts)
         if args.json:
@@ -279,9 +279,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, build_answerer: Call
             print_meetings(data, out)
     elif args.command == "summarize":
         answerer = build_answerer(args, lib)
-        llm = getattr(answerer, "llm", None)
         source = lib.resolve_source(args.source)
-        summaries = facts.summaries(source, llm=llm, embedder=getattr(answerer, "embedder", None))
+        summaries = facts.summaries(source, llm=answerer.llm if answerer else None,
+                                    embedder=answerer.embedder if answerer else None)
         if args.json:
             _emit(summaries_json(source, summaries), out)
         else:

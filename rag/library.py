@@ -11,15 +11,17 @@ Left out: rendering (CLI/UI), LLM configuration parsing (``rag.llm``).
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any
 
 import numpy as np
 
 from rag import scans
+from rag.answerer import Answerer
 from rag.articles import split_articles
 from rag.chunking import ChunkSettings, chunk_document, embedding_text
 from rag.compound import join_answers, split_question
@@ -28,16 +30,18 @@ from rag.embedders import DEFAULT_EMBEDDER, Embedder, get_embedder
 from rag.errors import IndexMismatchError, LoadError, RagError
 from rag.events import Done, Event, Retrieved
 from rag.extractive import ExtractiveAnswerer
+from rag.facts import Facts, build_facts
 from rag.facts.router import default_answerer
-from rag.followup import keeps_topic
+from rag.followup import keeps_topic, rewrite
 from rag.loaders import expand_paths, load, sha256_file, source_name
 from rag.question import analyse, rank_by_scope
+from rag.records import DocRecord, OcrPages
 from rag.retrieval import Filters, HybridRetriever
 from rag.store import FAISS_TYPES, IndexStore, Snapshot
 from rag.types import Answer, Article, Chunk, DocInfo, Hit, IngestReport
+from rag.view import IndexView
 
-if TYPE_CHECKING:
-    from rag.llm import ChatLLM
+__all__ = ["Answerer", "Library", "default_index_dir"]
 
 Progress = Callable[[str, int, int, str], None]  # (stage, done, total, current file)
 COMMIT_EVERY_CHUNKS = 2000  # long ingests commit in batches so a crash loses little work
@@ -50,21 +54,6 @@ def commit_every_chunks() -> int:
         return max(1, int(os.environ.get("RAG_COMMIT_EVERY_CHUNKS") or COMMIT_EVERY_CHUNKS))
     except ValueError:
         return COMMIT_EVERY_CHUNKS
-
-
-class Answerer(Protocol):
-    """Answers a question from retrieved passages. ``llm`` is the chat model behind it, if any
-    (follow-ups and summaries use it too); ``None`` for the extractive answerer."""
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def llm(self) -> ChatLLM | None: ...
-
-    def answer(self, question: str, hits: Sequence[Hit]) -> Answer: ...
-
-    def stream(self, question: str, hits: Sequence[Hit]) -> Iterator[Event]: ...
 
 
 def default_index_dir() -> Path:
@@ -86,6 +75,9 @@ class Library:
         self.lock_wait_s = lock_wait_s
         self._snap: Snapshot | None = None
         self._stamp: tuple[int, int, int] = (0, 0, 0)
+        self._view: IndexView | None = None
+        self._facts: Facts | None = None  # of the newest generation asked for; the next reuses its documents
+        self._lock = threading.Lock()  # one view and one facts build per generation, whatever the threads
         manifest = self.store.read_manifest() if self.store.exists() else None
         if isinstance(embedder, str) or embedder is None:
             name = embedder or (manifest["embedder"] if manifest else DEFAULT_EMBEDDER)
@@ -142,14 +134,38 @@ class Library:
         """The current generation read again; the segments of the one held are reused, not re-read
         (they are cached while a snapshot uses them)."""
         held = self._snap
-        self._snap = None
+        self._snap = self._view = None
         snap = self.snapshot()
         del held
         return snap
 
-    def retriever(self, mode: str = "hybrid", fusion: str = "minmax") -> HybridRetriever | None:
+    def view(self) -> IndexView | None:
+        """The current generation with its typed records and derived search structures (built once)."""
         snap = self.snapshot()
-        return HybridRetriever(snap, self.embedder, mode, fusion) if snap else None
+        if snap is None:
+            return None
+        with self._lock:
+            if self._view is None or self._view.snap is not snap:
+                self._view = IndexView(snap)
+            return self._view
+
+    def facts(self) -> Facts:
+        """Who said what in the current generation (``rag.facts``), extracted on first use; documents
+        unchanged since the generation asked before are not analysed again."""
+        view = self.view()
+        if view is None:
+            return Facts({})
+        done = self._facts
+        if done is not None and done.generation == view.generation:
+            return done
+        with self._lock:  # the UI asks from several threads: build once
+            if self._facts is None or self._facts.generation != view.generation:
+                self._facts = build_facts(view, self.store, self._facts)
+            return self._facts
+
+    def retriever(self, mode: str = "hybrid", fusion: str = "minmax") -> HybridRetriever | None:
+        view = self.view()
+        return HybridRetriever(view, self.embedder, mode, fusion) if view else None
 
     @property
     def answerer(self) -> Answerer:
@@ -161,17 +177,10 @@ class Library:
         self._answerer = answerer
 
     def extractive(self) -> ExtractiveAnswerer:
-        snap = self.snapshot()
-        if snap is None:
+        view = self.view()
+        if view is None:
             return ExtractiveAnswerer()
-        if "df" not in snap.cache:
-            by_article: dict[tuple[str, int], list[Chunk]] = {}
-            for c in snap.chunks:
-                by_article.setdefault((c.source, c.article), []).append(c)
-            snap.cache["articles"] = by_article
-            snap.cache["df"] = snap.df()
-        articles: dict[tuple[str, int], list[Chunk]] = snap.cache["articles"]
-        return ExtractiveAnswerer(snap.cache["df"], len(snap.chunks), lambda s, a: articles.get((s, a), ()))
+        return ExtractiveAnswerer(view.df(), len(view.chunks), view.article_chunks)
 
     def warm_up(self) -> None:
         """Load the model and build the search structures before the first question."""
@@ -226,14 +235,14 @@ class Library:
         yield Done(replace(done, question=question, standalone=standalone if standalone != question else None))
 
     def _mark_ocr(self, answer: Answer) -> Answer:
-        snap = self.snapshot()
-        return scans.mark_ocr(answer, snap.docs) if snap else answer
+        view = self.view()
+        return scans.mark_ocr(answer, view.records) if view else answer
 
     def page_image(self, source: str, page: int | None = None) -> Path | None:
         """A PNG of the scanned page ``page`` of ``source`` (None: a single image), drawn on first use
         (``rag.scans.page_image``); None when there is no such scanned page or its original is gone."""
-        snap = self.snapshot()
-        rec = snap.docs.get(source) if snap else None
+        view = self.view()
+        rec = view.records.get(source) if view else None
         return scans.page_image(self.path / "pages", rec, page) if rec else None
 
     def _retrieve(self, question: str, k: int, filters: Filters | None, previous: Turn | None) -> list[Hit]:
@@ -244,17 +253,12 @@ class Library:
             hits = rank_by_scope(self.search(question, max(2 * k, 10), filters), asked, k)
         else:
             hits = self.search(question, k, filters)
-        if previous is None:
+        view = self.view()
+        if previous is None or view is None:
             return hits
-        snap = self.snapshot()
-        if snap is not None and "by_source" not in snap.cache:  # built once per generation
-            by_source: dict[str, list[Chunk]] = {}
-            for c in snap.chunks:
-                by_source.setdefault(c.source, []).append(c)
-            snap.cache["by_source"] = by_source
-        chunks: dict[str, list[Chunk]] = snap.cache["by_source"] if snap is not None else {}
         # a citation is a passage (extractive) or an exact statement span (facts): the chunk holding its start
-        cited = [next((x for x in chunks.get(c.source, ()) if x.start <= c.start < x.end), None) for c in previous.citations]
+        cited = [next((x for x in view.source_chunks(c.source) if x.start <= c.start < x.end), None)
+                 for c in previous.citations]
         return _focus(hits, previous, [c for c in cited if c is not None][:2])
 
     def ask(self, question: str, k: int = 5, filters: Filters | None = None,
@@ -268,25 +272,17 @@ class Library:
         """``question`` made stand-alone from the conversation so far (``rag.followup``)."""
         if not history:
             return " ".join(question.split())
-        from rag.facts import facts_for
-        from rag.followup import rewrite
-
         llm = self._answerer.llm if self._answerer is not None else None
-        return rewrite(question, history, facts_for(self).people, llm)
+        return rewrite(question, history, self.facts().people, llm)
 
     def documents(self) -> list[DocInfo]:
-        snap = self.snapshot()
-        if not snap:
-            return []
-        out = []
-        for src, d in sorted(snap.docs.items()):
-            out.append(DocInfo(src, d["title"], d.get("date"), d["chunks"], len(d.get("articles", [])), d["sha256"], d["size"]))
-        return out
+        view = self.view()
+        return [rec.info() for _, rec in sorted(view.records.items())] if view else []
 
     def resolve_source(self, source: str) -> str:
         """An indexed source by exact name, or by a unique file-name / path-suffix match."""
-        snap = self.snapshot()
-        docs = snap.docs if snap else {}
+        view = self.view()
+        docs = view.records if view else {}
         if source in docs:
             return source
         norm = source.replace("\\", "/")
@@ -297,17 +293,18 @@ class Library:
             raise RagError(f"no indexed document named '{source}' (see 'rag docs')")
         raise RagError(f"'{source}' matches several documents: {', '.join(matches)}")
 
-    def source_text(self, source: str) -> str:
-        snap = self.snapshot()
+    def record(self, source: str) -> DocRecord:
+        """The record of an indexed document (``resolve_source`` finds it by name)."""
+        view = self.view()
         src = self.resolve_source(source)
-        assert snap is not None
-        return self.store.read_text(snap.docs[src]["sha256"])
+        assert view is not None  # resolve_source found it
+        return view.records[src]
+
+    def source_text(self, source: str) -> str:
+        return self.store.read_text(self.record(source).sha256)
 
     def articles(self, source: str) -> list[Article]:
-        snap = self.snapshot()
-        src = self.resolve_source(source)
-        assert snap is not None
-        return [Article(source=src, **a) for a in snap.docs[src]["articles"]]
+        return list(self.record(source).articles)
 
     def chunks(self, source: str | None = None) -> list[Chunk]:
         snap = self.snapshot()
@@ -401,21 +398,14 @@ class Library:
                 self.store.write_text(sha, doc.text)
                 pending_chunks.extend(new)
                 pending_vecs.append(vecs)
-                pending_docs[src] = {
-                    "sha256": sha,
-                    "size": f.stat().st_size,
-                    "kind": doc.kind,
-                    "title": arts[0].title if arts else Path(src).name,
-                    "date": next((a.date for a in arts if a.date), None),
-                    "chunks": len(new),
-                    "articles": [{k: v for k, v in a.__dict__.items() if k != "source"} for a in arts],
-                    "pages": len(doc.pages) if doc.pages else None,
-                    "indexed": time.strftime("%Y-%m-%dT%H:%M:%S"),
-                }
-                if doc.ocr_pages:  # the text of these pages was read by OCR, with these confidences
-                    pending_docs[src].update(ocr_pages=list(doc.ocr_pages), ocr_confidence=doc.ocr_confidence,
-                                             ocr_page_confidence=list(doc.ocr_page_confidence),
-                                             path=str(f.resolve()))  # the scan, to show a page beside its text
+                # the text of OCR'd pages comes with its confidences, and the scan, to show a page beside its text
+                ocr_pages = OcrPages(tuple(doc.ocr_pages), doc.ocr_confidence, tuple(doc.ocr_page_confidence),
+                                     str(f.resolve())) if doc.ocr_pages else None
+                pending_docs[src] = DocRecord(
+                    src, sha, f.stat().st_size, doc.kind, arts[0].title if arts else Path(src).name,
+                    next((a.date for a in arts if a.date), None), len(new), tuple(arts),
+                    len(doc.pages) if doc.pages else None, time.strftime("%Y-%m-%dT%H:%M:%S"), ocr_pages,
+                ).to_json()
                 if old and old["sha256"] != sha:
                     self._forget_pages(old["sha256"])
                 (replaced if old else added).append(src)
@@ -431,10 +421,8 @@ class Library:
         if added or replaced:
             # Extract who-said-what of the new documents now (saved with the index), so the first
             # question after an ingest, in any process, does not pay for it.
-            from rag.facts import facts_for
-
             t = time.perf_counter()
-            facts_for(self)
+            self.facts()
             secs["facts"] = time.perf_counter() - t
         if progress:
             progress("done", len(files), len(files), "")

@@ -3,7 +3,7 @@
 Tabs: "Hỏi đáp" (streamed answers with [n] markers and a collapsible "Nguồn" block, where a source
 read by OCR shows its scanned page beside the text, follow-up
 questions, search scope by document and date, settings), "Tài liệu" (upload with progress, list,
-delete, re-index) and, when ``rag.facts`` is installed, "Ai nói gì" and "Tóm tắt". The API
+delete, re-index), "Ai nói gì" and "Tóm tắt" (``rag.facts``). The API
 endpoint ``/ask`` returns ``Answer.to_dict()`` (the JSON of ``rag ask --json``); every other
 event is private. ``serve`` is what ``rag serve`` runs.
 Left out: how things look (``ui.format``), files and scope parsing (``ui.logic``), all retrieval
@@ -17,7 +17,7 @@ import logging
 import os
 import secrets
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -32,6 +32,7 @@ from rag.events import Done, Status, Token  # noqa: E402
 from rag.library import Answerer, Library  # noqa: E402
 from rag.types import Answer  # noqa: E402
 from ui import format as fmt  # noqa: E402
+from ui import format_facts as ff  # noqa: E402
 from ui import logic  # noqa: E402
 
 CSS = """
@@ -294,9 +295,8 @@ def build_app(lib: Library, answerer: Answerer | None = None) -> gr.Blocks:
             delete_btn.click(delete, [to_delete, scope], [status, *lists], **WRITE),
             app.load(refresh, [scope], lists, **PRIVATE),
         ]
-        if facts_tabs is not None:
-            for ev in events:
-                ev.then(facts_tabs[0], None, facts_tabs[1], **PRIVATE)
+        for ev in events:
+            ev.then(facts_tabs[0], None, facts_tabs[1], **PRIVATE)
         api(ask_api, api_name="ask", **ANSWER)
         api(chat_api, api_name="chat", **ANSWER)
     return app
@@ -337,16 +337,11 @@ def _browser_secret(lib: Library) -> str:
     return secret
 
 
-def _facts_tabs(lib: Library, answerer: Answerer | None) -> Any:
-    """The "Ai nói gì" and "Tóm tắt" tabs (from ``rag.facts``); returns their refresh event, or None."""
-    try:
-        from rag.facts import facts_for
-        from ui import format_facts as ff
-    except ImportError:  # rag.facts not installed: the app works without these tabs
-        return None
+def _facts_tabs(lib: Library, answerer: Answerer | None) -> tuple[Callable[[], tuple[Any, ...]], list[Any]]:
+    """The "Ai nói gì" and "Tóm tắt" tabs (from ``rag.facts``); returns their refresh event and outputs."""
 
     def refresh_facts() -> tuple[Any, ...]:
-        facts = facts_for(lib)
+        facts = lib.facts()
         meetings = ff.meeting_choices(facts)
         return (
             gr.Dataframe(value=ff.people_rows(facts.people)),
@@ -358,7 +353,7 @@ def _facts_tabs(lib: Library, answerer: Answerer | None) -> Any:
         )
 
     def show_statements(person: str | None, meeting: str | None) -> str:
-        facts = facts_for(lib)
+        facts = lib.facts()
         return ff.statements_html(facts, ff.select_statements(facts, person, meeting))
 
     def summarize(meeting: str | None) -> str:
@@ -366,7 +361,8 @@ def _facts_tabs(lib: Library, answerer: Answerer | None) -> Any:
         if not where:
             return fmt.message_html("Chọn một cuộc họp để xem tóm tắt.")
         try:
-            s = facts_for(lib).summary(where[0], where[1], llm=getattr(answerer, "llm", None), embedder=lib.embedder)
+            s = lib.facts().summary(where[0], where[1], llm=answerer.llm if answerer else None,
+                                         embedder=lib.embedder)
         except RagError as e:
             return fmt.message_html(f"Lỗi: {e}")
         return ff.summary_html(s)

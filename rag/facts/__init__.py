@@ -11,6 +11,7 @@ handed what it needs (a generation's records and chunks, a text reader, a facts 
 imports the library.
 """
 
-from rag.facts.facts import DocFacts, Facts, FactSummary, SummaryItem, clip_text, facts_for, summary_answer
+from rag.facts.extraction import TextStore, build_facts
+from rag.facts.facts import DocFacts, Facts, FactSummary, SummaryItem, clip_text, summary_answer
 
-__all__ = ["DocFacts", "FactSummary", "Facts", "SummaryItem", "clip_text", "facts_for", "summary_answer"]
+__all__ = ["DocFacts", "FactSummary", "Facts", "SummaryItem", "TextStore", "build_facts", "clip_text", "summary_answer"]

@@ -27,7 +27,7 @@ import re
 from collections.abc import Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from rag.events import Done, Event
 from rag.facts.factmatch import (
@@ -42,7 +42,7 @@ from rag.facts.factmatch import (
     prefer_hits,
     question_parts,
 )
-from rag.facts.facts import Facts, clip_text, facts_for, summary_answer
+from rag.facts.facts import Facts, clip_text, summary_answer
 from rag.facts.meetings import Meeting
 from rag.facts.people import PersonEntry, person_key
 from rag.facts.speech import TITLE_HEADS, VERB_KINDS, Statement
@@ -51,8 +51,10 @@ from rag.textnorm import fold, has_diacritics, nfc
 from rag.types import Answer, AnswerSentence, Citation, Hit
 
 if TYPE_CHECKING:
-    from rag.library import Answerer, Library
-    from rag.llm import ChatLLM
+    from rag.answerer import Answerer
+    from rag.embedders import Embedder
+    from rag.extractive import ExtractiveAnswerer
+    from rag.llm.client import ChatLLM
 
 NAME = "facts"
 MIN_TOPIC = 0.3  # share of a "... về <topic>" a person's statements must hold (IDF-weighted, bigrams too)
@@ -191,11 +193,31 @@ class _Builder:
         return Answer(question, body, True, tuple(self.cites.values()), NAME, tuple(self.sentences), kind=kind)
 
 
+class FactsSource(Protocol):
+    """What answering from facts needs of the index (``rag.library.Library`` is one): the facts of the
+    current generation, its extractive answerer (whose document frequencies weigh a question's words),
+    and the embedder an LLM-written summary is checked with."""
+
+    def facts(self) -> Facts: ...
+
+    def extractive(self) -> ExtractiveAnswerer: ...
+
+    @property
+    def embedder(self) -> Embedder: ...
+
+
+def _idf(ex: ExtractiveAnswerer) -> Idf:
+    def idf(t: str) -> float:
+        return math.log(1 + (ex.n_docs + 1) / (ex.df.get(t, 0) + 0.5))
+
+    return idf
+
+
 class FactsAwareAnswerer:
     """An ``Answerer``: facts questions from ``rag.facts``, everything else by ``inner``."""
 
-    def __init__(self, lib: Library, inner: Answerer) -> None:
-        self.lib = lib
+    def __init__(self, source: FactsSource, inner: Answerer) -> None:
+        self.source = source
         self.inner = inner
 
     @property
@@ -225,7 +247,7 @@ class FactsAwareAnswerer:
             return self._summary(question, question[summary.end() :], hits)
         if not re.search(r"(?<!\w)(?:ai|gi|nao)(?!\w)", fold(question)) and not find_verb(question):
             return None  # cheap exit before building facts: not a who/what question at all
-        facts = facts_for(self.lib)
+        facts = self.source.facts()
         if not facts.statements and not facts.meetings:
             return None
         ranks: dict[tuple[str, int], int] = {}
@@ -236,11 +258,7 @@ class FactsAwareAnswerer:
         if intent is None:
             return None
         b = _Builder(facts)
-        ex = self.lib.extractive()  # its document frequencies are cached per snapshot
-
-        def idf(t: str) -> float:
-            return math.log(1 + (ex.n_docs + 1) / (ex.df.get(t, 0) + 0.5))
-
+        idf = _idf(self.source.extractive())  # its document frequencies are built once per generation
         forms = {"chair": self._chairs, "person": self._person, "speakers": self._speakers, "who_verb": self._who_verb,
                  "bridges": self._bridges}
         forms[intent.form](b, facts, intent, ranks, idf)
@@ -249,22 +267,17 @@ class FactsAwareAnswerer:
     def _summary(self, question: str, content: str, hits: Sequence[Hit]) -> Answer | None:
         """"Tóm tắt hội nghị ...": the structured summary (``Facts.summary``) of the meeting named, or of
         the best-ranked retrieved article when none is named."""
-        facts = facts_for(self.lib)
+        facts = self.source.facts()
         ranks: dict[tuple[str, int], int] = {}
         for i, h in enumerate(hits):
             ranks.setdefault((h.chunk.source, h.chunk.article), i)
-        ex = self.lib.extractive()
-
-        def idf(t: str) -> float:
-            return math.log(1 + (ex.n_docs + 1) / (ex.df.get(t, 0) + 0.5))
-
-        m = pick_meeting(facts, content, ranks, idf, lambda m: True)
+        m = pick_meeting(facts, content, ranks, _idf(self.source.extractive()), lambda m: True)
         if m is None and hits:  # an article without a title line: the best retrieved one
             top = hits[0].chunk
             m = next((x for x in facts.meetings if (x.source, x.article) == (top.source, top.article)), None)
         if m is None:
             return None
-        s = facts.summary(m.source, m.article, llm=self.inner.llm, embedder=self.lib.embedder)
+        s = facts.summary(m.source, m.article, llm=self.inner.llm, embedder=self.source.embedder)
         return summary_answer(question, s)
 
     # -- the four forms ------------------------------------------------------------------------
@@ -409,6 +422,6 @@ class FactsAwareAnswerer:
         b.add(line, st.source, st.start, st.end, st.article)
 
 
-def default_answerer(lib: Library, inner: Answerer) -> Answerer:
+def default_answerer(source: FactsSource, inner: Answerer) -> Answerer:
     """``inner`` wrapped so facts questions are answered from facts (never wrapped twice)."""
-    return inner if isinstance(inner, FactsAwareAnswerer) else FactsAwareAnswerer(lib, inner)
+    return inner if isinstance(inner, FactsAwareAnswerer) else FactsAwareAnswerer(source, inner)
