@@ -12,20 +12,16 @@ from __future__ import annotations
 
 import os
 import threading
-import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from rag import scans
 from rag.answerer import Answerer
-from rag.articles import split_articles
-from rag.chunking import ChunkSettings, chunk_document, embedding_text
+from rag.chunking import ChunkSettings
 from rag.compound import join_answers, split_question
-from rag.conversation import Turn
+from rag.conversation import Turn, focus
 from rag.embedders import DEFAULT_EMBEDDER, Embedder, get_embedder
 from rag.errors import IndexMismatchError, LoadError, RagError
 from rag.events import Done, Event, Retrieved
@@ -33,27 +29,19 @@ from rag.extractive import ExtractiveAnswerer
 from rag.facts import Facts, build_facts
 from rag.facts.router import default_answerer
 from rag.followup import keeps_topic, rewrite
-from rag.loaders import expand_paths, load, sha256_file, source_name
+from rag.ingest import Progress, Stopwatch, commit_every_chunks, prepare
+from rag.loaders import expand_paths, source_name
 from rag.question import analyse, rank_by_scope
-from rag.records import DocRecord, OcrPages
+from rag.records import DocRecord, resolve_source
 from rag.retrieval import Filters, HybridRetriever
 from rag.store import FAISS_TYPES, IndexStore, Snapshot
 from rag.types import Answer, Article, Chunk, DocInfo, Hit, IngestReport
 from rag.view import IndexView
+from rag.writer import IndexWriter
 
-__all__ = ["Answerer", "Library", "default_index_dir"]
+__all__ = ["Answerer", "Library", "Progress", "default_index_dir"]
 
-Progress = Callable[[str, int, int, str], None]  # (stage, done, total, current file)
-COMMIT_EVERY_CHUNKS = 2000  # long ingests commit in batches so a crash loses little work
 MAX_QUERY_CHARS = 2000  # a question, not a document: longer input only slows every user down
-
-
-def commit_every_chunks() -> int:
-    """The commit batch size: ``COMMIT_EVERY_CHUNKS``, or $RAG_COMMIT_EVERY_CHUNKS (tests force small batches)."""
-    try:
-        return max(1, int(os.environ.get("RAG_COMMIT_EVERY_CHUNKS") or COMMIT_EVERY_CHUNKS))
-    except ValueError:
-        return COMMIT_EVERY_CHUNKS
 
 
 def default_index_dir() -> Path:
@@ -184,10 +172,9 @@ class Library:
 
     def warm_up(self) -> None:
         """Load the model and build the search structures before the first question."""
-        r = self.retriever()
-        if r:
-            r.prepare()
-            self.extractive()
+        view = self.view()
+        if view:
+            view.prepare()
             self.embedder.embed_queries(["khởi động"])
 
     # -- reading -------------------------------------------------------------------------------
@@ -253,13 +240,13 @@ class Library:
             hits = rank_by_scope(self.search(question, max(2 * k, 10), filters), asked, k)
         else:
             hits = self.search(question, k, filters)
-        view = self.view()
+        view = self.view() if previous is not None else None
         if previous is None or view is None:
             return hits
         # a citation is a passage (extractive) or an exact statement span (facts): the chunk holding its start
         cited = [next((x for x in view.source_chunks(c.source) if x.start <= c.start < x.end), None)
                  for c in previous.citations]
-        return _focus(hits, previous, [c for c in cited if c is not None][:2])
+        return focus(hits, previous, [c for c in cited if c is not None][:2])
 
     def ask(self, question: str, k: int = 5, filters: Filters | None = None,
             history: Sequence[Turn] = (), answerer: Answerer | None = None) -> Answer:
@@ -282,16 +269,7 @@ class Library:
     def resolve_source(self, source: str) -> str:
         """An indexed source by exact name, or by a unique file-name / path-suffix match."""
         view = self.view()
-        docs = view.records if view else {}
-        if source in docs:
-            return source
-        norm = source.replace("\\", "/")
-        matches = [s for s in docs if s.endswith("/" + norm) or Path(s).name == norm]
-        if len(matches) == 1:
-            return matches[0]
-        if not matches:
-            raise RagError(f"no indexed document named '{source}' (see 'rag docs')")
-        raise RagError(f"'{source}' matches several documents: {', '.join(matches)}")
+        return resolve_source(source, view.records if view else ())
 
     def record(self, source: str) -> DocRecord:
         """The record of an indexed document (``resolve_source`` finds it by name)."""
@@ -325,149 +303,79 @@ class Library:
 
     def ingest(self, paths: Iterable[str | Path], progress: Progress | None = None,
                names: dict[str, str] | None = None) -> IngestReport:
-        """Index files and folders. ``names`` maps a path to the source name to record for it."""
+        """Index files and folders: each file read and prepared (``rag.ingest.prepare``), then written;
+        long ingests commit in batches. ``names`` maps a path to the source name to record for it."""
         files, failed = expand_paths(paths)
-        warnings: list[tuple[str, str]] = []  # (source, what was left out of it), e.g. a page OCR could not read
+        say: Progress = progress or (lambda stage, done, total, name: None)
+        clock = Stopwatch("load", "chunk", "embed", "store")
         added: list[str] = []
         replaced: list[str] = []
         unchanged: list[str] = []
-        secs = {"load": 0.0, "chunk": 0.0, "embed": 0.0, "store": 0.0}
+        warnings: list[tuple[str, str]] = []  # (source, what was left out of it), e.g. a page OCR could not read
         n_added = 0
         batch = commit_every_chunks()
-        embedder = self.embedder
         with self.store.lock(self.lock_wait_s):
-            snap = self._reload()
-            docs: dict[str, dict[str, Any]] = dict(snap.docs) if snap else {}
-            pending_chunks: list[Chunk] = []
-            pending_vecs: list[np.ndarray] = []
-            pending_docs: dict[str, dict[str, Any]] = {}
-            dirty = False
-
-            def commit() -> None:
-                # One new segment with the pending chunks (and a small generation); long ingests
-                # commit in batches so a crash loses little work.
-                nonlocal snap, docs, pending_chunks, pending_vecs, pending_docs, dirty
-                t = time.perf_counter()
-                docs = {**{s: d for s, d in docs.items() if s not in pending_docs}, **pending_docs}
-                vecs = np.concatenate(pending_vecs) if pending_vecs else np.empty((0, embedder.dim), dtype=np.float32)
-                self.store.commit_changes(self._base_manifest(), snap, docs, pending_chunks, vecs)
-                snap = self._reload()
-                docs = dict(snap.docs) if snap else {}
-                pending_chunks, pending_vecs, pending_docs, dirty = [], [], {}, False
-                secs["store"] += time.perf_counter() - t
-
+            writer = IndexWriter(self.store, self._base_manifest, self._reload)
             for i, f in enumerate(files):
                 src = (names or {}).get(str(f)) or source_name(f)
-                if progress:
-                    progress("load", i, len(files), src)
-                t = time.perf_counter()
+                say("load", i, len(files), src)
+                old = writer.records.get(src)
                 try:
-                    sha = sha256_file(f)
-                except OSError as e:
-                    failed.append((src, f"cannot read file: {e.strerror or e}"))
-                    continue
-                old = docs.get(src)
-                if old and old["sha256"] == sha:
-                    unchanged.append(src)
-                    secs["load"] += time.perf_counter() - t
-                    continue
-                def ocr_progress(done: int, total: int, _src: str = src) -> None:
-                    if progress:
-                        progress("ocr", done, total, _src)
-
-                try:
-                    doc = load(f, src, ocr_progress)
+                    ready = prepare(f, src, old, self.chunking, self.embedder, say, clock)
                 except LoadError as e:
                     failed.append((src, e.reason))
-                    secs["load"] += time.perf_counter() - t
                     continue
-                warnings.extend((src, w) for w in doc.warnings)
-                secs["load"] += time.perf_counter() - t
-                t = time.perf_counter()
-                arts = split_articles(doc.text, src)
-                new = chunk_document(doc, arts, self.chunking)
-                secs["chunk"] += time.perf_counter() - t
-                t = time.perf_counter()
-
-                def emb_progress(done: int, total: int, _src: str = src) -> None:
-                    if progress:
-                        progress("embed", done, total, _src)
-
-                vecs = embedder.embed_passages([embedding_text(c) for c in new], emb_progress)
-                secs["embed"] += time.perf_counter() - t
-                self.store.write_text(sha, doc.text)
-                pending_chunks.extend(new)
-                pending_vecs.append(vecs)
-                # the text of OCR'd pages comes with its confidences, and the scan, to show a page beside its text
-                ocr_pages = OcrPages(tuple(doc.ocr_pages), doc.ocr_confidence, tuple(doc.ocr_page_confidence),
-                                     str(f.resolve())) if doc.ocr_pages else None
-                pending_docs[src] = DocRecord(
-                    src, sha, f.stat().st_size, doc.kind, arts[0].title if arts else Path(src).name,
-                    next((a.date for a in arts if a.date), None), len(new), tuple(arts),
-                    len(doc.pages) if doc.pages else None, time.strftime("%Y-%m-%dT%H:%M:%S"), ocr_pages,
-                ).to_json()
-                if old and old["sha256"] != sha:
-                    self._forget_pages(old["sha256"])
+                if ready is None:
+                    unchanged.append(src)
+                    continue
+                warnings.extend((src, w) for w in ready.warnings)
+                writer.add(ready.record, ready.chunks, ready.vectors, ready.text)
+                if old is not None:
+                    self._forget_pages(old.sha256)
                 (replaced if old else added).append(src)
-                n_added += len(new)
-                dirty = True
-                if len(pending_chunks) >= batch and i < len(files) - 1:
-                    commit()
+                n_added += len(ready.chunks)
+                if writer.pending_chunks >= batch and i < len(files) - 1:
+                    with clock.time("store"):
+                        writer.commit()
             # also when a segment is of an older format or its search structures of older rules:
             # any ingest rewrites the index in the current format
-            stale = snap is not None and snap.stale
-            if dirty or stale or (not self.store.exists() and files):
-                commit()
+            if writer.dirty or writer.stale or (not self.store.exists() and files):
+                with clock.time("store"):
+                    writer.commit()
         if added or replaced:
             # Extract who-said-what of the new documents now (saved with the index), so the first
             # question after an ingest, in any process, does not pay for it.
-            t = time.perf_counter()
-            self.facts()
-            secs["facts"] = time.perf_counter() - t
-        if progress:
-            progress("done", len(files), len(files), "")
-        return IngestReport(tuple(added), tuple(replaced), tuple(unchanged), tuple(failed), n_added, secs,
+            with clock.time("facts"):
+                self.facts()
+        say("done", len(files), len(files), "")
+        return IngestReport(tuple(added), tuple(replaced), tuple(unchanged), tuple(failed), n_added, clock.seconds,
                             tuple(warnings))
 
     def remove(self, source: str) -> str:
         """Remove one document from the index (a new generation without it: its chunks stay in their
         segment, dead, until a compaction); returns the source name removed."""
         with self.store.lock(self.lock_wait_s):
-            snap = self._reload()
+            writer = IndexWriter(self.store, self._base_manifest, self._reload)
             src = self.resolve_source(source)
-            assert snap is not None
-            docs = {s: d for s, d in snap.docs.items() if s != src}
-            empty = np.empty((0, snap.index.d), dtype=np.float32)
-            self.store.commit_changes(self._base_manifest(), snap, docs, [], empty)
-            self._reload()
-            self._forget_pages(snap.docs[src]["sha256"])
+            sha = writer.records[src].sha256
+            writer.drop(src)
+            writer.commit()
+            self._forget_pages(sha)
         return src
 
     def compact(self) -> bool:
         """Rewrite the index as one segment without the chunks of removed or replaced documents
         (commits do it on their own when segments pile up); False when it already is one."""
         with self.store.lock(self.lock_wait_s):
-            snap = self._reload()
+            writer = IndexWriter(self.store, self._base_manifest, self._reload)
+            snap = writer.snap
             if snap is None or (len(snap.parts) <= 1 and snap.rows == len(snap.chunks) and not snap.stale):
                 return False
-            empty = np.empty((0, snap.index.d), dtype=np.float32)
-            self.store.commit_changes(self._base_manifest(), snap, dict(snap.docs), [], empty, compact=True)
-            self._reload()
+            writer.commit(compact=True)
         return True
 
     def _forget_pages(self, sha: str) -> None:
         scans.forget_pages(self.path / "pages", sha)
-
-
-def _focus(hits: Sequence[Hit], previous: Turn, cited_chunks: Sequence[Chunk]) -> list[Hit]:
-    """A follow-up continues the previous turn's topic: the passages its answer cited come first (they
-    may not be retrieved again for "còn ông X thì sao?"), then hits from the same documents, then the
-    rest; as many as were retrieved."""
-    sources = {c.source for c in previous.citations}
-    have = {(h.chunk.source, h.chunk.start) for h in hits}
-    extra = [Hit(0, 0.0, c) for c in cited_chunks if (c.source, c.start) not in have]
-    ordered = extra + sorted(hits, key=lambda h: h.chunk.source not in sources)
-    return [replace(h, rank=i) for i, h in enumerate(ordered[: max(len(hits), 1)], start=1)]
 
 
 def _check_query(query: str) -> None:

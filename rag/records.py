@@ -4,17 +4,19 @@ Covers: ``DocRecord``, what the ingest knows of a file (content hash, size, kind
 passage count, its articles, pages, when it was indexed, the OCR confidences of scanned pages, the
 segment holding its passages), read from and written to the JSON of ``docs.json`` key for key:
 indexes written before this type existed open unchanged, and a record read and written again gives
-the same JSON (keys this version does not know are kept as they were).
+the same JSON (keys this version does not know are kept as they were); and ``resolve_source``, the
+document a user means by a name ("bao-cao.txt" for "tai-lieu/bao-cao.txt").
 Left out: the layout of the index folder and when records are written (``rag.store``), and which
 passages are alive (``rag.segments`` reads a record's ``segment`` key from the JSON itself).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from rag.errors import RagError
 from rag.types import Article, DocInfo
 
 # The keys of docs.json in the order the ingest writes them; "segment" is added last by the store.
@@ -95,3 +97,16 @@ class DocRecord:
     def ocr_confidence(self, page: int | None) -> float | None:
         """The OCR confidence of ``page`` of this document; None when that page was not read by OCR."""
         return self.ocr.confidence_of(page) if self.ocr else None
+
+
+def resolve_source(source: str, sources: Collection[str]) -> str:
+    """The indexed source ``source`` names: itself, or the one source whose file name or path ends so."""
+    if source in sources:
+        return source
+    norm = source.replace("\\", "/")
+    matches = [s for s in sources if s.endswith("/" + norm) or s.rsplit("/", 1)[-1] == norm]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise RagError(f"no indexed document named '{source}' (see 'rag docs')")
+    raise RagError(f"'{source}' matches several documents: {', '.join(sorted(matches))}")

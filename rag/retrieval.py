@@ -111,11 +111,8 @@ class HybridRetriever:
         return self.view.lexicon()
 
     def prepare(self) -> None:
-        """Build the lexical structures now (servers call this at start, not on the first query)."""
-        if self.snap.chunks:
-            self.bm25(False)
-            self.bm25(True)
-            self.lexicon()
+        """Build the search structures now (servers call this at start, not on the first query)."""
+        self.view.prepare()
 
     def dense_query(self, query: str) -> str:
         return query if has_diacritics(query) else self.lexicon().restore(query)

@@ -70,6 +70,15 @@ class IndexView:
     def generation(self) -> str:
         return self.snap.generation
 
+    def prepare(self) -> None:
+        """Build the search structures now (servers call this at start, not on the first question)."""
+        if self.chunks:
+            self.bm25(False)
+            self.bm25(True)
+            self.lexicon()
+        self.df()
+        self._by_article.get()
+
     def bm25(self, folded: bool) -> BM25:
         return self._bm25[folded].get()
 

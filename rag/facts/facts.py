@@ -22,6 +22,7 @@ from rag.facts.meetings import Meeting
 from rag.facts.people import PersonEntry, build_people, find_people, person_key
 from rag.facts.speech import Statement
 from rag.facts.summarize import HEADINGS, SummaryLine, display_date, summarize_meeting
+from rag.records import resolve_source
 from rag.textnorm import sentence_around
 from rag.types import Answer, AnswerSentence, Article, Citation
 
@@ -103,15 +104,7 @@ class Facts:
     # -- look-ups ------------------------------------------------------------------------------
     def resolve(self, source: str) -> str:
         """An analysed source by exact name, or by a unique file-name / path-suffix match."""
-        if source in self.docs:
-            return source
-        norm = source.replace("\\", "/")
-        matches = [s for s in self.docs if s.endswith("/" + norm) or s.rsplit("/", 1)[-1] == norm]
-        if len(matches) == 1:
-            return matches[0]
-        if not matches:
-            raise RagError(f"no indexed document named '{source}' (see 'rag docs')")
-        raise RagError(f"'{source}' matches several documents: {', '.join(sorted(matches))}")
+        return resolve_source(source, self.docs)
 
     def text(self, source: str) -> str:
         return self.docs[self.resolve(source)].text
