@@ -26,10 +26,12 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr  # noqa: E402
 from gradio.events import api  # noqa: E402
 
+from rag.cli import EXIT_FATAL, EXIT_OK, EXIT_USAGE  # noqa: E402
 from rag.conversation import MAX_TURNS, conversation_markdown, turns_from  # noqa: E402
 from rag.errors import RagError  # noqa: E402
 from rag.events import Done, Status, Token  # noqa: E402
 from rag.library import Answerer, Library  # noqa: E402
+from rag.llm.setup import build_answerer  # noqa: E402
 from rag.types import Answer  # noqa: E402
 from ui import format as fmt  # noqa: E402
 from ui import format_facts as ff  # noqa: E402
@@ -405,18 +407,16 @@ def launch_kwargs() -> dict[str, Any]:
 
 
 def serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """``rag serve``: optionally ingest, warm up, then serve the app until interrupted."""
-    from rag.cli import build_answerer
-
+    """``rag serve``: optionally ingest, warm up, then serve the app until interrupted; the exit code."""
     host = args.host or "127.0.0.1"
     try:
         auth = logic.parse_auth(args.auth)
     except ValueError as e:
         err.write(f"rag: lỗi: {e}\n")
-        return 2
+        return EXIT_USAGE
     if not logic.port_free(host, args.port):
         err.write(f"rag: lỗi: cổng {args.port} trên {host} đang được dùng. Chọn cổng khác, ví dụ: rag serve --port {args.port + 1}\n")
-        return 1
+        return EXIT_FATAL
     lib = Library(args.index, embedder=args.embedder)
     if args.ingest:
         rep = lib.ingest(args.ingest)
@@ -434,9 +434,9 @@ def serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                                prevent_thread_lock=True, quiet=True, **launch_kwargs())
     except OSError as e:
         err.write(f"rag: lỗi: không mở được máy chủ trên {host}:{args.port}: {e}\n")
-        return 1
+        return EXIT_FATAL
     n = len(lib.documents())
     out.write(f"Ứng dụng đang chạy tại {url} ({n} tài liệu trong chỉ mục {lib.path}). Nhấn Ctrl+C để dừng.\n")
     out.flush()
     app.block_thread()
-    return 0
+    return EXIT_OK
