@@ -25,6 +25,7 @@ from rag.conversation import Turn
 from rag.errors import RagError
 from rag.retrieval import Filters
 from rag.types import Answer, Hit
+from rag.vi import ingest_summary
 
 if TYPE_CHECKING:
     from rag.library import Library
@@ -174,10 +175,7 @@ def cmd_ingest(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.json:
         _emit(rep.to_dict(), out)
     else:
-        out.write(
-            f"Đã lập chỉ mục: {len(rep.added)} mới, {len(rep.replaced)} cập nhật, {len(rep.unchanged)} không đổi, "
-            f"{len(rep.failed)} lỗi; {rep.chunks_added} đoạn mới. Chỉ mục: {lib.path}\n"
-        )
+        out.write(f"{ingest_summary(rep)} Chỉ mục: {lib.path}\n")
     for path, reason in rep.failed:
         err.write(f"rag: lỗi: {path}: {reason}\n")
     for path, warning in rep.warnings:  # indexed, but in part (e.g. a scanned page OCR could not read)

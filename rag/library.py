@@ -36,13 +36,11 @@ from rag.records import DocRecord, resolve_source
 from rag.retrieval import Filters, HybridRetriever
 from rag.store import FAISS_TYPES, IndexStore, Snapshot
 from rag.types import Answer, Article, Chunk, DocInfo, Hit, IngestReport
+from rag.vi import MAX_QUESTION_CHARS
 from rag.view import IndexView
 from rag.writer import IndexWriter
 
 __all__ = ["Answerer", "Library", "Progress", "default_index_dir"]
-
-MAX_QUERY_CHARS = 2000  # a question, not a document: longer input only slows every user down
-
 
 def default_index_dir() -> Path:
     return Path(os.environ.get("RAG_INDEX") or "index")
@@ -379,8 +377,8 @@ class Library:
 
 
 def _check_query(query: str) -> None:
-    if len(query) > MAX_QUERY_CHARS:
-        raise RagError(f"question too long ({len(query)} characters, at most {MAX_QUERY_CHARS})")
+    if len(query) > MAX_QUESTION_CHARS:  # a question, not a document: longer input only slows every user down
+        raise RagError(f"question too long ({len(query)} characters, at most {MAX_QUESTION_CHARS})")
 
 
 def get_embedder_name(name: str) -> str:

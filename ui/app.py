@@ -33,6 +33,7 @@ from rag.events import Done, Status, Token  # noqa: E402
 from rag.library import Answerer, Library  # noqa: E402
 from rag.llm.setup import build_answerer  # noqa: E402
 from rag.types import Answer  # noqa: E402
+from rag.vi import MAX_QUESTION_CHARS, ingest_summary  # noqa: E402
 from ui import format as fmt  # noqa: E402
 from ui import format_facts as ff  # noqa: E402
 from ui import logic  # noqa: E402
@@ -87,10 +88,7 @@ WRITE: dict[str, Any] = {"api_visibility": "private", "concurrency_id": "index-w
 # written (seconds with an LLM) and left the second core idle; the embedder serialises its native calls.
 ANSWER_CONCURRENCY = 4
 ANSWER: dict[str, Any] = {"concurrency_id": "answer", "concurrency_limit": ANSWER_CONCURRENCY}
-# Longer questions are refused: answering costs grow with the question (10,000 characters took ~5 s of CPU,
-# 30,000 ~17 s), so a few pasted texts would hold every answering thread. k is kept to the slider's range.
-MAX_QUESTION_CHARS = 1000
-MAX_K = 10
+MAX_K = 10  # k is kept to the slider's range; questions to MAX_QUESTION_CHARS, the library's limit
 
 
 def _too_long(q: str) -> str:
@@ -268,9 +266,7 @@ def build_app(lib: Library, answerer: Answerer | None = None) -> gr.Blocks:
                                 f"Bộ trả lời: `{lib.answerer.name}`")
                     k = gr.Slider(1, MAX_K, value=5, step=1, label="Số đoạn văn truy xuất (k)")
             with gr.Tab("Tài liệu", id="docs"):
-                upload = gr.File(label="Tải tài liệu lên (kéo thả hoặc bấm để chọn; .txt .md .pdf .docx .html; "
-                                       "bản quét và ảnh chụp trang .png .jpg .tif được nhận dạng chữ)",
-                                 file_count="multiple", type="filepath", elem_id="upload")
+                upload = gr.File(label=logic.UPLOAD_LABEL, file_count="multiple", type="filepath", elem_id="upload")
                 status = gr.Markdown(elem_id="ingest-status")
                 table = gr.Dataframe(value=fmt.docs_table(docs), headers=fmt.DOCS_HEADERS, interactive=False,
                                      label="Tài liệu đã lập chỉ mục", elem_id="docs-table", wrap=True,
@@ -420,8 +416,7 @@ def serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     lib = Library(args.index, embedder=args.embedder)
     if args.ingest:
         rep = lib.ingest(args.ingest)
-        out.write(f"Đã lập chỉ mục: {len(rep.added)} mới, {len(rep.replaced)} cập nhật, {len(rep.unchanged)} không đổi, "
-                  f"{len(rep.failed)} lỗi; {rep.chunks_added} đoạn mới.\n")
+        out.write(ingest_summary(rep) + "\n")
         for path, reason in rep.failed:
             err.write(f"rag: lỗi: {path}: {reason}\n")
     answerer = build_answerer(args, lib)

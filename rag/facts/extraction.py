@@ -66,8 +66,9 @@ def build_facts(view: IndexView, texts: TextStore, previous: Facts | None = None
 # Saved extractions are keyed by the rules that made them: editing any of these modules re-extracts.
 _HERE = Path(__file__).resolve().parent
 _RULES = hashlib.sha256(
-    b"".join(p.read_bytes() for p in (_HERE / "speech.py", _HERE / "meetings.py", _HERE.parent / "articles.py",
-                                      _HERE.parent / "textnorm.py", _HERE.parent / "types.py"))
+    b"".join(p.read_bytes() for p in (_HERE / "speech.py", _HERE / "meetings.py", _HERE.parent / "vi.py",
+                                      _HERE.parent / "articles.py", _HERE.parent / "textnorm.py",
+                                      _HERE.parent / "types.py"))
 ).hexdigest()[:12]
 
 

@@ -17,7 +17,7 @@ from rag.facts.facts import Facts
 from rag.facts.meetings import Meeting
 from rag.facts.speech import VERB_KINDS, Statement
 from rag.lexical import tokens
-from rag.textnorm import fold
+from rag.vi import FRAME_WORDS
 
 MIN_MEETING = 0.4  # share of the question's meeting words a meeting name must cover when no hit points at it
 Idf = Callable[[str], float]
@@ -29,13 +29,7 @@ FAMILY = {
     "proposal": "propose", "commitment": "commit", "report": "inform", "statement": "inform",
 }
 # Words that only frame the question; they say nothing about which statement or meeting is meant.
-FRAME = frozenset(
-    fold(w) for w in (
-        "ai gì nào những các người đã có là được của và với trong tại ở về cho hãy biết không bao nhiêu "
-        "khi nào đâu sao thế nào vậy này đó do một mọi ông bà đồng chí hội nghị cuộc họp phiên buổi lễ "
-        "điều việc nội dung vấn đề ý kiến"
-    ).split()
-)
+FRAME = FRAME_WORDS
 
 
 def content_terms(text: str, idf: Idf) -> dict[str, float]:

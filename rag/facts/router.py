@@ -49,6 +49,7 @@ from rag.facts.speech import TITLE_HEADS, VERB_KINDS, Statement
 from rag.facts.summarize import display_date
 from rag.textnorm import fold, has_diacritics, nfc
 from rag.types import Answer, AnswerSentence, Citation, Hit
+from rag.vi import CHAIR_VERBS, GIAO_OTHER_WORD_FOLDED
 
 if TYPE_CHECKING:
     from rag.answerer import Answerer
@@ -63,9 +64,7 @@ MAX_STATEMENTS = 6
 MAX_SPEAKERS = 8
 CLIP = 400
 
-_CHAIR_VERBS = ("đồng chủ trì", "chủ trì")
-_VERBS = sorted({*VERB_KINDS, *ANY_KIND, *_CHAIR_VERBS}, key=len, reverse=True)
-_NOT_VERB_AFTER = ("ban", "thong", "dich", "luu", "dat", "nhan", "tiep", "huu")  # "giao ban" is a meeting
+_VERBS = sorted({*VERB_KINDS, *ANY_KIND, *CHAIR_VERBS}, key=len, reverse=True)
 _VERB_SHOWN = {"theo": "cho rằng"}
 _HONORIFICS = {"ong", "ba", "chi"}  # "ông Tỏ", "bà Hà", "đồng chí Hưng"
 _PLACE_NOUNS = {"tinh", "huyen", "xa", "phuong", "quan", "pho", "tran"}  # folded last syllable of a place noun
@@ -91,7 +90,7 @@ def find_verb(question: str) -> tuple[str, int, int] | None:
         pat = v if accented else fold(v)
         for m in re.finditer(rf"(?<!\w){re.escape(pat)}(?!\w)", q):
             after = re.findall(r"\w+", fold(q[m.end() : m.end() + 20]))[:1]
-            if fold(pat) == "giao" and after and after[0] in _NOT_VERB_AFTER:
+            if fold(pat) == "giao" and after and after[0] in GIAO_OTHER_WORD_FOLDED:  # "giao ban" is a meeting
                 continue
             if best is None or m.start() < best[1]:
                 best = (v, m.start(), m.end())
@@ -147,7 +146,7 @@ def parse_question(question: str, people: Sequence[PersonEntry], preferred: Abst
     asks_who = re.search(r"(?<!\w)ai(?!\w)", qf) is not None
     verb = find_verb(question)
     around = question[: verb[1]] + " " + question[verb[2] :] if verb else question  # "Hội nghị X do ai chủ trì?"
-    if asks_who and verb and verb[0] in _CHAIR_VERBS:
+    if asks_who and verb and verb[0] in CHAIR_VERBS:
         return Intent("chair", verb[0], around)
     bridges = re.search(r"(?<!\w)(?:nhung|cac)\s+diem\s+cau(?!\w)|diem\s+cau\s+nao|bao\s+nhieu\s+diem\s+cau", qf)
     if bridges and not asks_who:  # "Hội nghị X có những điểm cầu nào?"
@@ -324,7 +323,7 @@ class FactsAwareAnswerer:
     def _person(self, b: _Builder, facts: Facts, it: Intent, ranks: dict[tuple[str, int], int], idf: Idf) -> None:
         p = it.person
         assert p is not None
-        if it.verb in _CHAIR_VERBS:
+        if it.verb in CHAIR_VERBS:
             for ref in p.chaired:
                 m = next((x for x in facts.meetings if (x.source, x.article) == (ref.source, ref.article)), None)
                 if m is None:
