@@ -2,10 +2,13 @@
 
 Ingest files or folders (incrementally: unchanged files are skipped by content hash, changed
 ones replaced; each commit adds one segment to the index, ``rag.store``), search, ask (with
-streaming events), list and remove documents, compact the index. A citation from a
-page read by OCR carries its confidence, and ``page_image`` draws that scanned page. Readers pick up
-a new generation written by another process on their next call. Errors are raised, never printed.
-Left out: rendering (CLI/UI), LLM configuration parsing (``rag.llm``).
+streaming events), list and remove documents, compact the index, who said what (``facts``). A
+citation from a page read by OCR carries its confidence, and ``page_image`` draws that scanned page.
+Readers pick up a new generation written by another process on their next call; the library keeps
+one ``IndexView`` (typed records, search structures) and one ``Facts`` per generation. Errors are
+raised, never printed.
+Left out: rendering (CLI/UI), choosing an LLM (``rag.llm.setup``), reading a file (``rag.ingest``),
+writing a generation (``rag.writer``, ``rag.store``), and the answer rules themselves.
 """
 
 from __future__ import annotations
