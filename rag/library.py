@@ -25,7 +25,7 @@ from rag.answerer import Answerer
 from rag.chunking import ChunkSettings
 from rag.compound import join_answers, split_question
 from rag.conversation import Turn, focus
-from rag.embedders import DEFAULT_EMBEDDER, Embedder, get_embedder
+from rag.embedders import DEFAULT_EMBEDDER, Embedder, canonical_name, get_embedder
 from rag.errors import IndexMismatchError, LoadError, RagError
 from rag.events import Done, Event, Retrieved
 from rag.extractive import ExtractiveAnswerer
@@ -66,7 +66,8 @@ class Library:
         self._stamp: tuple[int, int, int] = (0, 0, 0)
         self._view: IndexView | None = None
         self._facts: Facts | None = None  # of the newest generation asked for; the next reuses its documents
-        self._lock = threading.Lock()  # one view and one facts build per generation, whatever the threads
+        self._view_lock = threading.Lock()  # one view per generation, whatever the threads
+        self._facts_lock = threading.Lock()  # one facts build per generation; questions go on meanwhile
         manifest = self.store.read_manifest() if self.store.exists() else None
         if isinstance(embedder, str) or embedder is None:
             name = embedder or (manifest["embedder"] if manifest else DEFAULT_EMBEDDER)
@@ -133,7 +134,7 @@ class Library:
         snap = self.snapshot()
         if snap is None:
             return None
-        with self._lock:
+        with self._view_lock:
             if self._view is None or self._view.snap is not snap:
                 self._view = IndexView(snap)
             return self._view
@@ -147,7 +148,7 @@ class Library:
         done = self._facts
         if done is not None and done.generation == view.generation:
             return done
-        with self._lock:  # the UI asks from several threads: build once
+        with self._facts_lock:
             if self._facts is None or self._facts.generation != view.generation:
                 self._facts = build_facts(view, self.store, self._facts)
             return self._facts
@@ -315,6 +316,7 @@ class Library:
         warnings: list[tuple[str, str]] = []  # (source, what was left out of it), e.g. a page OCR could not read
         n_added = 0
         batch = commit_every_chunks()
+        embedder = self.embedder  # loaded, and checked against the index, before waiting for the lock
         with self.store.lock(self.lock_wait_s):
             writer = IndexWriter(self.store, self._base_manifest, self._reload)
             for i, f in enumerate(files):
@@ -322,7 +324,7 @@ class Library:
                 say("load", i, len(files), src)
                 old = writer.records.get(src)
                 try:
-                    ready = prepare(f, src, old, self.chunking, self.embedder, say, clock)
+                    ready = prepare(f, src, old, self.chunking, embedder, say, clock)
                 except LoadError as e:
                     failed.append((src, e.reason))
                     continue
@@ -385,8 +387,6 @@ def _check_query(query: str) -> None:
 
 
 def get_embedder_name(name: str) -> str:
-    from rag.embedders import canonical_name
-
     return canonical_name(name)
 
 
