@@ -1,4 +1,4 @@
-"""Measure who-said-what extraction (rag.speech, rag.meetings) against hand-built gold sets.
+"""Measure who-said-what extraction (rag.facts.speech, rag.facts.meetings) against hand-built gold sets.
 
 Run ``python -m eval.whosaid_eval`` (add ``--verbose`` to list misses, ``--json`` for machine output,
 ``--splitter`` to cut articles with ``rag.articles.split_articles`` instead of the gold boundaries).
@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rag.meetings import extract_meeting
-from rag.speech import Statement, extract_statements
+from rag.facts.meetings import extract_meeting
+from rag.facts.speech import Statement, extract_statements
 from rag.textnorm import fold, nfc, sentence_spans
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -15,14 +15,18 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Callable
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from rag.errors import RagError
-from rag.facts import Facts, FactSummary, clip_text, facts_for
-from rag.meetings import Fact, Meeting, Person
-from rag.people import PersonEntry, person_key
-from rag.summarize import display_date
+from rag.facts import Facts, FactSummary, clip_text
+from rag.facts.meetings import Fact, Meeting, Person
+from rag.facts.people import PersonEntry, person_key
+from rag.facts.summarize import display_date
+from rag.library import Library
 from rag.types import Citation
+
+if TYPE_CHECKING:
+    from rag.llm.answer import LLMAnswerer
 
 EXIT_OK = 0
 ROLE_LABEL = {"chair": "chủ trì", "bridge chair": "chủ trì điểm cầu", "participant": "tham dự", "speaker": "phát biểu"}
@@ -257,12 +261,11 @@ def print_meetings(data: dict[str, Any], out: TextIO) -> None:
 
 
 # -- the command --------------------------------------------------------------------------------
-def run(args: argparse.Namespace, out: TextIO, err: TextIO, build_answerer: Callable[[argparse.Namespace, Any], Any]) -> int:
+def run(args: argparse.Namespace, out: TextIO, err: TextIO,
+        build_answerer: Callable[[argparse.Namespace, Library], LLMAnswerer | None]) -> int:
     """Run ``who``, ``meetings`` or ``summarize``; library errors propagate to ``rag.cli.main``."""
-    from rag.library import Library
-
     lib = Library(args.index, embedder=args.embedder)
-    facts = facts_for(lib)
+    facts = lib.facts()
     if args.command == "who":
         data = who_json(facts, args.name) if args.name else people_json(facts)
         if args.json:
@@ -279,9 +282,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, build_answerer: Call
             print_meetings(data, out)
     elif args.command == "summarize":
         answerer = build_answerer(args, lib)
-        llm = getattr(answerer, "llm", None)
         source = lib.resolve_source(args.source)
-        summaries = facts.summaries(source, llm=llm, embedder=getattr(answerer, "embedder", None))
+        summaries = facts.summaries(source, llm=answerer.llm if answerer else None,
+                                    embedder=answerer.embedder if answerer else None)
         if args.json:
             _emit(summaries_json(source, summaries), out)
         else:

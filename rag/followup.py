@@ -25,12 +25,12 @@ from typing import TYPE_CHECKING
 
 from rag.conversation import Turn
 from rag.errors import LLMError
-from rag.speech import TITLE_HEADS
+from rag.facts.speech import TITLE_HEADS
 from rag.textnorm import fold, has_diacritics, nfc, words
 
 if TYPE_CHECKING:
+    from rag.facts.people import PersonEntry
     from rag.llm import ChatLLM
-    from rag.people import PersonEntry
 
 REWRITE_SYSTEM = """Bạn viết lại câu hỏi tiếp nối trong một cuộc trò chuyện thành một câu hỏi độc lập, đầy đủ chủ ngữ và đối tượng, bằng tiếng Việt.
 Chỉ trả về đúng một câu hỏi đã viết lại, không giải thích, không trả lời câu hỏi."""

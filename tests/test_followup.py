@@ -14,7 +14,6 @@ import pytest
 from rag.cli import main
 from rag.conversation import Turn, conversation_markdown, turns_from
 from rag.errors import LLMError, RagError
-from rag.facts import facts_for
 from rag.followup import rewrite
 from rag.library import Library
 from rag.llm import Message
@@ -125,7 +124,7 @@ def test_turns_from_the_json_shells_send() -> None:
 @needs_shared
 def test_conversation_on_real_reports(lib: Library) -> None:
     """Six turns in one conversation, each answered, follow-ups resolved, citations on the right spans."""
-    people = facts_for(lib).people
+    people = lib.facts().people
     assert people
     turns: list[Turn] = []
 

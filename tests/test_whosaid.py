@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from rag.meetings import extract_meeting
-from rag.people import build_people, find_people
-from rag.speech import KINDS, extract_statements, person_mentions
-from rag.summarize import summarize_meeting
+from rag.facts.meetings import extract_meeting
+from rag.facts.people import build_people, find_people
+from rag.facts.speech import KINDS, extract_statements, person_mentions
+from rag.facts.summarize import summarize_meeting
 from rag.textnorm import fold
 
 ROOT = Path(__file__).resolve().parents[1]

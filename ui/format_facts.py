@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rag.facts import Facts, FactSummary
-from rag.meetings import Meeting
-from rag.people import PersonEntry
-from rag.speech import Statement
-from rag.summarize import HEADINGS
+from rag.facts.meetings import Meeting
+from rag.facts.people import PersonEntry
+from rag.facts.speech import Statement
+from rag.facts.summarize import HEADINGS
 from ui.format import NO_DATE, cite_markers, escape_text, message_html, sources_html
 
 PEOPLE_HEADERS = ["Họ tên", "Chức danh", "Số phát biểu", "Chủ trì", "Dự / phát biểu tại"]

@@ -21,6 +21,7 @@ from typing import Any
 
 from rag.textnorm import fold, nfc, sentence_spans
 from rag.types import Article
+from rag.vi import CHAIR_VERB, GIAO_OTHER_WORD_RE
 
 SURNAMES = frozenset(
     "Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đào Đinh Lương Trịnh Mai Tô Tạ "
@@ -65,14 +66,13 @@ _VERBS_ALT = "|".join(sorted(map(re.escape, VERB_KINDS), key=len, reverse=True))
 # A verb as its own word, lower-case as written; "giao ban" is a meeting, not an assignment.
 _NOT_VERB = (
     r"(?<!Truyền )(?<!truyền )(?<!Ban )(?<!ban )"
-    r"(?!giao (?:ban|thông|dịch|lưu|đất|nhận|tiếp|hữu|thừa))(?!nói chung)(?!hứa hẹn)(?!thông tin\w)"
+    rf"(?!giao {GIAO_OTHER_WORD_RE})(?!nói chung)(?!hứa hẹn)(?!thông tin\w)"
 )
 _VERB_RE = re.compile(rf"(?<!\w){_NOT_VERB}({_VERBS_ALT})(?!\w)")
 _ADVERBS = r"(?:(?:cũng|đã|sẽ|tiếp tục|đồng thời|trực tiếp|thẳng thắn|một lần nữa)\s+)*"
 _SUBJECT_VERB = re.compile(rf"\s*{_ADVERBS}{_NOT_VERB}({_VERBS_ALT})(?!\w)")
 _APPOSITIVE = re.compile(r"(?:\s*,\s*[A-ZĐ][^,;:.“”\"]{2,120}?)?,(?=\s)")
 _FRAME_ONLY = re.compile(r"\W*(?:hội nghị|buổi làm việc|cuộc họp|phiên họp|buổi lễ)\W*$", re.IGNORECASE)
-_CHAIR_VERB_RE = re.compile(r"(?<!\w)(đồng chủ trì|chủ trì)(?!\w)")
 _ACRONYM = re.compile(r"\([A-ZĐ0-9&]{2,10}\)")
 # Words that start upper-case: the only ones a name can start or continue with (most words are not).
 _UPPER = "".join(sorted({c for c in map(chr, range(0x41, 0x2000)) if c.isupper()}))
@@ -196,7 +196,7 @@ def _appositive(masked: str, pos: int, stop: int) -> tuple[str, int]:
                 break
             if masked.startswith(" và ", e) and _AND_STOP.match(masked, e + 4):
                 break
-            if masked[e - 1 : e] == " " and (_VERB_RE.match(masked, e) or _CHAIR_VERB_RE.match(masked, e)):
+            if masked[e - 1 : e] == " " and (_VERB_RE.match(masked, e) or CHAIR_VERB.match(masked, e)):
                 break
             e += 1
         seg = masked[s:e].strip()
@@ -205,7 +205,7 @@ def _appositive(masked: str, pos: int, stop: int) -> tuple[str, int]:
             break
         parts.append(seg)
         end = s + len(masked[s:e].rstrip())
-        if end < e and masked[e - 1 : e] == " " and (_VERB_RE.match(masked, e) or _CHAIR_VERB_RE.match(masked, e)):
+        if end < e and masked[e - 1 : e] == " " and (_VERB_RE.match(masked, e) or CHAIR_VERB.match(masked, e)):
             break
     return ", ".join(parts), end
 

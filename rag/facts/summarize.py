@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from rag.meetings import Meeting
-from rag.speech import Statement
+from rag.facts.meetings import Meeting
+from rag.facts.speech import Statement
 from rag.textnorm import sentence_around, sentence_spans
 
 SECTIONS = ("what", "when", "where", "chair", "bridges", "participants", "main_points", "statements", "tasks", "decisions")

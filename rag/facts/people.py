@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from rag.meetings import Meeting, Person
-from rag.speech import TITLE_HEADS, Statement
+from rag.facts.meetings import Meeting, Person
+from rag.facts.speech import TITLE_HEADS, Statement
 from rag.textnorm import fold, has_diacritics, nfc
 
 
