@@ -246,7 +246,7 @@ def _names(q: str) -> tuple[str, ...]:
         m_start = start
         if _ORG_HEAD.match(word):
             # "Sở Y tế ... báo cáo gì?": a unit, with the lower-case words of its name ("Bộ Tài chính")
-            rest = re.match(r"(?:\s+[a-zđàáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ]+){0,2}",
+            rest = re.match(r"(?:\s+[a-zđàáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ]+)?",
                             q[start + len(word) :])
             tail = [w for w in (rest.group(0).split() if rest else [])]
             keep = list(itertools.takewhile(lambda w: fold(w) not in _ORG_TAIL_STOPS, tail))
