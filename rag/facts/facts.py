@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from rag.enumeration import without_bullet
 from rag.errors import LLMError, RagError
 from rag.facts.meetings import Meeting
 from rag.facts.people import PersonEntry, build_people, find_people, person_key
@@ -272,7 +273,7 @@ def summary_answer(question: str, s: FactSummary) -> Answer:
             if label and len(lines) == 1:
                 out.append(f"{label}: {ln.text}{marks}")
             else:
-                out.append(f"- {ln.text}{marks}")
+                out.append(f"- {without_bullet(ln.text)}{marks}")
         if label and len(lines) > 1:
             out.insert(len(out) - len(lines), f"{label}:")
     return Answer(question, "\n".join(out), True, s.citations, f"facts:{s.summarizer}", tuple(sentences), s.notice,

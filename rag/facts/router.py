@@ -29,7 +29,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from rag.enumeration import announces, items_after
+from rag.enumeration import announces, items_after, without_bullet
 from rag.events import Done, Event
 from rag.facts.factmatch import (
     ANY_KIND,
@@ -424,6 +424,8 @@ class FactsAwareAnswerer:
         first = (ordered[0].source, ordered[0].article) if ordered else None
         # all the person said at the best meeting, in the order said, then other meetings
         ordered = sorted(ordered, key=lambda s: (s.source, s.article) != first)
+        if it.by_role:  # a role's holder at the retrieved meeting; a namesake elsewhere is someone else
+            ordered = [s for s in ordered if (s.source, s.article) == first]
         for st in ordered[:MAX_STATEMENTS]:
             self._say(b, facts, st)
 
@@ -493,8 +495,7 @@ class FactsAwareAnswerer:
             # "... tập trung thực hiện một số nhiệm vụ trọng tâm." is said with the items that follow it
             end = st.end + len(text[st.end : st.end + 2]) - len(text[st.end : st.end + 2].lstrip(".:"))
             for s, e in items_after(text, end):
-                item = re.sub(r"^[-+•–]\s+", "", text[s:e])  # "- Thuế tỉnh ..." is shown as one bullet
-                b.add(f"- {clip_text(item, clip)}", st.source, s, e, st.article)
+                b.add(f"- {clip_text(without_bullet(text[s:e]), clip)}", st.source, s, e, st.article)
 
 
 def default_answerer(source: FactsSource, inner: Answerer) -> Answerer:
