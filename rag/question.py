@@ -269,7 +269,7 @@ def _drop_scopes(q: str) -> str:
 
 
 # "..., triển khai nhiệm vụ năm 2025": the period a report plans for is not the one it reports on
-_PLAN = re.compile(r"(?:triển khai|phương hướng|kế hoạch|chương trình)[^.,;\n]*", re.IGNORECASE)
+_PLAN = re.compile(r"(?:triển khai|phương hướng|kế hoạch|chương trình công tác)[^.,;\n]*", re.IGNORECASE)
 
 
 def scope_fit(scope: Scope, date: str | None, title: str, text: str, lead: str = "", planned: bool = False) -> int:

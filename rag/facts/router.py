@@ -81,6 +81,8 @@ _PLACE_NOUNS = {"tinh", "huyen", "xa", "phuong", "quan", "pho", "tran"}  # folde
 # "Tóm tắt hội nghị ...", "tóm lại nội dung ...", "hãy tóm tắt ..." (folded): the rest names the meeting.
 _SUMMARY = re.compile(r"^\W*(?:hay\s+|xin\s+|ban\s+|vui long\s+)?(?:tom\s+tat|tom\s+luoc|tom\s+lai)(?:\s+(?:lai|giup|cho\s+toi|giup\s+toi|ngan\s+gon))*\b")
 _FOLDED_HEADS = tuple(fold(h).lower() for h in TITLE_HEADS)
+_AFTER_NAME = ("co ", "da ", "duoc ", "tai ", "o ", "ve ", "trong ", "la ", "thi ", "va ", "con ", "noi", "cung ", "gi", "neu", "chi ",
+               "de ", "nhan ", "khang ", "danh ", "giao", "kien ", "bao ", "cho ", "phat ", "chu ")
 _FOLDED_RANKS = frozenset(fold(r).lower() for r in RANKS)  # "Đại tá" alone is a rank, not a role
 
 
@@ -185,7 +187,12 @@ def _titled_given_name(q: str, spans: list[tuple[int, int]], qf: list[str], i: i
     if not q[spans[i][0]].isupper() or i == 0:
         return False
     before = " ".join(qf[max(0, i - 6) : i])
-    return qf[i - 1] in _HONORIFICS or any((" " + before).endswith(" " + h) for h in _FOLDED_HEADS)
+    if not (qf[i - 1] in _HONORIFICS or any((" " + before).endswith(" " + h) for h in _FOLDED_HEADS)):
+        return False
+    # "Giám đốc Bảo đề nghị ..." names a person; "Giám đốc Bảo hiểm xã hội ..." a unit: a name is followed
+    # by what is said of it (a verb, a preposition) or by nothing
+    after = " ".join(qf[i + 1 : i + 3])
+    return not after or after.startswith(_AFTER_NAME) or any(after.startswith(fold(v)) for v in _VERBS)
 
 
 def parse_question(question: str, people: Sequence[PersonEntry], preferred: Mapping[str, int] | None = None) -> Intent | None:
