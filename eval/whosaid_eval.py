@@ -121,6 +121,8 @@ def _predict(text: str, source: str, spans: list[tuple[int, int]]) -> tuple[list
     chairs: set[str] = set()
     for k, (s, e) in enumerate(spans):
         own = extract_statements(text[s:e], source=source, article=k, offset=s)
+        # this gold annotates people only: groups, bodies and the meeting itself (issue #12) are left out
+        own = [st for st in own if all(w[:1].isupper() for w in st.speaker.split())]
         m = extract_meeting(text[s:e], source=source, article=k, offset=s, statements=own)
         statements += own
         chairs |= {fold(c.name) for c in m.chairs} | {fold(b.chair.name) for b in m.bridges if b.chair}

@@ -221,7 +221,10 @@ def print_who(data: dict[str, Any], out: TextIO) -> None:
         if not p["statements"]:
             out.write("  (không có lời phát biểu nào được ghi lại)\n")
         for st in p["statements"]:
-            out.write(f"  • {_date(st['date'])} — {st['verb']}: {_one_line(st['content'])} [{st['citation']}]\n")
+            said = _one_line(st["content"])
+            if st.get("provenance") == "quote" and said[:1] not in "“«\"":
+                said = f"“{said}”"
+            out.write(f"  • {_date(st['date'])} — {st['verb']}: {said} [{st['citation']}]\n")
         out.write("\n")
     _print_sources(data["citations"], out)
 
