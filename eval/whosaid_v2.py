@@ -88,7 +88,7 @@ def _predict_tasks(text: str, source: str, statements: list[Statement]) -> list[
         m = extract_meeting(text, source=source, statements=statements)
         return [PredTask(t.assigned_by, t.who, t.deadline, t.start, t.end) for t in m.tasks]
     return [PredTask(t.assigner, t.assignee, t.deadline, t.start, t.end)
-            for t in tasks_mod.extract_tasks(text, source=source, statements=statements)]
+            for t in tasks_mod.extract_tasks(text, source=source, statements=statements)]  # type: ignore[attr-defined,unused-ignore]
 
 
 def _is_person(name: str) -> bool:
