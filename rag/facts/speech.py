@@ -408,7 +408,11 @@ def extract_statements(
 def _whole_quote(content: str) -> bool:
     """Whether ``content`` is one direct quotation ("“...”." after "nhấn mạnh:")."""
     c = content.strip().rstrip(".;")
-    return len(c) > 2 and c[0] in _OPEN_CLOSE and c[-1] == _OPEN_CLOSE[c[0]] and c.count(c[0]) == 1
+    if len(c) <= 2 or c[0] not in _OPEN_CLOSE or c.count(c[0]) != 1:
+        return False
+    close = _OPEN_CLOSE[c[0]]
+    # the sentence may end inside the quote, before its closing mark (".” Ông cũng …")
+    return c[-1] == close or close not in c[1:]
 
 
 def _split_after_quotes(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -508,12 +512,12 @@ def _attribute(
         start = s
         if b > s and re.match(r"\s*[“\"«]_*[”\"»]\s*,\s*$", masked[s:b]):
             quote = text[s:b].strip().rstrip(",").strip()[1:-1].strip()
-        elif b > s and (cq := re.match(r"\s*_*([”»])\s*,\s*$", masked[s:b])):
+        elif b > s and (cq := re.match(r"_+([”»])\s*,\s*$", masked[s:b])):
             # "“A. B”, ông Hậu nói.": the quote opened in an earlier sentence of the paragraph
             close = s + cq.start(1)
             para_start = text.rfind("\n", 0, s) + 1
             op = text.rfind({"”": "“", "»": "«"}[cq.group(1)], para_start, s)
-            if op >= 0:
+            if op >= 0 and cq.group(1) not in text[op + 1 : close]:
                 quote, start = text[op + 1 : close].strip(), op
                 while opened and opened[-1].start >= op:
                     opened.pop()
