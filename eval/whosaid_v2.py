@@ -24,7 +24,7 @@ from typing import Any
 
 from eval.whosaid_eval import Counts
 from rag.facts.meetings import extract_meeting
-from rag.facts.speech import Statement, extract_statements
+from rag.facts.speech import SURNAMES, Statement, extract_statements
 from rag.textnorm import fold, nfc
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -110,7 +110,8 @@ def evaluate_report(text: str, name: str, gold: dict[str, Any], res: Result) -> 
     pred_people = {fold(s.speaker) for s in statements if _is_person(s.speaker)}
     pred_people |= {fold(p.name) for p in (*meeting.chairs, *meeting.participants)}
     pred_people |= {fold(b.chair.name) for b in meeting.bridges if b.chair}
-    pred_people |= {fold(t.assignee) for t in tasks if t.assignee and _is_person(t.assignee)}
+    pred_people |= {fold(t.assignee) for t in tasks
+                    if t.assignee and _is_person(t.assignee) and t.assignee.split()[0] in SURNAMES}
     gold_people = {fold(p["name"]) for p in gold["people"]}
     res.people.add(len(pred_people & gold_people), len(pred_people), len(gold_people))
     res.misses += [f"{name}: person missed {g}" for g in sorted(gold_people - pred_people)]
