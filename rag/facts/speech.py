@@ -335,7 +335,8 @@ def _subject_starts(masked: str, s: int, e: int) -> list[int]:
     starts = [s]
     cap = _CAPTION.match(masked, s, e)
     if cap:  # "Ảnh: Thanh Tùng Tại các điểm cầu, ...": a caption glued to the next paragraph
-        starts.append(cap.end())
+        words = list(re.finditer(r"\S+", masked[s : cap.end() + 1]))
+        starts.extend(s + w.start() for w in words[2:])
     for m in re.finditer(r",\s*", masked[s:e]):
         if m.start() > 200 or len(starts) > 3:
             break
@@ -388,6 +389,11 @@ def extract_statements(
             found = _collective(text, masked, s, e, para)
         if found:
             opened.append(found)
+            second = _second_clause(masked, found, e)
+            if second is not None:
+                found.end = second[0]
+                opened.append(_Open(found.speaker, found.title, second[1], _kind(second[1], ""), second[2], s, e, para,
+                                    provenance=found.provenance))
             continue
         last = opened[-1] if opened else None
         if last and last.para == para and last.end == _prev_sentence_end(text, s) and not _STOP_OPENINGS.match(text[s:e]):
@@ -403,6 +409,25 @@ def extract_statements(
             provenance=provenance,
         ))
     return out
+
+
+# A second reporting verb on the same subject in one sentence: "phản ánh … và kiến nghị …",
+# "ghi nhận …, song thẳng thắn chỉ ra …", "…; đồng thời yêu cầu …".
+_SECOND_VERBS = ("kiến nghị", "đề nghị", "yêu cầu", "chỉ ra", "đề xuất", "giao", "nhấn mạnh", "cho rằng", "lưu ý")
+_SECOND_CLAUSE = re.compile(
+    r"(?:,\s*song\s+|\s+và\s+|;\s*đồng thời\s+|,\s*đồng thời\s+)(?:(?:cũng|thẳng thắn|đã)\s+)*"
+    r"(" + "|".join(map(re.escape, _SECOND_VERBS)) + r")\s"
+)
+
+
+def _second_clause(masked: str, o: _Open, e: int) -> tuple[int, str, int] | None:
+    """(end of the first clause, second verb, start of its content), or None."""
+    if o.quote is not None:
+        return None
+    m = _SECOND_CLAUSE.search(masked, o.content_start, e)
+    if m is None:
+        return None
+    return m.start(), m.group(1), m.end(1)
 
 
 def _whole_quote(content: str) -> bool:
@@ -466,7 +491,7 @@ def _attribute(
     opening = text[s:e]
     for b in _subject_starts(masked, s, e):
         who: Mention | None = None
-        theo = re.match(r"[Tt]heo\s+(?!báo cáo)", masked[b:e])
+        theo = re.match(r"(?:[Cc]ũng\s+)?[Tt]heo\s+(?!báo cáo)", masked[b:e])
         p = b + theo.end() if theo else b
         m = by_start.get(p)
         short = _SHORT_REF.match(masked[p:e])
