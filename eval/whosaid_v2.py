@@ -3,6 +3,7 @@
 Run ``python -m eval.whosaid_v2 [--set main|blind|both] [--verbose] [--json]``. Each report is read as one
 article. Scores, pooled over the reports of a set:
 
+- chairs: the meeting's chairs (or the head of a working delegation) against ``meeting.chairs``;
 - people: predicted person names (speakers that are people, chairs, participants, task assignees that are
   people) against the gold full names, folded; a short form left unresolved ("Chung") is a false positive;
 - statements: a prediction matches an unused gold statement when the folded speakers are equal and the
@@ -48,6 +49,7 @@ class Result:
     name: str
     documents: int = 0
     people: Counts = field(default_factory=Counts)
+    chairs: Counts = field(default_factory=Counts)
     statements: Counts = field(default_factory=Counts)
     tasks: Counts = field(default_factory=Counts)
     tasks_matched: int = 0
@@ -60,7 +62,8 @@ class Result:
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"name": self.name, "documents": self.documents}
-        for k, c in (("people", self.people), ("statements", self.statements), ("tasks", self.tasks)):
+        for k, c in (("people", self.people), ("chairs", self.chairs), ("statements", self.statements),
+                     ("tasks", self.tasks)):
             d[k] = {"tp": c.tp, "pred": c.pred, "gold": c.gold, "precision": round(c.p, 4),
                     "recall": round(c.r, 4), "f1": round(c.f1, 4)}
         d["tasks_span_matched"] = self.tasks_matched
@@ -116,6 +119,10 @@ def evaluate_report(text: str, name: str, gold: dict[str, Any], res: Result) -> 
     res.people.add(len(pred_people & gold_people), len(pred_people), len(gold_people))
     res.misses += [f"{name}: person missed {g}" for g in sorted(gold_people - pred_people)]
     res.misses += [f"{name}: person spurious {p}" for p in sorted(pred_people - gold_people)]
+    pred_chairs = {fold(c.name) for c in meeting.chairs}
+    gold_chairs = {fold(c) for c in gold["meeting"].get("chairs", [])}
+    res.chairs.add(len(pred_chairs & gold_chairs), len(pred_chairs), len(gold_chairs))
+    res.misses += [f"{name}: chair missed {g}" for g in sorted(gold_chairs - pred_chairs)]
     # statements
     spans = [_content_span(text, s) for s in statements]
     used: set[int] = set()
@@ -182,7 +189,7 @@ def evaluate(set_name: str) -> Result:
 def format_table(results: list[Result]) -> str:
     lines = [f"{'set':<6} {'measure':<11} {'P':>6} {'R':>6} {'F1':>6}   tp/pred/gold"]
     for r in results:
-        for label, c in (("people", r.people), ("statements", r.statements), ("tasks", r.tasks)):
+        for label, c in (("people", r.people), ("chairs", r.chairs), ("statements", r.statements), ("tasks", r.tasks)):
             lines.append(f"{r.name:<6} {label:<11} {c.p:6.3f} {c.r:6.3f} {c.f1:6.3f}   {c.tp}/{c.pred}/{c.gold}")
         lines.append(f"{r.name:<6} {'provenance':<11} {r.provenance:6.3f}{'':>14}   "
                      f"{r.prov_ok}/{r.statements.tp}  docs={r.documents} tasks span-matched={r.tasks_matched}")

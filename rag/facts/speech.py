@@ -217,8 +217,11 @@ def _appositive(masked: str, pos: int, stop: int) -> tuple[str, int]:
         limit = min(stop, s + 160)
         while e < limit:
             ch = masked[e]
-            if ch == "," and masked[e - 6 : e] == " Phòng" and masked.startswith(", chống", e):
+            if ch == "," and masked[e - 6 : e].lower() == " phòng" and masked.startswith(", chống", e):
                 e += 1
+                continue
+            if ch == "," and re.match(r", [a-zđ]", masked[e : e + 3]) and _name_tail_before_verb(masked, e + 2):
+                e += 1  # "Chủ tịch Ủy ban Quốc gia ứng phó sự cố, thiên tai và …": a comma inside a body's name
                 continue
             acronym = _ACRONYM.match(masked, e) if ch == "(" else None
             if acronym:  # "Trưởng Ban Chỉ đạo giải phóng mặt bằng (GPMB) các dự án trọng điểm"
@@ -240,6 +243,19 @@ def _appositive(masked: str, pos: int, stop: int) -> tuple[str, int]:
         if end < e and masked[e - 1 : e] == " " and (_VERB_RE.match(masked, e) or CHAIR_VERB.match(masked, e)):
             break
     return ", ".join(parts), end
+
+
+def _name_tail_before_verb(masked: str, pos: int) -> bool:
+    """Whether a short lower-case run at ``pos`` ends a body's name right before the predicate
+    ("…, thiên tai và tìm kiếm cứu nạn chủ trì hội nghị"), not a clause of its own."""
+    m = re.match(r"[^,;.:“”\"()]{1,60}", masked[pos:])
+    if not m:
+        return False
+    seg = m.group()
+    v = next((x for x in (_VERB_RE.search(seg), CHAIR_VERB.search(seg)) if x is not None and x.start() > 0), None)
+    if v is None or seg[v.start() - 1] != " " or len(seg[: v.start()].split()) > 6 or v.group(1) == "giao":
+        return False
+    return pos + m.end() >= len(masked) or masked[pos + m.end()] != ","
 
 
 def person_mentions(text: str, masked: str | None = None) -> list[Mention]:
