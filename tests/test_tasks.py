@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from rag.cli import main
-from rag.facts.speech import extract_statements
+from rag.facts.meetings import extract_meeting
+from rag.facts.speech import Statement, extract_statements
 from rag.facts.tasks import Task, extract_tasks, meeting_date
 from rag.library import Library
 from rag.textnorm import nfc
@@ -136,3 +137,16 @@ def test_rag_tasks_filters_and_cites(index: Path) -> None:
     assert rc == 0 and "Sở Tài nguyên và Môi trường:" in out and "hạn: trước 15/1 (2024-01-15)" in out
     rc, out = rag(index, "tasks", "--due-before", "30/6")
     assert rc != 0 and "YYYY-MM-DD" in out
+
+
+def test_titles_keep_commas_inside_body_names_and_old_facts_read_as_reported() -> None:
+    text = read(CRIME)
+    (chair,) = extract_meeting(text, source=CRIME, statements=extract_statements(text, source=CRIME)).chairs
+    assert chair.name == "Hoàng Văn Chung"
+    assert chair.title == "Phó Bí thư Tỉnh ủy, Chủ tịch UBND tỉnh, Trưởng ban Chỉ đạo phòng, chống tội phạm tỉnh"
+    text = read("hoi_nghi_phong_chong_thien_tai_toan_quoc.txt")
+    (chair,) = extract_meeting(text, source="x", statements=extract_statements(text, source="x")).chairs
+    assert chair.name == "Trần Quốc Vinh" and chair.title.endswith("ứng phó sự cố, thiên tai và tìm kiếm cứu nạn")
+    old = extract_statements(text, source="x")[0].to_dict()
+    del old["provenance"]  # saved by an earlier version
+    assert Statement(**old).provenance == "reported"

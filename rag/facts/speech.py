@@ -253,7 +253,7 @@ def _name_tail_before_verb(masked: str, pos: int) -> bool:
         return False
     seg = m.group()
     v = next((x for x in (_VERB_RE.search(seg), CHAIR_VERB.search(seg)) if x is not None and x.start() > 0), None)
-    if v is None or seg[v.start() - 1] != " " or len(seg[: v.start()].split()) > 6 or v.group(1) == "giao":
+    if v is None or seg[v.start() - 1] != " " or len(seg[: v.start()].split()) > 8 or v.group(1) == "giao":
         return False
     return pos + m.end() >= len(masked) or masked[pos + m.end()] != ","
 
