@@ -90,7 +90,7 @@ def meeting_date(text: str) -> tuple[int | None, int, int] | None:
 
 _ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4}
 _DEADLINE = re.compile(
-    r"(?P<date>(?:trước|chậm nhất|từ nay đến|đến hết|hạn chót)(?:\s+ngày)?\s+(?P<d>\d{1,2})/(?P<m>\d{1,2})(?:/(?P<y>\d{4}))?(?![\d/]))"
+    r"(?P<date>(?:trước|chậm nhất(?: là)?|từ nay đến|đến hết|hạn chót|trong|vào)(?:\s+ngày)?\s+(?P<d>\d{1,2})/(?P<m>\d{1,2})(?:/(?P<y>\d{4}))?(?![\d/]))"
     r"|(?P<quarter>trong\s+quý\s+(?P<q>IV|I{1,3})(?:/(?P<qy>\d{4}))?)(?!\w)"
     r"|(?P<month>trong\s+tháng\s+(?P<mo>\d{1,2})(?:/(?P<moy>\d{4}))?(?:\s+và\s+tháng\s+(?P<mo2>\d{1,2}))?)(?![\d/])"
     r"|(?P<half>trong\s+6\s+tháng\s+(?P<h>đầu|cuối)\s+năm(?:\s+(?P<hy>\d{4}))?)"
@@ -160,9 +160,27 @@ _ACTIONS = (
     "đảm bảo", "giải ngân", "có", "cần", "ban hành", "cập nhật", "hướng dẫn", "làm", "theo dõi", "kiểm tra",
     "nghiệm thu", "di dời", "chấm dứt", "quan tâm", "hỗ trợ", "khởi công", "thanh toán", "rà", "gửi", "lập",
     "giao", "thành lập", "nâng cao", "đề xuất", "tham gia", "vận động", "tuyên truyền", "số hóa", "chuẩn bị",
+    "kịp thời", "nghiêm túc", "tích cực", "thường xuyên", "đẩy nhanh", "tổng hợp", "phân bổ", "điều tra", "truy xét",
+    "xác minh", "thanh tra", "ngăn chặn", "lắp đặt", "phun", "tiêu diệt", "vệ sinh", "xét nghiệm", "điều trị",
+    "cưỡng chế", "truy thu", "công khai", "tập huấn", "bổ sung", "điều chỉnh", "sắp xếp", "xử phạt", "đình chỉ",
+    "niêm phong", "sơ tán", "dứt điểm", "cung cấp", "khảo sát", "đánh giá", "tổng kết", "sơ kết", "duy trì",
+    "mở rộng", "cải tạo", "sửa chữa", "nâng cấp", "thẩm tra", "phê duyệt", "tăng", "giảm", "ra quân", "ký", "nộp",
+    "phát động", "vào cuộc", "quán triệt", "đề ra", "làm rõ", "chịu trách nhiệm", "đưa", "ứng phó", "siết chặt",
+    "rút ngắn", "phân công", "phấn đấu", "tuyệt đối", "không", "nghiêm cấm", "lưu ý", "cần thiết", "kiểm soát chặt", "xác định", "thống kê", "rà", "khoanh vùng", "xử lý dứt điểm",
 )
 _ACTION_RE = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, sorted(_ACTIONS, key=len, reverse=True))) + r")(?!\w)")
-_UNIT_HEAD = r"(?:Sở|Bộ|Công an|UBND|Ủy ban|Ban|Cục|Chủ tịch|Văn phòng|Thanh tra|Trung tâm|Tổng cục|Kho bạc)"
+_UNIT_HEAD = (
+    r"(?:Sở|Bộ|Công an|UBND|Ủy ban|Uỷ ban|Ban|Cục|Chi cục|Chủ tịch|Văn phòng|Thanh tra|Trung tâm|Tổng cục|Kho bạc|"
+    r"Đài|Trường|Bệnh viện|Hội|Liên đoàn|Đoàn|Công ty|Tổng công ty|Ngân hàng|Cảnh sát|Phòng|Bộ Chỉ huy|Viện|Đội|"
+    r"Tòa án|Viện kiểm sát|Cơ quan|Chi nhánh|Quỹ|Tỉnh đoàn|Thành đoàn|Mặt trận)"
+)
+_LOWER_UNIT = re.compile(
+    r"(?:các|toàn|tỉnh|huyện|thành phố|thị xã|xã|phường|quận|lực lượng|ngành|những|mỗi|từng|cơ quan|đơn vị|tổ|đội|"
+    r"chính quyền|lãnh đạo|người đứng đầu|chủ đầu tư|nhà thầu|địa phương|cấp ủy|\d+)(?!\w)"
+)
+# Addressees above the speaker: "đề nghị tỉnh / Chính phủ …" is a proposal, not a task.
+_HIGHER = re.compile(r"(?:tỉnh|UBND tỉnh|Chính phủ|Trung ương|Thủ tướng(?: Chính phủ)?|cấp trên|Quốc hội)$")
+_PERSON_ADDRESSEE = re.compile(r"(?:đồng chí|ông|bà)\s+([A-ZĐ]\w*(?:\s+[A-ZĐ]\w*){1,4})(?:\s*,|$)")
 _SPLIT_LEAD = re.compile(rf"(?:,|\s+và)\s+(?={_UNIT_HEAD}\s)")
 
 
@@ -172,17 +190,23 @@ def split_assignee(s: str) -> tuple[str, int]:
     for m in _ACTION_RE.finditer(s):
         if m.start() == 0:
             continue
-        if s[m.start() : m.end()] == "xây dựng" and s[:m.start()].rstrip().endswith("đầu tư"):
-            continue  # "Cục Kinh tế - Quản lý đầu tư xây dựng"
+        if s[m.start() : m.end()] == "xây dựng" and s[: m.start()].rstrip().endswith(("đầu tư", "lý")):
+            continue  # "Cục Kinh tế - Quản lý đầu tư xây dựng", "Phòng Quản lý xây dựng"
         pos = m.start()
         break
     if not pos:
         return "", 0
     unit = s[:pos].rstrip(" ,")
+    person = _PERSON_ADDRESSEE.match(unit)
+    if person:  # "giao đồng chí Lục Văn Dũng, Phó Chủ tịch UBND tỉnh, chỉ đạo …": the person, by name
+        return person.group(1), pos
     lead = _SPLIT_LEAD.search(unit)
     if lead:
         unit = unit[: lead.start()]
-    return unit.strip(), pos
+    unit = unit.strip()
+    if len(unit.split()) > 14 or not (unit[:1].isupper() or _LOWER_UNIT.match(unit)):
+        return "", 0  # "bổ sung kinh phí …": an action, not an addressee
+    return unit, pos
 
 
 # --- tasks --------------------------------------------------------------------------------------------
@@ -201,6 +225,7 @@ _MEETING_DECISION = re.compile(
     r"(?P<body>Hội nghị|Cuộc họp|Buổi làm việc|Phiên họp)\s+(?:(?:cũng|đã)\s+)*thống nhất\s+"
     r"(?:(?P<verb>giao|đề nghị|yêu cầu)\s+|thành lập\s+(?P<new>[^,;]+?)(?:\s+do\s|\s*,))"
 )
+_UNIT_WILL = re.compile(rf"(?:[^,;“”]{{0,60}},\s*)?(?P<unit>{_UNIT_HEAD}\s[^,;“”]{{1,60}}?)\s+(?:cũng\s+)?sẽ\s+")
 _CLAUSE_UNIT = re.compile(rf"(?:{_UNIT_HEAD}|các|Các)\s")
 _TAIL_DONE = re.compile(r",\s*(?:hoàn thành|xong)\s*$")
 
@@ -217,13 +242,19 @@ class _Ctx:
     last_assigner: str | None = None
 
 
-def _speaker_at(ctx: _Ctx, pos: int) -> str | None:
-    """The speaker of the statement covering ``pos`` (a person, or the meeting as a body)."""
+def _statement_at(ctx: _Ctx, pos: int) -> Statement | None:
+    """The (last) statement covering ``pos``."""
     best = None
     for st in ctx.statements:
-        if st.start - ctx.offset <= pos < st.end - ctx.offset and (is_person_speaker(st) or st.provenance == "summary"):
-            best = st.speaker
+        if st.start - ctx.offset <= pos < st.end - ctx.offset:
+            best = st
     return best
+
+
+def _speaker_at(ctx: _Ctx, pos: int) -> str | None:
+    """Who speaks at ``pos``: a person, a body or its representative, or the meeting; not a group."""
+    st = _statement_at(ctx, pos)
+    return None if st is None or st.provenance == "group" else st.speaker
 
 
 def _last_person_before(ctx: _Ctx, pos: int) -> str | None:
@@ -294,8 +325,12 @@ def _clause_task(ctx: _Ctx, clause: str, cs: int, prev: Task | None) -> Task | N
         if unit:
             return _make(ctx, "assignment", body, unit, clause, cs, md.end() + p)
     am = _ASSIGN.match(clause)
+    if am and (st := _statement_at(ctx, cs + am.start("verb"))) is not None and st.provenance == "group":
+        am = None  # participants' proposals ("Các đại biểu đề nghị tỉnh …") are not tasks
     if am:
         unit, p = split_assignee(clause[am.end() :])
+        if unit and am.group("verb") == "đề nghị" and _HIGHER.match(unit):
+            unit = ""
         if unit:
             who = _speaker_at(ctx, cs + am.start("verb")) or (prev.assigner if prev else None)
             return _make(ctx, "assignment", who, unit, clause, cs, am.end() + p)
@@ -303,8 +338,13 @@ def _clause_task(ctx: _Ctx, clause: str, cs: int, prev: Task | None) -> Task | N
     if cm:
         who = _speaker_at(ctx, cs + cm.start())
         if who is not None:
-            unit = (cm.group("unit") or "").strip()
-            return _make(ctx, "commitment", who, unit or who, clause, cs, cm.end())
+            unit = (cm.group("unit") or "").strip() or re.sub(r"^[Đđ]ại diện\s+", "", who)
+            return _make(ctx, "commitment", who, unit, clause, cs, cm.end())
+    um = _UNIT_WILL.match(clause)
+    if um:  # "Cục Thuế sẽ tập trung …" in a body's or a person's running statement
+        who = _speaker_at(ctx, cs)
+        if who is not None:
+            return _make(ctx, "commitment", who, um.group("unit").strip(), clause, cs, um.end())
     if prev is not None:  # "; rà soát …" or "; UBND các huyện tổ chức …" continue the previous task
         if clause[:1].islower() and not _CLAUSE_UNIT.match(clause):
             return _make(ctx, prev.kind, prev.assigner, prev.assignee, clause, cs, 0)
