@@ -90,7 +90,7 @@ _GROUP_SUBJECT = re.compile(
     r"[^\s,.;:“”\"]+){1,9}?)"
     rf"\s+(?:(?:đều|cũng|đã|thẳng thắn)\s+)*({_GROUP_VERBS_ALT})(?!\w)"
 )
-_SINGLE_REPRESENTATIVE = re.compile(r"[Đđ]ại diện\s+(?!các\b|nhiều\b|một số\b|một\s+số\b)")
+_SINGLE_REPRESENTATIVE = re.compile(r"(?:[Đđ]ại diện|[Ll]ãnh đạo)\s+(?!các\b|nhiều\b|một số\b|một\s+số\b)")
 _MEETING_SUBJECT = re.compile(
     r"(Hội nghị|Cuộc họp|Buổi làm việc|Phiên họp)\s+(?:(?:cũng|đã)\s+)*(thống nhất(?: đánh giá)?)(?!\w)"
 )
@@ -482,7 +482,8 @@ def _collective(text: str, masked: str, s: int, e: int, para: int) -> _Open | No
         gm = _GROUP_SUBJECT.match(masked, b, e)
         if gm:
             subject = gm.group(1)
-            prov = "reported" if _SINGLE_REPRESENTATIVE.match(subject) else "group"
+            single = _SINGLE_REPRESENTATIVE.match(subject) and not re.search(r"(?<!\w)(?:các|nhiều|một số)(?!\w)", subject)
+            prov = "reported" if single else "group"
             verb = gm.group(2)
             return _Open(subject, "", verb, _kind(verb.split()[-1] if verb.startswith("thống nhất") else verb, ""),
                          gm.end(), s, e, para, provenance=prov)
