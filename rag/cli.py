@@ -104,11 +104,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     for name, help_ in (("who", "who said what: everyone, or one person's statements"),
                         ("meetings", "meetings: chairs, participants, tasks"),
-                        ("summarize", "structured summary of a meeting")):
+                        ("summarize", "structured summary of a meeting"),
+                        ("tasks", "task ledger: assignments and commitments with deadlines")):
         p = sub.add_parser(name, help=help_)
         _common(p)
         if name == "who":
             p.add_argument("name", nargs="?")
+        if name == "tasks":
+            p.add_argument("--to", metavar="UNIT", help="only tasks given to this unit or person (part of the name)")
+            p.add_argument("--due-before", metavar="YYYY-MM-DD", help="only tasks due on or before this day")
         if name == "summarize":
             _llm_opts(p)
             p.add_argument("source")
@@ -361,7 +365,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         if args.command == "serve":
             serve: Callable[[argparse.Namespace, TextIO, TextIO], int] = _ui().serve
             return serve(args, out, err)
-        if args.command in ("who", "meetings", "summarize"):
+        if args.command in ("who", "meetings", "summarize", "tasks"):
             from rag.cli_facts import run as run_facts
             from rag.llm.setup import build_answerer
 

@@ -63,10 +63,12 @@ def build_facts(view: IndexView, texts: TextStore, previous: Facts | None = None
     return Facts(docs, view.generation)
 
 
-# Saved extractions are keyed by the rules that made them: editing any of these modules re-extracts.
+# Saved extractions are keyed by the rules that made them: editing any of these modules re-extracts,
+# and so does a new version of the saved shape (2: statements carry ``provenance``).
+FACTS_FORMAT = b"facts-2"
 _HERE = Path(__file__).resolve().parent
 _RULES = hashlib.sha256(
-    b"".join(p.read_bytes() for p in (_HERE / "speech.py", _HERE / "meetings.py", _HERE.parent / "vi.py",
+    FACTS_FORMAT + b"".join(p.read_bytes() for p in (_HERE / "speech.py", _HERE / "meetings.py", _HERE.parent / "vi.py",
                                       _HERE.parent / "articles.py", _HERE.parent / "textnorm.py",
                                       _HERE.parent / "types.py"))
 ).hexdigest()[:12]
