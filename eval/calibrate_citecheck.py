@@ -1,4 +1,4 @@
-"""Calibrate the citation support thresholds of ``rag.citecheck`` on XQuAD-vi.
+"""Calibrate the citation support thresholds of ``rag.llm.citecheck`` on XQuAD-vi.
 
 Data built from ``../shared/eval/xquad.vi.json`` (each question belongs to one paragraph):
 
@@ -32,8 +32,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from rag.citecheck import lexical_scores, numbers_missing  # noqa: E402
 from rag.embedders import get_embedder  # noqa: E402
+from rag.llm.citecheck import lexical_scores, numbers_missing  # noqa: E402
 from rag.textnorm import sentence_spans  # noqa: E402
 
 XQUAD = Path(__file__).resolve().parents[2] / "shared" / "eval" / "xquad.vi.json"

@@ -33,8 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from rag.embedders import get_embedder  # noqa: E402
 from rag.events import Done, Status, Token  # noqa: E402
 from rag.llm import LLMConfig, OpenAIChatClient  # noqa: E402
-from rag.llm_answer import LLMAnswerer  # noqa: E402
-from rag.prompt import build_prompt  # noqa: E402
+from rag.llm.answer import LLMAnswerer  # noqa: E402
+from rag.llm.prompt import build_prompt  # noqa: E402
 from rag.types import Answer, Chunk, Hit  # noqa: E402
 
 XQUAD = Path(__file__).resolve().parents[2] / "shared" / "eval" / "xquad.vi.json"

@@ -16,6 +16,7 @@ from datetime import date as _date
 
 from rag.textnorm import fold
 from rag.types import Article
+from rag.vi import PUBLISHED
 
 _NUM_WORDS = {
     "mot": 1, "hai": 2, "ba": 3, "bon": 4, "tu": 4, "nam": 5, "sau": 6, "bay": 7,
@@ -23,7 +24,6 @@ _NUM_WORDS = {
 }
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
 
-_PUBLISHED = re.compile(r"(?:Đăng vào|Đăng ngày|Cập nhật|Ngày đăng|Đăng lúc)\s*:?\s*(?:[^\d\n]{0,20})?(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", re.I)
 _LONG_DATE = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.I)
 _NUM_DATE = re.compile(r"(?<![\d/])(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?![\d/])")
 # "Ngày 07/12", and the way news reports date a meeting: "Sáng 3/6", "Chiều 10/7", "Tối 16-6"
@@ -124,7 +124,7 @@ def date_span(head: str) -> tuple[str, int, int] | None:
     (the year before when that would put the meeting after its report).
     """
     published = None
-    pm = _PUBLISHED.search(head)
+    pm = PUBLISHED.search(head)
     if pm:
         published = _iso(int(pm.group(1)), int(pm.group(2)), int(pm.group(3)))
     for rx in (_LONG_DATE, _NUM_DATE):

@@ -2,16 +2,22 @@
 
 Every command takes ``--index DIR`` (default: $RAG_INDEX or ./index) and ``--json``. Exit codes:
 0 success, 3 some files failed to ingest (each named with its reason; the rest indexed),
-1 a fatal error, 2 bad usage. Errors become one-line messages here and nowhere else.
+1 a fatal error, 2 bad usage. Errors become one-line messages here and nowhere else. ``rag serve``
+runs the chat window, ``ui.app.serve``, found by name at run time (``_ui``: the UI depends on the
+library, not the reverse).
+Left out: the ``who``/``meetings``/``summarize`` output (``rag.cli_facts``), choosing the LLM
+(``rag.llm.setup``), everything the library does.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, TextIO
 
 from rag import ocr
@@ -19,6 +25,7 @@ from rag.conversation import Turn
 from rag.errors import RagError
 from rag.retrieval import Filters
 from rag.types import Answer, Hit
+from rag.vi import ingest_summary
 
 if TYPE_CHECKING:
     from rag.library import Library
@@ -97,18 +104,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     for name, help_ in (("who", "who said what: everyone, or one person's statements"),
                         ("meetings", "meetings: chairs, participants, tasks"),
-                        ("summarize", "structured summary of a meeting")):
+                        ("summarize", "structured summary of a meeting"),
+                        ("tasks", "task ledger: assignments and commitments with deadlines")):
         p = sub.add_parser(name, help=help_)
         _common(p)
         if name == "who":
             p.add_argument("name", nargs="?")
+        if name == "tasks":
+            p.add_argument("--to", metavar="UNIT", help="only tasks given to this unit or person (part of the name)")
+            p.add_argument("--due-before", metavar="YYYY-MM-DD", help="only tasks due on or before this day")
         if name == "summarize":
             _llm_opts(p)
             p.add_argument("source")
     return ap
 
 
-def _open(args: argparse.Namespace, **kw: Any):  # type: ignore[no-untyped-def]
+def _open(args: argparse.Namespace, **kw: Any) -> Library:
     from rag.library import Library
 
     return Library(args.index, embedder=args.embedder, **kw)
@@ -152,23 +163,6 @@ def _print_hits(hits: Sequence[Hit], out: TextIO) -> None:
         out.write("   " + " ".join(c.text.split())[:400] + "\n")
 
 
-def build_answerer(args: argparse.Namespace, lib):  # type: ignore[no-untyped-def]
-    """The LLM answerer when one is configured (flags, env or config file), else None."""
-    if getattr(args, "extractive", False):
-        return None
-    try:
-        from rag.llm_setup import answerer_from_options
-    except ImportError:
-        return None
-    return answerer_from_options(
-        lib,
-        url=getattr(args, "llm_url", None),
-        model=getattr(args, "llm_model", None),
-        gguf=getattr(args, "llm_gguf", None),
-        timeout=getattr(args, "llm_timeout", None),
-    )
-
-
 def cmd_ingest(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from rag.chunking import ChunkSettings
 
@@ -185,10 +179,7 @@ def cmd_ingest(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.json:
         _emit(rep.to_dict(), out)
     else:
-        out.write(
-            f"Đã lập chỉ mục: {len(rep.added)} mới, {len(rep.replaced)} cập nhật, {len(rep.unchanged)} không đổi, "
-            f"{len(rep.failed)} lỗi; {rep.chunks_added} đoạn mới. Chỉ mục: {lib.path}\n"
-        )
+        out.write(f"{ingest_summary(rep)} Chỉ mục: {lib.path}\n")
     for path, reason in rep.failed:
         err.write(f"rag: lỗi: {path}: {reason}\n")
     for path, warning in rep.warnings:  # indexed, but in part (e.g. a scanned page OCR could not read)
@@ -266,6 +257,8 @@ def _answer(lib: Library, q: str, args: argparse.Namespace, out: TextIO, err: Te
 
 
 def cmd_ask(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    from rag.llm.setup import build_answerer
+
     lib = _open(args)
     # Set, not passed per call, so "who said what" questions still go through the facts router.
     lib.set_answerer(build_answerer(args, lib))
@@ -279,6 +272,7 @@ def cmd_chat(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) 
     """A conversation from stdin, one question a line: follow-ups ("còn ông X thì sao?") use the earlier
     turns; a line "/moi" starts a new conversation. A failed turn is reported and the next goes on."""
     from rag.conversation import MAX_TURNS
+    from rag.llm.setup import build_answerer
 
     lib = _open(args)
     lib.set_answerer(build_answerer(args, lib))
@@ -369,11 +363,11 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         if args.command == "compact":
             return cmd_compact(args, out)
         if args.command == "serve":
-            from ui.app import serve
-
+            serve: Callable[[argparse.Namespace, TextIO, TextIO], int] = _ui().serve
             return serve(args, out, err)
-        if args.command in ("who", "meetings", "summarize"):
+        if args.command in ("who", "meetings", "summarize", "tasks"):
             from rag.cli_facts import run as run_facts
+            from rag.llm.setup import build_answerer
 
             return run_facts(args, out, err, build_answerer)
     except RagError as e:
@@ -386,6 +380,18 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
     return EXIT_USAGE
+
+
+def _ui() -> ModuleType:
+    """The chat window's module (``ui.app``), found by name when ``rag serve`` runs: the one place the
+    command line reaches the UI. Dependencies point one way (``ui`` imports ``rag``, never the reverse),
+    so this is a plugin seam, not an import; without the 'ui' extra it says what to install."""
+    try:
+        return importlib.import_module("ui.app")
+    except ModuleNotFoundError as e:
+        if (e.name or "").split(".")[0] not in ("gradio", "gradio_client"):
+            raise  # a module of this project that fails to import is a bug, not a missing extra
+        raise RagError(f"'rag serve' cần Gradio ({e}): pip install 'rag-meetings[ui]'") from None
 
 
 if __name__ == "__main__":

@@ -15,14 +15,21 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Callable
-from typing import Any, TextIO
+from datetime import date
+from typing import TYPE_CHECKING, Any, TextIO
 
 from rag.errors import RagError
-from rag.facts import Facts, FactSummary, clip_text, facts_for
-from rag.meetings import Fact, Meeting, Person
-from rag.people import PersonEntry, person_key
-from rag.summarize import display_date
+from rag.facts import Facts, FactSummary, clip_text
+from rag.facts.meetings import Fact, Meeting, Person
+from rag.facts.people import PersonEntry, person_key
+from rag.facts.summarize import display_date
+from rag.facts.tasks import due_before, tasks_for_articles
+from rag.library import Library
+from rag.textnorm import fold
 from rag.types import Citation
+
+if TYPE_CHECKING:
+    from rag.llm.answer import LLMAnswerer
 
 EXIT_OK = 0
 ROLE_LABEL = {"chair": "chủ trì", "bridge chair": "chủ trì điểm cầu", "participant": "tham dự", "speaker": "phát biểu"}
@@ -161,6 +168,42 @@ def meeting_json(facts: Facts, m: Meeting) -> dict[str, Any]:
     }
 
 
+def tasks_json(facts: Facts, to: str | None = None, due: str | None = None) -> dict[str, Any]:
+    """The task ledger of every document, filtered by assignee (part of the name, accent-insensitive)
+    and by a deadline on or before ``due`` (ISO date); each task cites its clause."""
+    try:
+        due_day = date.fromisoformat(due) if due else None
+    except ValueError:
+        raise RagError(f"ngày không hợp lệ “{due}”: dùng dạng YYYY-MM-DD") from None
+    cites = _Cites(facts)
+    rows = []
+    for src, doc in sorted(facts.docs.items()):
+        names = {m.article: m.label for m in doc.meetings}
+        for t in tasks_for_articles(doc.text, doc.articles, doc.statements, names):
+            if to and fold(to).strip() not in fold(t.assignee):
+                continue
+            if due_day is not None and not due_before(t, due_day):
+                continue
+            rows.append({**t.to_dict(), "citation": cites.span(src, t.start, t.end, t.article)})
+    return {"filters": {"to": to, "due_before": due}, "tasks": rows, "citations": cites.to_list()}
+
+
+def print_tasks(data: dict[str, Any], out: TextIO) -> None:
+    if not data["tasks"]:
+        out.write("Không có nhiệm vụ nào khớp.\n")
+        return
+    for t in data["tasks"]:
+        kind = "cam kết" if t["kind"] == "commitment" else "giao"
+        by = f" ({kind}: {t['assigner']})" if t["assigner"] else ""
+        due = f" — hạn: {t['deadline_text']} ({_deadline_label(t['deadline'])})" if t["deadline_text"] else ""
+        out.write(f"• {t['assignee']}: {_one_line(t['what'], 200)}{due}{by} [{t['citation']}]\n")
+    _print_sources(data["citations"], out)
+
+
+def _deadline_label(d: Any) -> str:
+    return f"{d['from']} → {d['to']}" if isinstance(d, dict) else str(d)
+
+
 def meetings_json(facts: Facts) -> dict[str, Any]:
     return {"meetings": [meeting_json(facts, m) for m in facts.meetings_list()]}
 
@@ -217,7 +260,10 @@ def print_who(data: dict[str, Any], out: TextIO) -> None:
         if not p["statements"]:
             out.write("  (không có lời phát biểu nào được ghi lại)\n")
         for st in p["statements"]:
-            out.write(f"  • {_date(st['date'])} — {st['verb']}: {_one_line(st['content'])} [{st['citation']}]\n")
+            said = _one_line(st["content"])
+            if st.get("provenance") == "quote" and said[:1] not in "“«\"":
+                said = f"“{said}”"
+            out.write(f"  • {_date(st['date'])} — {st['verb']}: {said} [{st['citation']}]\n")
         out.write("\n")
     _print_sources(data["citations"], out)
 
@@ -257,12 +303,11 @@ def print_meetings(data: dict[str, Any], out: TextIO) -> None:
 
 
 # -- the command --------------------------------------------------------------------------------
-def run(args: argparse.Namespace, out: TextIO, err: TextIO, build_answerer: Callable[[argparse.Namespace, Any], Any]) -> int:
+def run(args: argparse.Namespace, out: TextIO, err: TextIO,
+        build_answerer: Callable[[argparse.Namespace, Library], LLMAnswerer | None]) -> int:
     """Run ``who``, ``meetings`` or ``summarize``; library errors propagate to ``rag.cli.main``."""
-    from rag.library import Library
-
     lib = Library(args.index, embedder=args.embedder)
-    facts = facts_for(lib)
+    facts = lib.facts()
     if args.command == "who":
         data = who_json(facts, args.name) if args.name else people_json(facts)
         if args.json:
@@ -277,11 +322,17 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, build_answerer: Call
             _emit(data, out)
         else:
             print_meetings(data, out)
+    elif args.command == "tasks":
+        data = tasks_json(facts, args.to, args.due_before)
+        if args.json:
+            _emit(data, out)
+        else:
+            print_tasks(data, out)
     elif args.command == "summarize":
         answerer = build_answerer(args, lib)
-        llm = getattr(answerer, "llm", None)
         source = lib.resolve_source(args.source)
-        summaries = facts.summaries(source, llm=llm, embedder=getattr(answerer, "embedder", None))
+        summaries = facts.summaries(source, llm=answerer.llm if answerer else None,
+                                    embedder=answerer.embedder if answerer else None)
         if args.json:
             _emit(summaries_json(source, summaries), out)
         else:

@@ -5,18 +5,19 @@ question after follow-up rewriting) and the citations, so a later turn can refer
 đó" or "người đó". ``Turn.from_dict`` reads what every shell already has: the JSON of
 ``rag ask --json`` (an ``Answer.to_dict()``), or a bare ``{"question", "answer"}``; a script holds a
 conversation by sending back the answers it got. ``conversation_markdown`` writes a conversation,
-with every answer's sources, for the "Tải cuộc trò chuyện" export.
+with every answer's sources, for the "Tải cuộc trò chuyện" export. ``focus`` orders the passages of a
+follow-up so the previous turn's topic comes first.
 Left out: how follow-ups are rewritten (``rag.followup``) and how answers look in the UI (``ui.format``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from rag.errors import RagError
-from rag.types import Answer, Citation
+from rag.types import Answer, Chunk, Citation, Hit
 
 MAX_TURNS = 50  # a conversation longer than this keeps its latest turns: only they can be referred back to
 
@@ -95,3 +96,14 @@ def conversation_markdown(answers: Sequence[Answer], title: str = "Cuộc trò c
                 out += [f"   > {' '.join(q.split())}" for q in quoted]
             out.append("")
     return "\n".join(out).rstrip() + "\n"
+
+
+def focus(hits: Sequence[Hit], previous: Turn, cited_chunks: Sequence[Chunk]) -> list[Hit]:
+    """A follow-up continues the previous turn's topic: the passages its answer cited come first (they
+    may not be retrieved again for "còn ông X thì sao?"), then hits from the same documents, then the
+    rest; as many as were retrieved."""
+    sources = {c.source for c in previous.citations}
+    have = {(h.chunk.source, h.chunk.start) for h in hits}
+    extra = [Hit(0, 0.0, c) for c in cited_chunks if (c.source, c.start) not in have]
+    ordered = extra + sorted(hits, key=lambda h: h.chunk.source not in sources)
+    return [replace(h, rank=i) for i, h in enumerate(ordered[: max(len(hits), 1)], start=1)]

@@ -50,3 +50,8 @@ def items_after(text: str, end: int, limit: int = MAX_ITEMS) -> list[tuple[int, 
         out.append((start, len(text[:stop].rstrip())))
         pos = stop
     return out
+
+
+def without_bullet(text: str) -> str:
+    """An item's text without the dash it opens with ("- Thuế tỉnh ..."), to show under a bullet of our own."""
+    return re.sub(r"^[-+•–]\s+", "", text)

@@ -65,6 +65,7 @@ MIN_ARTICLE_COVERAGE = 0.6  # a broad question's words the chosen article must h
 MAX_FACT_SENTENCES = 2
 MAX_BROAD_SENTENCES = 6
 _DETAILS = re.compile(r"(?:Trong đó|Trong số đó|Trong số này|Cụ thể|Riêng|So với cùng kỳ)\b")
+WEAK_CUE_FACTOR = 0.5  # of a weakly cued sentence's score, when others ask or decide
 STRONG_CUE = 0.2  # a sentence that asks or decides (one "yêu cầu", "giao", "thống nhất" ...)
 DIRECTION = 0.15  # added for a tasks question to the sentences of the meeting's conclusion or direction
 CONTINUED = 0.9  # of the sentence before, for a broad answer's sentence that goes on with its figures
@@ -254,7 +255,9 @@ class ExtractiveAnswerer:
         # "nhiệm vụ trọng tâm ... là gì?": when the report sets tasks, a sentence without one (a speaker's
         # figures on the same topic) is not among them, however many of the question's words it holds
         only_cued = qa.aspect in ("tasks", "decisions") and any(x >= STRONG_CUE for x in cues)
-        scores = [aspect_score(qa, c, x) if x > 0 or not only_cued else 0.0 for c, x in zip(cands, cues)]
+        # (and one that merely mentions tasks, "dưới sự lãnh đạo, chỉ đạo của ...", comes after those that ask)
+        scores = [aspect_score(qa, c, x) * (WEAK_CUE_FACTOR if only_cued and x < STRONG_CUE else 1.0)
+                  if x > 0 or not only_cued else 0.0 for c, x in zip(cands, cues)]
         if qa.aspect == "results":
             # a report goes on with its figures in the next sentence ("Thanh tra Sở đã xử phạt 1,26 tỷ
             # đồng ..." after "Báo cáo về công tác thanh tra, ông ... cho biết ..."), without repeating the topic

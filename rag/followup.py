@@ -25,12 +25,12 @@ from typing import TYPE_CHECKING
 
 from rag.conversation import Turn
 from rag.errors import LLMError
-from rag.speech import TITLE_HEADS
+from rag.facts.speech import TITLE_HEADS
 from rag.textnorm import fold, has_diacritics, nfc, words
 
 if TYPE_CHECKING:
+    from rag.facts.people import PersonEntry
     from rag.llm import ChatLLM
-    from rag.people import PersonEntry
 
 REWRITE_SYSTEM = """Bạn viết lại câu hỏi tiếp nối trong một cuộc trò chuyện thành một câu hỏi độc lập, đầy đủ chủ ngữ và đối tượng, bằng tiếng Việt.
 Chỉ trả về đúng một câu hỏi đã viết lại, không giải thích, không trả lời câu hỏi."""
@@ -76,6 +76,9 @@ _SCOPE = _Pat(
     r"tháng\s+\d{1,2}(?:/\d{4})?|ngày\s+\d{1,2}/\d{1,2}(?:/\d{4})?|"
     r"(?P<place>(?:tỉnh|thành phố|huyện|quận|thị xã)\s+)\w+(?:\s+\w+)?)"
 )
+# A period or year alone: what "còn <it> thì sao?" replaces in the previous question.
+_TIME = _Pat(r"(?:trong\s+)?(?:\d+\s+tháng\s+(?:đầu|cuối)\s+năm(?:\s+\d{4})?|quý\s+[ivx\d]+(?:/\d{4}|\s+năm\s+\d{4})?|"
+             r"năm\s+\d{4}|\d+\s+tháng(?:\s+năm\s+\d{4})?)")
 _MORE = _Pat(r"\s+nữa(?=\s*\??$)")
 
 
@@ -126,10 +129,26 @@ def rewrite_by_rules(question: str, turns: Sequence[Turn], people: Sequence[Pers
         return out[: more.start()] + out[more.end() :] if more else out
     if len(words(question)) <= 3:
         return _substitute(base, question.rstrip(" ?"), prev, people) or question
-    if meeting and _role_only(question, people):  # "Giám đốc Công an tỉnh yêu cầu những gì?"
+    short = len(words(question)) <= _SHORT and not _names_any(question, people) and not _PERSON_REF.search(question)
+    if meeting and (_role_only(question, people) or short):
+        # "Giám đốc Công an tỉnh yêu cầu những gì?", "Lãnh đạo yêu cầu những gì?": at the meeting just discussed
         # (of a headline "Công an Lạng Sơn: Năm 2024 tội phạm ... giảm 5,6%", who it is about)
+        if meeting.endswith("…"):  # no title, only its clipped first sentence: the previous question's scope
+            return _in_scope_of(question, base)
         return f"{question.rstrip(' ?')} tại {meeting.split(': ')[0]}?"
     return question
+
+
+_SHORT = 7  # words: a question this short that names nothing leans on the conversation
+
+
+def _names_any(question: str, people: Sequence[PersonEntry]) -> bool:
+    """Whether a question names a person, place, period or meeting of its own."""
+    low = _lower(question)
+    places = [m for m in _SCOPE.form(question).finditer(low)
+              if not m.group("place") or question[m.end("place")].isupper()]
+    return bool(_person_span(question, people) or places or _NEW_MEETING.search(question)
+                or re.search(r"(?<![\w.])[A-ZĐ]\w*\s+[A-ZĐ]", question[1:]))
 
 
 def _role_only(question: str, people: Sequence[PersonEntry]) -> bool:
@@ -148,6 +167,12 @@ def _substitute(base: str, x: str, prev: Turn, people: Sequence[PersonEntry]) ->
     year = _YEAR_REL.form(x).fullmatch(_lower(x))
     if year:
         return _shift_year(base, fold(year.group("rel")), prev)
+    if _TIME.form(x).fullmatch(_lower(x)):  # "còn 6 tháng đầu năm 2026 thì sao?": the same, for that period
+        times = list(_TIME.form(base).finditer(_lower(base)))
+        if not times:
+            return f"{base.rstrip(' ?')} {x}?"
+        out = base[: times[0].start()] + x + base[times[0].end() :]
+        return re.sub(r"\s+", " ", out).strip()
     if _looks_like_person(x, people):
         span = _person_span(base, people)
         if span:

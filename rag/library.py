@@ -2,70 +2,48 @@
 
 Ingest files or folders (incrementally: unchanged files are skipped by content hash, changed
 ones replaced; each commit adds one segment to the index, ``rag.store``), search, ask (with
-streaming events), list and remove documents, compact the index. A citation from a
-page read by OCR carries its confidence, and ``page_image`` draws that scanned page. Readers pick up
-a new generation written by another process on their next call. Errors are raised, never printed.
-Left out: rendering (CLI/UI), LLM configuration parsing (``rag.llm``).
+streaming events), list and remove documents, compact the index, who said what (``facts``). A
+citation from a page read by OCR carries its confidence, and ``page_image`` draws that scanned page.
+Readers pick up a new generation written by another process on their next call; the library keeps
+one ``IndexView`` (typed records, search structures) and one ``Facts`` per generation. Errors are
+raised, never printed.
+Left out: rendering (CLI/UI), choosing an LLM (``rag.llm.setup``), reading a file (``rag.ingest``),
+writing a generation (``rag.writer``, ``rag.store``), and the answer rules themselves.
 """
 
 from __future__ import annotations
 
 import os
-import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import threading
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
-
-import numpy as np
+from typing import Any
 
 from rag import scans
-from rag.articles import split_articles
-from rag.chunking import ChunkSettings, chunk_document, embedding_text
+from rag.answerer import Answerer
+from rag.chunking import ChunkSettings
 from rag.compound import join_answers, split_question
-from rag.conversation import Turn
-from rag.embedders import DEFAULT_EMBEDDER, Embedder, get_embedder
+from rag.conversation import Turn, focus
+from rag.embedders import DEFAULT_EMBEDDER, Embedder, canonical_name, get_embedder
 from rag.errors import IndexMismatchError, LoadError, RagError
 from rag.events import Done, Event, Retrieved
 from rag.extractive import ExtractiveAnswerer
-from rag.followup import keeps_topic
-from rag.loaders import expand_paths, load, sha256_file, source_name
+from rag.facts import Facts, build_facts
+from rag.facts.router import default_answerer
+from rag.followup import keeps_topic, rewrite
+from rag.ingest import Progress, Stopwatch, commit_every_chunks, prepare
+from rag.loaders import expand_paths, source_name
 from rag.question import analyse, rank_by_scope
+from rag.records import DocRecord, resolve_source
 from rag.retrieval import Filters, HybridRetriever
-from rag.router import default_answerer
 from rag.store import FAISS_TYPES, IndexStore, Snapshot
 from rag.types import Answer, Article, Chunk, DocInfo, Hit, IngestReport
+from rag.vi import MAX_QUESTION_CHARS
+from rag.view import IndexView
+from rag.writer import IndexWriter
 
-if TYPE_CHECKING:
-    from rag.llm import ChatLLM
-
-Progress = Callable[[str, int, int, str], None]  # (stage, done, total, current file)
-COMMIT_EVERY_CHUNKS = 2000  # long ingests commit in batches so a crash loses little work
-MAX_QUERY_CHARS = 2000  # a question, not a document: longer input only slows every user down
-
-
-def commit_every_chunks() -> int:
-    """The commit batch size: ``COMMIT_EVERY_CHUNKS``, or $RAG_COMMIT_EVERY_CHUNKS (tests force small batches)."""
-    try:
-        return max(1, int(os.environ.get("RAG_COMMIT_EVERY_CHUNKS") or COMMIT_EVERY_CHUNKS))
-    except ValueError:
-        return COMMIT_EVERY_CHUNKS
-
-
-class Answerer(Protocol):
-    """Answers a question from retrieved passages. ``llm`` is the chat model behind it, if any
-    (follow-ups and summaries use it too); ``None`` for the extractive answerer."""
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def llm(self) -> ChatLLM | None: ...
-
-    def answer(self, question: str, hits: Sequence[Hit]) -> Answer: ...
-
-    def stream(self, question: str, hits: Sequence[Hit]) -> Iterator[Event]: ...
-
+__all__ = ["Answerer", "Library", "Progress", "default_index_dir"]
 
 def default_index_dir() -> Path:
     return Path(os.environ.get("RAG_INDEX") or "index")
@@ -86,6 +64,10 @@ class Library:
         self.lock_wait_s = lock_wait_s
         self._snap: Snapshot | None = None
         self._stamp: tuple[int, int, int] = (0, 0, 0)
+        self._view: IndexView | None = None
+        self._facts: Facts | None = None  # of the newest generation asked for; the next reuses its documents
+        self._view_lock = threading.Lock()  # one view per generation, whatever the threads
+        self._facts_lock = threading.Lock()  # one facts build per generation; questions go on meanwhile
         manifest = self.store.read_manifest() if self.store.exists() else None
         if isinstance(embedder, str) or embedder is None:
             name = embedder or (manifest["embedder"] if manifest else DEFAULT_EMBEDDER)
@@ -142,43 +124,59 @@ class Library:
         """The current generation read again; the segments of the one held are reused, not re-read
         (they are cached while a snapshot uses them)."""
         held = self._snap
-        self._snap = None
+        self._snap = self._view = None
         snap = self.snapshot()
         del held
         return snap
 
-    def retriever(self, mode: str = "hybrid", fusion: str = "minmax") -> HybridRetriever | None:
+    def view(self) -> IndexView | None:
+        """The current generation with its typed records and derived search structures (built once)."""
         snap = self.snapshot()
-        return HybridRetriever(snap, self.embedder, mode, fusion) if snap else None
+        if snap is None:
+            return None
+        with self._view_lock:
+            if self._view is None or self._view.snap is not snap:
+                self._view = IndexView(snap)
+            return self._view
+
+    def facts(self) -> Facts:
+        """Who said what in the current generation (``rag.facts``), extracted on first use; documents
+        unchanged since the generation asked before are not analysed again."""
+        view = self.view()
+        if view is None:
+            return Facts({})
+        done = self._facts
+        if done is not None and done.generation == view.generation:
+            return done
+        with self._facts_lock:
+            if self._facts is None or self._facts.generation != view.generation:
+                self._facts = build_facts(view, self.store, self._facts)
+            return self._facts
+
+    def retriever(self, mode: str = "hybrid", fusion: str = "minmax") -> HybridRetriever | None:
+        view = self.view()
+        return HybridRetriever(view, self.embedder, mode, fusion) if view else None
 
     @property
     def answerer(self) -> Answerer:
         """The configured answerer (else the extractive one), with facts questions ("Ai chủ trì ...?",
-        "<người> yêu cầu gì?") answered from the extracted statements and meetings (``rag.router``)."""
+        "<người> yêu cầu gì?") answered from the extracted statements and meetings (``rag.facts.router``)."""
         return default_answerer(self, self._answerer or self.extractive())
 
     def set_answerer(self, answerer: Answerer | None) -> None:
         self._answerer = answerer
 
     def extractive(self) -> ExtractiveAnswerer:
-        snap = self.snapshot()
-        if snap is None:
+        view = self.view()
+        if view is None:
             return ExtractiveAnswerer()
-        if "df" not in snap.cache:
-            by_article: dict[tuple[str, int], list[Chunk]] = {}
-            for c in snap.chunks:
-                by_article.setdefault((c.source, c.article), []).append(c)
-            snap.cache["articles"] = by_article
-            snap.cache["df"] = snap.df()
-        articles: dict[tuple[str, int], list[Chunk]] = snap.cache["articles"]
-        return ExtractiveAnswerer(snap.cache["df"], len(snap.chunks), lambda s, a: articles.get((s, a), ()))
+        return ExtractiveAnswerer(view.df(), len(view.chunks), view.article_chunks)
 
     def warm_up(self) -> None:
         """Load the model and build the search structures before the first question."""
-        r = self.retriever()
-        if r:
-            r.prepare()
-            self.extractive()
+        view = self.view()
+        if view:
+            view.prepare()
             self.embedder.embed_queries(["khởi động"])
 
     # -- reading -------------------------------------------------------------------------------
@@ -226,14 +224,14 @@ class Library:
         yield Done(replace(done, question=question, standalone=standalone if standalone != question else None))
 
     def _mark_ocr(self, answer: Answer) -> Answer:
-        snap = self.snapshot()
-        return scans.mark_ocr(answer, snap.docs) if snap else answer
+        view = self.view()
+        return scans.mark_ocr(answer, view.records) if view else answer
 
     def page_image(self, source: str, page: int | None = None) -> Path | None:
         """A PNG of the scanned page ``page`` of ``source`` (None: a single image), drawn on first use
         (``rag.scans.page_image``); None when there is no such scanned page or its original is gone."""
-        snap = self.snapshot()
-        rec = snap.docs.get(source) if snap else None
+        view = self.view()
+        rec = view.records.get(source) if view else None
         return scans.page_image(self.path / "pages", rec, page) if rec else None
 
     def _retrieve(self, question: str, k: int, filters: Filters | None, previous: Turn | None) -> list[Hit]:
@@ -244,18 +242,13 @@ class Library:
             hits = rank_by_scope(self.search(question, max(2 * k, 10), filters), asked, k)
         else:
             hits = self.search(question, k, filters)
-        if previous is None:
+        view = self.view() if previous is not None else None
+        if previous is None or view is None:
             return hits
-        snap = self.snapshot()
-        if snap is not None and "by_source" not in snap.cache:  # built once per generation
-            by_source: dict[str, list[Chunk]] = {}
-            for c in snap.chunks:
-                by_source.setdefault(c.source, []).append(c)
-            snap.cache["by_source"] = by_source
-        chunks: dict[str, list[Chunk]] = snap.cache["by_source"] if snap is not None else {}
         # a citation is a passage (extractive) or an exact statement span (facts): the chunk holding its start
-        cited = [next((x for x in chunks.get(c.source, ()) if x.start <= c.start < x.end), None) for c in previous.citations]
-        return _focus(hits, previous, [c for c in cited if c is not None][:2])
+        cited = [next((x for x in view.source_chunks(c.source) if x.start <= c.start < x.end), None)
+                 for c in previous.citations]
+        return focus(hits, previous, [c for c in cited if c is not None][:2])
 
     def ask(self, question: str, k: int = 5, filters: Filters | None = None,
             history: Sequence[Turn] = (), answerer: Answerer | None = None) -> Answer:
@@ -268,46 +261,30 @@ class Library:
         """``question`` made stand-alone from the conversation so far (``rag.followup``)."""
         if not history:
             return " ".join(question.split())
-        from rag.facts import facts_for
-        from rag.followup import rewrite
-
         llm = self._answerer.llm if self._answerer is not None else None
-        return rewrite(question, history, facts_for(self).people, llm)
+        return rewrite(question, history, self.facts().people, llm)
 
     def documents(self) -> list[DocInfo]:
-        snap = self.snapshot()
-        if not snap:
-            return []
-        out = []
-        for src, d in sorted(snap.docs.items()):
-            out.append(DocInfo(src, d["title"], d.get("date"), d["chunks"], len(d.get("articles", [])), d["sha256"], d["size"]))
-        return out
+        view = self.view()
+        return [rec.info() for _, rec in sorted(view.records.items())] if view else []
 
     def resolve_source(self, source: str) -> str:
         """An indexed source by exact name, or by a unique file-name / path-suffix match."""
-        snap = self.snapshot()
-        docs = snap.docs if snap else {}
-        if source in docs:
-            return source
-        norm = source.replace("\\", "/")
-        matches = [s for s in docs if s.endswith("/" + norm) or Path(s).name == norm]
-        if len(matches) == 1:
-            return matches[0]
-        if not matches:
-            raise RagError(f"no indexed document named '{source}' (see 'rag docs')")
-        raise RagError(f"'{source}' matches several documents: {', '.join(matches)}")
+        view = self.view()
+        return resolve_source(source, view.records if view else ())
+
+    def record(self, source: str) -> DocRecord:
+        """The record of an indexed document (``resolve_source`` finds it by name)."""
+        view = self.view()
+        src = self.resolve_source(source)
+        assert view is not None  # resolve_source found it
+        return view.records[src]
 
     def source_text(self, source: str) -> str:
-        snap = self.snapshot()
-        src = self.resolve_source(source)
-        assert snap is not None
-        return self.store.read_text(snap.docs[src]["sha256"])
+        return self.store.read_text(self.record(source).sha256)
 
     def articles(self, source: str) -> list[Article]:
-        snap = self.snapshot()
-        src = self.resolve_source(source)
-        assert snap is not None
-        return [Article(source=src, **a) for a in snap.docs[src]["articles"]]
+        return list(self.record(source).articles)
 
     def chunks(self, source: str | None = None) -> list[Chunk]:
         snap = self.snapshot()
@@ -328,168 +305,88 @@ class Library:
 
     def ingest(self, paths: Iterable[str | Path], progress: Progress | None = None,
                names: dict[str, str] | None = None) -> IngestReport:
-        """Index files and folders. ``names`` maps a path to the source name to record for it."""
+        """Index files and folders: each file read and prepared (``rag.ingest.prepare``), then written;
+        long ingests commit in batches. ``names`` maps a path to the source name to record for it."""
         files, failed = expand_paths(paths)
-        warnings: list[tuple[str, str]] = []  # (source, what was left out of it), e.g. a page OCR could not read
+        say: Progress = progress or (lambda stage, done, total, name: None)
+        clock = Stopwatch("load", "chunk", "embed", "store")
         added: list[str] = []
         replaced: list[str] = []
         unchanged: list[str] = []
-        secs = {"load": 0.0, "chunk": 0.0, "embed": 0.0, "store": 0.0}
+        warnings: list[tuple[str, str]] = []  # (source, what was left out of it), e.g. a page OCR could not read
         n_added = 0
         batch = commit_every_chunks()
-        embedder = self.embedder
+        embedder = self.embedder  # loaded, and checked against the index, before waiting for the lock
         with self.store.lock(self.lock_wait_s):
-            snap = self._reload()
-            docs: dict[str, dict[str, Any]] = dict(snap.docs) if snap else {}
-            pending_chunks: list[Chunk] = []
-            pending_vecs: list[np.ndarray] = []
-            pending_docs: dict[str, dict[str, Any]] = {}
-            dirty = False
-
-            def commit() -> None:
-                # One new segment with the pending chunks (and a small generation); long ingests
-                # commit in batches so a crash loses little work.
-                nonlocal snap, docs, pending_chunks, pending_vecs, pending_docs, dirty
-                t = time.perf_counter()
-                docs = {**{s: d for s, d in docs.items() if s not in pending_docs}, **pending_docs}
-                vecs = np.concatenate(pending_vecs) if pending_vecs else np.empty((0, embedder.dim), dtype=np.float32)
-                self.store.commit_changes(self._base_manifest(), snap, docs, pending_chunks, vecs)
-                snap = self._reload()
-                docs = dict(snap.docs) if snap else {}
-                pending_chunks, pending_vecs, pending_docs, dirty = [], [], {}, False
-                secs["store"] += time.perf_counter() - t
-
+            writer = IndexWriter(self.store, self._base_manifest, self._reload)
             for i, f in enumerate(files):
                 src = (names or {}).get(str(f)) or source_name(f)
-                if progress:
-                    progress("load", i, len(files), src)
-                t = time.perf_counter()
+                say("load", i, len(files), src)
+                old = writer.records.get(src)
                 try:
-                    sha = sha256_file(f)
-                except OSError as e:
-                    failed.append((src, f"cannot read file: {e.strerror or e}"))
-                    continue
-                old = docs.get(src)
-                if old and old["sha256"] == sha:
-                    unchanged.append(src)
-                    secs["load"] += time.perf_counter() - t
-                    continue
-                def ocr_progress(done: int, total: int, _src: str = src) -> None:
-                    if progress:
-                        progress("ocr", done, total, _src)
-
-                try:
-                    doc = load(f, src, ocr_progress)
+                    ready = prepare(f, src, old, self.chunking, embedder, say, clock)
                 except LoadError as e:
                     failed.append((src, e.reason))
-                    secs["load"] += time.perf_counter() - t
                     continue
-                warnings.extend((src, w) for w in doc.warnings)
-                secs["load"] += time.perf_counter() - t
-                t = time.perf_counter()
-                arts = split_articles(doc.text, src)
-                new = chunk_document(doc, arts, self.chunking)
-                secs["chunk"] += time.perf_counter() - t
-                t = time.perf_counter()
-
-                def emb_progress(done: int, total: int, _src: str = src) -> None:
-                    if progress:
-                        progress("embed", done, total, _src)
-
-                vecs = embedder.embed_passages([embedding_text(c) for c in new], emb_progress)
-                secs["embed"] += time.perf_counter() - t
-                self.store.write_text(sha, doc.text)
-                pending_chunks.extend(new)
-                pending_vecs.append(vecs)
-                pending_docs[src] = {
-                    "sha256": sha,
-                    "size": f.stat().st_size,
-                    "kind": doc.kind,
-                    "title": arts[0].title if arts else Path(src).name,
-                    "date": next((a.date for a in arts if a.date), None),
-                    "chunks": len(new),
-                    "articles": [{k: v for k, v in a.__dict__.items() if k != "source"} for a in arts],
-                    "pages": len(doc.pages) if doc.pages else None,
-                    "indexed": time.strftime("%Y-%m-%dT%H:%M:%S"),
-                }
-                if doc.ocr_pages:  # the text of these pages was read by OCR, with these confidences
-                    pending_docs[src].update(ocr_pages=list(doc.ocr_pages), ocr_confidence=doc.ocr_confidence,
-                                             ocr_page_confidence=list(doc.ocr_page_confidence),
-                                             path=str(f.resolve()))  # the scan, to show a page beside its text
-                if old and old["sha256"] != sha:
-                    self._forget_pages(old["sha256"])
+                if ready is None:
+                    unchanged.append(src)
+                    continue
+                warnings.extend((src, w) for w in ready.warnings)
+                writer.add(ready.record, ready.chunks, ready.vectors, ready.text)
+                if old is not None:
+                    self._forget_pages(old.sha256)
                 (replaced if old else added).append(src)
-                n_added += len(new)
-                dirty = True
-                if len(pending_chunks) >= batch and i < len(files) - 1:
-                    commit()
+                n_added += len(ready.chunks)
+                if writer.pending_chunks >= batch and i < len(files) - 1:
+                    with clock.time("store"):
+                        writer.commit()
             # also when a segment is of an older format or its search structures of older rules:
             # any ingest rewrites the index in the current format
-            stale = snap is not None and snap.stale
-            if dirty or stale or (not self.store.exists() and files):
-                commit()
+            if writer.dirty or writer.stale or (not self.store.exists() and files):
+                with clock.time("store"):
+                    writer.commit()
         if added or replaced:
             # Extract who-said-what of the new documents now (saved with the index), so the first
             # question after an ingest, in any process, does not pay for it.
-            from rag.facts import facts_for
-
-            t = time.perf_counter()
-            facts_for(self)
-            secs["facts"] = time.perf_counter() - t
-        if progress:
-            progress("done", len(files), len(files), "")
-        return IngestReport(tuple(added), tuple(replaced), tuple(unchanged), tuple(failed), n_added, secs,
+            with clock.time("facts"):
+                self.facts()
+        say("done", len(files), len(files), "")
+        return IngestReport(tuple(added), tuple(replaced), tuple(unchanged), tuple(failed), n_added, clock.seconds,
                             tuple(warnings))
 
     def remove(self, source: str) -> str:
         """Remove one document from the index (a new generation without it: its chunks stay in their
         segment, dead, until a compaction); returns the source name removed."""
         with self.store.lock(self.lock_wait_s):
-            snap = self._reload()
+            writer = IndexWriter(self.store, self._base_manifest, self._reload)
             src = self.resolve_source(source)
-            assert snap is not None
-            docs = {s: d for s, d in snap.docs.items() if s != src}
-            empty = np.empty((0, snap.index.d), dtype=np.float32)
-            self.store.commit_changes(self._base_manifest(), snap, docs, [], empty)
-            self._reload()
-            self._forget_pages(snap.docs[src]["sha256"])
+            sha = writer.records[src].sha256
+            writer.drop(src)
+            writer.commit()
+            self._forget_pages(sha)
         return src
 
     def compact(self) -> bool:
         """Rewrite the index as one segment without the chunks of removed or replaced documents
         (commits do it on their own when segments pile up); False when it already is one."""
         with self.store.lock(self.lock_wait_s):
-            snap = self._reload()
+            writer = IndexWriter(self.store, self._base_manifest, self._reload)
+            snap = writer.snap
             if snap is None or (len(snap.parts) <= 1 and snap.rows == len(snap.chunks) and not snap.stale):
                 return False
-            empty = np.empty((0, snap.index.d), dtype=np.float32)
-            self.store.commit_changes(self._base_manifest(), snap, dict(snap.docs), [], empty, compact=True)
-            self._reload()
+            writer.commit(compact=True)
         return True
 
     def _forget_pages(self, sha: str) -> None:
         scans.forget_pages(self.path / "pages", sha)
 
 
-def _focus(hits: Sequence[Hit], previous: Turn, cited_chunks: Sequence[Chunk]) -> list[Hit]:
-    """A follow-up continues the previous turn's topic: the passages its answer cited come first (they
-    may not be retrieved again for "còn ông X thì sao?"), then hits from the same documents, then the
-    rest; as many as were retrieved."""
-    sources = {c.source for c in previous.citations}
-    have = {(h.chunk.source, h.chunk.start) for h in hits}
-    extra = [Hit(0, 0.0, c) for c in cited_chunks if (c.source, c.start) not in have]
-    ordered = extra + sorted(hits, key=lambda h: h.chunk.source not in sources)
-    return [replace(h, rank=i) for i, h in enumerate(ordered[: max(len(hits), 1)], start=1)]
-
-
 def _check_query(query: str) -> None:
-    if len(query) > MAX_QUERY_CHARS:
-        raise RagError(f"question too long ({len(query)} characters, at most {MAX_QUERY_CHARS})")
+    if len(query) > MAX_QUESTION_CHARS:  # a question, not a document: longer input only slows every user down
+        raise RagError(f"question too long ({len(query)} characters, at most {MAX_QUESTION_CHARS})")
 
 
 def get_embedder_name(name: str) -> str:
-    from rag.embedders import canonical_name
-
     return canonical_name(name)
 
 

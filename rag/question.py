@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from itertools import zip_longest
 
-from rag.speech import SURNAMES
+from rag.facts.speech import SURNAMES
 from rag.textnorm import fold, has_diacritics, nfc, words
 from rag.types import Hit
 
@@ -246,7 +246,7 @@ def _names(q: str) -> tuple[str, ...]:
         m_start = start
         if _ORG_HEAD.match(word):
             # "Sở Y tế ... báo cáo gì?": a unit, with the lower-case words of its name ("Bộ Tài chính")
-            rest = re.match(r"(?:\s+[a-zđàáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ]+){0,2}",
+            rest = re.match(r"(?:\s+[a-zđàáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ]+)?",
                             q[start + len(word) :])
             tail = [w for w in (rest.group(0).split() if rest else [])]
             keep = list(itertools.takewhile(lambda w: fold(w) not in _ORG_TAIL_STOPS, tail))
@@ -269,7 +269,7 @@ def _drop_scopes(q: str) -> str:
 
 
 # "..., triển khai nhiệm vụ năm 2025": the period a report plans for is not the one it reports on
-_PLAN = re.compile(r"(?:triển khai|phương hướng|kế hoạch|chương trình)[^.,;\n]*", re.IGNORECASE)
+_PLAN = re.compile(r"(?:triển khai|phương hướng|kế hoạch|chương trình công tác)[^.,;\n]*", re.IGNORECASE)
 
 
 def scope_fit(scope: Scope, date: str | None, title: str, text: str, lead: str = "", planned: bool = False) -> int:

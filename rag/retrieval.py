@@ -16,19 +16,15 @@ Left out: cross-encoder re-ranking (no offline Vietnamese re-ranker ships on PyP
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
 
 import numpy as np
 
 from rag.embedders import Embedder
 from rag.lexical import BM25, Lexicon
-from rag.store import Snapshot
 from rag.textnorm import has_diacritics
 from rag.types import Hit
-
-_T = TypeVar("_T")
+from rag.view import IndexView
 
 RRF_K = 60
 CANDIDATES = 100
@@ -76,17 +72,16 @@ def _in_range(lo: str, hi: str, f: Filters) -> bool:
     return not ((f.date_from and hi < f.date_from) or (f.date_to and lo > f.date_to))
 
 
-def allowed_ids(snap: Snapshot, f: Filters) -> np.ndarray | None:
+def allowed_ids(view: IndexView, f: Filters) -> np.ndarray | None:
     if not f.active:
         return None
     wanted = set(f.sources) if f.sources else None
     keep: list[int] = []
     ranges: dict[tuple[str, int], tuple[str, str] | None] = {}
-    for src, doc in snap.docs.items():
-        for art in doc.get("articles", []):
-            d = art.get("date")
-            ranges[(src, art["index"])] = (d, d) if d else period_range(art.get("period"))
-    for c in snap.chunks:
+    for src, rec in view.records.items():
+        for art in rec.articles:
+            ranges[(src, art.index)] = (art.date, art.date) if art.date else period_range(art.period)
+    for c in view.chunks:
         if wanted is not None and c.source not in wanted:
             continue
         if f.date_from or f.date_to:
@@ -98,34 +93,26 @@ def allowed_ids(snap: Snapshot, f: Filters) -> np.ndarray | None:
 
 
 class HybridRetriever:
-    """Searches one snapshot. Derived structures are cached on the snapshot, built once."""
+    """Searches one generation. Its lexical structures are the view's, built once per generation."""
 
     name = "hybrid"
 
-    def __init__(self, snap: Snapshot, embedder: Embedder, mode: str = "hybrid", fusion: str = "minmax") -> None:
-        self.snap = snap
+    def __init__(self, view: IndexView, embedder: Embedder, mode: str = "hybrid", fusion: str = "minmax") -> None:
+        self.view = view
+        self.snap = view.snap
         self.embedder = embedder
         self.mode = mode  # "hybrid", "dense" or "bm25" (the latter two for evaluation)
         self.fusion = fusion  # "minmax" (default) or "rrf"
 
-    def _cached(self, key: str, build: Callable[[], _T]) -> _T:
-        if key not in self.snap.cache:
-            self.snap.cache[key] = build()
-        found: _T = self.snap.cache[key]
-        return found
-
     def bm25(self, folded: bool) -> BM25:
-        return self._cached(f"bm25:{folded}", lambda: self.snap.bm25(folded))
+        return self.view.bm25(folded)
 
     def lexicon(self) -> Lexicon:
-        return self._cached("lexicon", self.snap.lexicon)
+        return self.view.lexicon()
 
     def prepare(self) -> None:
-        """Build the lexical structures now (servers call this at start, not on the first query)."""
-        if self.snap.chunks:
-            self.bm25(False)
-            self.bm25(True)
-            self.lexicon()
+        """Build the search structures now (servers call this at start, not on the first query)."""
+        self.view.prepare()
 
     def dense_query(self, query: str) -> str:
         return query if has_diacritics(query) else self.lexicon().restore(query)
@@ -135,7 +122,7 @@ class HybridRetriever:
         if not snap.chunks or not query.strip():
             return []
         f = filters or Filters()
-        allowed = allowed_ids(snap, f)
+        allowed = allowed_ids(self.view, f)
         if allowed is not None and len(allowed) == 0:
             return []
         n_cand = max(CANDIDATES, k)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag.citecheck import (
+from rag.embedders import get_embedder
+from rag.llm.citecheck import (
     DEFAULT_THRESHOLDS,
     Thresholds,
     check_answer,
@@ -16,7 +17,6 @@ from rag.citecheck import (
     parse_markers,
     strip_markers,
 )
-from rag.embedders import get_embedder
 
 PASSAGE = (
     "Đội thủ của Panthers chỉ thua 308 điểm, đứng thứ sáu trong giải đấu, đồng thời dẫn đầu NFL về "

@@ -18,9 +18,8 @@ from rag.cli import build_parser, main
 from rag.embedders import Embedder, get_embedder
 from rag.errors import LLMError
 from rag.events import Done
-from rag.facts import facts_for
+from rag.facts.router import FactsAwareAnswerer, parse_question
 from rag.library import Library
-from rag.router import FactsAwareAnswerer, parse_question
 from rag.types import Answer, Citation
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -286,7 +285,7 @@ def test_router_protocol_and_question_forms(lib: Library) -> None:
     hits = lib.search("Ai đề xuất bổ sung kinh phí?")
     events = list(ans.stream("Ai đề xuất bổ sung kinh phí?", hits))
     assert len(events) == 1 and isinstance(events[0], Done) and events[0].answer.answerer == "facts"
-    people = facts_for(lib).people
+    people = lib.facts().people
     assert parse_question("Ai chủ trì cuộc họp?", people).form == "chair"  # type: ignore[union-attr]
     assert parse_question("Giám đốc Lê Văn Hùng đề nghị gì?", people).form == "person"  # type: ignore[union-attr]
     assert parse_question("Ai phát biểu tại hội nghị?", people).form == "speakers"  # type: ignore[union-attr]
@@ -298,13 +297,13 @@ def test_router_protocol_and_question_forms(lib: Library) -> None:
 def test_facts_are_cached_per_generation_and_reuse_unchanged_documents(tmp_path: Path, embedder: Embedder) -> None:
     lib = Library(tmp_path / "idx", embedder=embedder)
     lib.ingest([SAMPLES / GIAO_BAN])
-    first = facts_for(lib)
-    assert facts_for(lib) is first and lib.snapshot().cache["facts"] is first  # type: ignore[union-attr]
+    first = lib.facts()
+    assert lib.facts() is first  # kept by the library until the next generation
     lib.ingest([SAMPLES / GLUED])
-    second = facts_for(lib)
+    second = lib.facts()
     assert second is not first and second.generation != first.generation
     (giao_ban,) = [s for s in second.docs if s.endswith(GIAO_BAN)]
     assert second.docs[giao_ban] is first.docs[giao_ban]  # not re-analysed
     assert second.find_person("Trinh Van Son") and not first.find_person("Trinh Van Son")
     lib.remove(giao_ban)
-    assert not facts_for(lib).find_person("Hồ Thị Ngọc Anh")
+    assert not lib.facts().find_person("Hồ Thị Ngọc Anh")

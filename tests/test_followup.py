@@ -14,7 +14,6 @@ import pytest
 from rag.cli import main
 from rag.conversation import Turn, conversation_markdown, turns_from
 from rag.errors import LLMError, RagError
-from rag.facts import facts_for
 from rag.followup import rewrite
 from rag.library import Library
 from rag.llm import Message
@@ -125,7 +124,7 @@ def test_turns_from_the_json_shells_send() -> None:
 @needs_shared
 def test_conversation_on_real_reports(lib: Library) -> None:
     """Six turns in one conversation, each answered, follow-ups resolved, citations on the right spans."""
-    people = facts_for(lib).people
+    people = lib.facts().people
     assert people
     turns: list[Turn] = []
 
@@ -162,3 +161,20 @@ def test_rag_chat_holds_the_conversation_from_stdin(built_index: Path) -> None:
     assert len(turns) == 3 and all(t["citations"] for t in turns[:2])
     assert turns[1]["standalone"] == "Nguyễn Ngọc Toàn yêu cầu những gì?" and "Nguyễn Ngọc Toàn" in turns[1]["answer"]
     assert turns[2]["standalone"] == turns[2]["question"]  # after "/moi" there is nothing to follow
+
+
+def test_a_period_replaces_the_period_asked() -> None:
+    asked = turn("Hội nghị về thu ngân sách năm 2025 của tỉnh Hòa Giang có kết quả gì?")
+    assert rewrite("Còn 6 tháng đầu năm 2026 thì sao?", [asked]) == (
+        "Hội nghị về thu ngân sách 6 tháng đầu năm 2026 của tỉnh Hòa Giang có kết quả gì?")
+    assert rewrite("quý III thì sao?", [turn("Kết quả thu ngân sách?")]) == "Kết quả thu ngân sách quý III?"
+
+
+def test_a_short_question_naming_nothing_is_about_the_meeting_just_discussed() -> None:
+    asked = turn("Năm 2021 công tác đảng đạt kết quả gì?")
+    assert rewrite("Lãnh đạo yêu cầu những gì?", [asked]) == f"Lãnh đạo yêu cầu những gì tại {MEETING}?"
+    # a question naming a place of its own, or a longer one, stands alone
+    assert rewrite("Tỉnh Hòa Giang thu ngân sách được bao nhiêu?", [asked]) == "Tỉnh Hòa Giang thu ngân sách được bao nhiêu?"
+    untitled = Citation(1, "003.txt", "Sáu tháng đầu năm 2022, dưới sự lãnh đạo…", None, None, 0, 10, "x")
+    after = turn("Trong 6 tháng đầu năm 2022, công tác đảng đạt được những kết quả gì?", cites=(untitled,))
+    assert rewrite("Lãnh đạo yêu cầu những gì?", [after]) == "Lãnh đạo yêu cầu những gì 6 tháng đầu năm 2022?"

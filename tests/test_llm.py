@@ -25,8 +25,8 @@ import pytest
 from rag.errors import LLMError
 from rag.events import Done, Status, Token
 from rag.llm import ChatLLM, LLMConfig, Message, OpenAIChatClient, chat_completions_url
-from rag.llm_answer import LLMAnswerer, llm_summarize
-from rag.prompt import (
+from rag.llm.answer import LLMAnswerer, llm_summarize
+from rag.llm.prompt import (
     CLOSE_TAG,
     DATA_CLOSE,
     DATA_OPEN,
@@ -183,7 +183,7 @@ def test_server_llm_answerer_end_to_end(server_url: str) -> None:
 
 
 def test_gguf_backend_streams(gguf: Path) -> None:
-    from rag.llm_gguf import GGUFChatLLM
+    from rag.llm.gguf import GGUFChatLLM
 
     llm = GGUFChatLLM(gguf, n_ctx=512, max_tokens=12, temperature=0.0, chat_format="gemma")
     assert isinstance(llm, ChatLLM) and llm.name.startswith("gguf:")

@@ -123,6 +123,7 @@ def test_without_tesseract_a_mixed_pdf_keeps_its_text_pages(tmp_path: Path, monk
 
 def test_a_citation_from_a_scan_says_so_in_json_and_in_the_terminal() -> None:
     from rag.cli import _print_answer
+    from rag.records import DocRecord, OcrPages
     from rag.scans import ocr_confidence as _ocr_confidence
 
     scan = Citation(1, "scan.pdf", "Sơ kết", None, 2, 0, 4, "Chữ", ocr_confidence=93.6)
@@ -135,9 +136,11 @@ def test_a_citation_from_a_scan_says_so_in_json_and_in_the_terminal() -> None:
     assert "— scan.pdf, trang 2 [0:4] (nhận dạng chữ từ bản quét, độ tin cậy 94%)\n" in out.getvalue()
     assert "— a.md [0:4]\n" in out.getvalue()
     # the page's own confidence; a typed page of a mixed PDF is not marked; a single image is page 1
-    rec = {"ocr_pages": [2, 3], "ocr_confidence": 80.0, "ocr_page_confidence": [91.2, 64.0]}
+    rec = DocRecord.from_json("scan.pdf", {"sha256": "x", "size": 1, "kind": "pdf", "title": "Sơ kết", "chunks": 1,
+                                           "indexed": "2024-01-01T00:00:00", "ocr_pages": [2, 3],
+                                           "ocr_confidence": 80.0, "ocr_page_confidence": [91.2, 64.0]})
     assert (_ocr_confidence(rec, 3), _ocr_confidence(rec, 1), _ocr_confidence(None, 1)) == (64.0, None, None)
-    assert _ocr_confidence({"ocr_pages": [1], "ocr_confidence": 88.0}, None) == 88.0  # a record without per-page values
+    assert OcrPages((1,), 88.0, (), None).confidence_of(None) == 88.0  # a record without per-page values
 
 
 def _mixed_pdf(tmp_path: Path) -> Path:

@@ -12,10 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import rag.facts
+import rag.facts.extraction
 import rag.segments
 from rag import lexical, lexical_store
-from rag.facts import facts_for
 from rag.library import Library
 
 from .conftest import SAMPLES
@@ -79,7 +78,7 @@ def test_structures_of_other_rules_are_ignored_and_rebuilt(index: Path, tmp_path
 
 
 def test_facts_are_saved_per_document_and_read_back(index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    fresh = facts_for(Library(index))
+    fresh = Library(index).facts()
     assert fresh.statements and fresh.meetings
     saved = list((index / "facts").glob("*/*.json"))
     assert len(saved) == len(Library(index).documents())
@@ -87,9 +86,9 @@ def test_facts_are_saved_per_document_and_read_back(index: Path, monkeypatch: py
     def no_extract(*a: object, **k: object) -> None:
         raise AssertionError("re-extracted although the index has the facts saved")
 
-    monkeypatch.setattr(rag.facts, "statements_for_articles", no_extract)
-    monkeypatch.setattr(rag.facts, "meetings_for_articles", no_extract)
-    again = facts_for(Library(index))
+    monkeypatch.setattr(rag.facts.extraction, "statements_for_articles", no_extract)
+    monkeypatch.setattr(rag.facts.extraction, "meetings_for_articles", no_extract)
+    again = Library(index).facts()
     assert again.statements == fresh.statements and again.meetings == fresh.meetings
 
 
@@ -98,8 +97,8 @@ def test_corrupt_saved_facts_are_extracted_again(index: Path, tmp_path: Path) ->
     shutil.copytree(index, copy)
     for p in (copy / "facts").glob("*/*.json"):
         p.write_text("{not json")
-    facts = facts_for(Library(copy))
-    assert facts.statements == facts_for(Library(index)).statements
+    facts = Library(copy).facts()
+    assert facts.statements == Library(index).facts().statements
     assert all(json.loads(p.read_text())["statements"] is not None for p in (copy / "facts").glob("*/*.json"))
 
 

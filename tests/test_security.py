@@ -559,7 +559,6 @@ def test_hostile_document_is_quoted_never_obeyed(server: Server, session: httpx.
 
 
 def test_hostile_document_as_text_in_tables_and_facts_tabs(server: Server, session: httpx.Client) -> None:
-    from rag.facts import facts_for
     from ui import format_facts as ff
 
     if HOSTILE_NAME not in {d.source for d in Library(server.index).documents()}:
@@ -578,7 +577,7 @@ def test_hostile_document_as_text_in_tables_and_facts_tabs(server: Server, sessi
     refresh = _run_fn(session, _then(session, fn), None, [], sh)  # the facts tabs' refresh after it
     assert refresh["success"], refresh
     served = [refresh["output"]["data"][4]]  # the statements list, all people
-    facts = facts_for(Library(server.index))
+    facts = Library(server.index).facts()
     people = [p for p in facts.people if "Kiểm" in p.name or "Rà" in p.name]
     assert people, [p.name for p in facts.people]
     for p in people:

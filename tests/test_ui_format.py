@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from rag.facts import Facts
 from rag.library import Library
 from rag.retrieval import Filters
 from rag.types import Answer, Citation, IngestReport
@@ -190,13 +191,12 @@ def test_format_and_logic_do_not_import_gradio() -> None:
 
 
 def test_facts_tabs_formatting(tmp_path: Path) -> None:
-    import rag.facts as facts_mod
     from ui import format_facts as ff
 
     lib = Library(tmp_path / "idx")
     docs = [SAMPLES / "giao-ban-so-xay-dung-quy-3-2024.md", SAMPLES / "hoi-nghi-tong-ket-cong-tac-cong-an-2023.txt"]
     lib.ingest(docs)
-    facts = facts_mod.facts_for(lib)
+    facts = lib.facts()
     rows = ff.people_rows(facts.people)
     assert rows and {"Nguyễn Minh Tuấn", "Vũ Thị Mai"} <= {r[0] for r in rows}
     key = dict((label.split(" (")[0], k) for label, k in ff.person_choices(facts))["Vũ Thị Mai"]
@@ -217,7 +217,7 @@ def test_facts_tabs_formatting(tmp_path: Path) -> None:
     vis = _visible(html_)
     assert "Chủ trì" in vis and "Nguyễn Minh Tuấn" in vis and '<details class="nguon">' in html_
     assert ff.parse_meeting_key("x") is None and ff.parse_meeting_key(None) is None
-    assert ff.NO_FACTS in _visible(ff.statements_html(facts_mod.Facts({}), []))
+    assert ff.NO_FACTS in _visible(ff.statements_html(Facts({}), []))
     assert "Không có phát biểu" in _visible(ff.statements_html(facts, []))
     many = ff.statements_html(facts, list(facts.statements), limit=2)
     assert many.count("<li class=\"statement\">") == 2 and "phát biểu khác" in _visible(many)

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from rag.meetings import extract_meeting
-from rag.people import build_people, find_people
-from rag.speech import KINDS, extract_statements, person_mentions
-from rag.summarize import summarize_meeting
+from rag.facts.meetings import extract_meeting
+from rag.facts.people import build_people, find_people
+from rag.facts.speech import KINDS, extract_statements, person_mentions
+from rag.facts.summarize import summarize_meeting
 from rag.textnorm import fold
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,7 +81,9 @@ def test_corpus_chairs_and_bridge() -> None:
 def test_corpus_003_conclusion_and_quoted_names() -> None:
     text = read(CORPUS_003)
     sts = extract_statements(text, source=CORPUS_003.name)
-    assert [(s.speaker, s.kind) for s in sts] == [("Nguyễn Ngọc Toàn", "conclusion")]
+    # "…; đồng thời đề nghị Công an các đơn vị …": a second reporting clause of the same sentence (issue #12)
+    assert [(s.speaker, s.kind) for s in sts] == [("Nguyễn Ngọc Toàn", "conclusion"), ("Nguyễn Ngọc Toàn", "proposal")]
+    assert sts[1].content.startswith("Công an các đơn vị") and sts[0].start == sts[1].start
     assert "Cục trưởng" in sts[0].speaker_title
     assert not any("Hồ" in m.name for m in person_mentions(text))  # "Bác Hồ" inside a contest title
 

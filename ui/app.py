@@ -3,7 +3,7 @@
 Tabs: "Hỏi đáp" (streamed answers with [n] markers and a collapsible "Nguồn" block, where a source
 read by OCR shows its scanned page beside the text, follow-up
 questions, search scope by document and date, settings), "Tài liệu" (upload with progress, list,
-delete, re-index) and, when ``rag.facts`` is installed, "Ai nói gì" and "Tóm tắt". The API
+delete, re-index), "Ai nói gì" and "Tóm tắt" (``rag.facts``). The API
 endpoint ``/ask`` returns ``Answer.to_dict()`` (the JSON of ``rag ask --json``); every other
 event is private. ``serve`` is what ``rag serve`` runs.
 Left out: how things look (``ui.format``), files and scope parsing (``ui.logic``), all retrieval
@@ -17,7 +17,7 @@ import logging
 import os
 import secrets
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -26,12 +26,16 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr  # noqa: E402
 from gradio.events import api  # noqa: E402
 
+from rag.cli import EXIT_FATAL, EXIT_OK, EXIT_USAGE  # noqa: E402
 from rag.conversation import MAX_TURNS, conversation_markdown, turns_from  # noqa: E402
 from rag.errors import RagError  # noqa: E402
 from rag.events import Done, Status, Token  # noqa: E402
 from rag.library import Answerer, Library  # noqa: E402
+from rag.llm.setup import build_answerer  # noqa: E402
 from rag.types import Answer  # noqa: E402
+from rag.vi import MAX_QUESTION_CHARS, ingest_summary  # noqa: E402
 from ui import format as fmt  # noqa: E402
+from ui import format_facts as ff  # noqa: E402
 from ui import logic  # noqa: E402
 
 CSS = """
@@ -84,10 +88,7 @@ WRITE: dict[str, Any] = {"api_visibility": "private", "concurrency_id": "index-w
 # written (seconds with an LLM) and left the second core idle; the embedder serialises its native calls.
 ANSWER_CONCURRENCY = 4
 ANSWER: dict[str, Any] = {"concurrency_id": "answer", "concurrency_limit": ANSWER_CONCURRENCY}
-# Longer questions are refused: answering costs grow with the question (10,000 characters took ~5 s of CPU,
-# 30,000 ~17 s), so a few pasted texts would hold every answering thread. k is kept to the slider's range.
-MAX_QUESTION_CHARS = 1000
-MAX_K = 10
+MAX_K = 10  # k is kept to the slider's range; questions to MAX_QUESTION_CHARS, the library's limit
 
 
 def _too_long(q: str) -> str:
@@ -265,9 +266,7 @@ def build_app(lib: Library, answerer: Answerer | None = None) -> gr.Blocks:
                                 f"Bộ trả lời: `{lib.answerer.name}`")
                     k = gr.Slider(1, MAX_K, value=5, step=1, label="Số đoạn văn truy xuất (k)")
             with gr.Tab("Tài liệu", id="docs"):
-                upload = gr.File(label="Tải tài liệu lên (kéo thả hoặc bấm để chọn; .txt .md .pdf .docx .html; "
-                                       "bản quét và ảnh chụp trang .png .jpg .tif được nhận dạng chữ)",
-                                 file_count="multiple", type="filepath", elem_id="upload")
+                upload = gr.File(label=logic.UPLOAD_LABEL, file_count="multiple", type="filepath", elem_id="upload")
                 status = gr.Markdown(elem_id="ingest-status")
                 table = gr.Dataframe(value=fmt.docs_table(docs), headers=fmt.DOCS_HEADERS, interactive=False,
                                      label="Tài liệu đã lập chỉ mục", elem_id="docs-table", wrap=True,
@@ -294,9 +293,8 @@ def build_app(lib: Library, answerer: Answerer | None = None) -> gr.Blocks:
             delete_btn.click(delete, [to_delete, scope], [status, *lists], **WRITE),
             app.load(refresh, [scope], lists, **PRIVATE),
         ]
-        if facts_tabs is not None:
-            for ev in events:
-                ev.then(facts_tabs[0], None, facts_tabs[1], **PRIVATE)
+        for ev in events:
+            ev.then(facts_tabs[0], None, facts_tabs[1], **PRIVATE)
         api(ask_api, api_name="ask", **ANSWER)
         api(chat_api, api_name="chat", **ANSWER)
     return app
@@ -337,16 +335,11 @@ def _browser_secret(lib: Library) -> str:
     return secret
 
 
-def _facts_tabs(lib: Library, answerer: Answerer | None) -> Any:
-    """The "Ai nói gì" and "Tóm tắt" tabs (from ``rag.facts``); returns their refresh event, or None."""
-    try:
-        from rag.facts import facts_for
-        from ui import format_facts as ff
-    except ImportError:  # rag.facts not installed: the app works without these tabs
-        return None
+def _facts_tabs(lib: Library, answerer: Answerer | None) -> tuple[Callable[[], tuple[Any, ...]], list[Any]]:
+    """The "Ai nói gì" and "Tóm tắt" tabs (from ``rag.facts``); returns their refresh event and outputs."""
 
     def refresh_facts() -> tuple[Any, ...]:
-        facts = facts_for(lib)
+        facts = lib.facts()
         meetings = ff.meeting_choices(facts)
         return (
             gr.Dataframe(value=ff.people_rows(facts.people)),
@@ -358,7 +351,7 @@ def _facts_tabs(lib: Library, answerer: Answerer | None) -> Any:
         )
 
     def show_statements(person: str | None, meeting: str | None) -> str:
-        facts = facts_for(lib)
+        facts = lib.facts()
         return ff.statements_html(facts, ff.select_statements(facts, person, meeting))
 
     def summarize(meeting: str | None) -> str:
@@ -366,7 +359,8 @@ def _facts_tabs(lib: Library, answerer: Answerer | None) -> Any:
         if not where:
             return fmt.message_html("Chọn một cuộc họp để xem tóm tắt.")
         try:
-            s = facts_for(lib).summary(where[0], where[1], llm=getattr(answerer, "llm", None), embedder=lib.embedder)
+            s = lib.facts().summary(where[0], where[1], llm=answerer.llm if answerer else None,
+                                         embedder=lib.embedder)
         except RagError as e:
             return fmt.message_html(f"Lỗi: {e}")
         return ff.summary_html(s)
@@ -409,23 +403,20 @@ def launch_kwargs() -> dict[str, Any]:
 
 
 def serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """``rag serve``: optionally ingest, warm up, then serve the app until interrupted."""
-    from rag.cli import build_answerer
-
+    """``rag serve``: optionally ingest, warm up, then serve the app until interrupted; the exit code."""
     host = args.host or "127.0.0.1"
     try:
         auth = logic.parse_auth(args.auth)
     except ValueError as e:
         err.write(f"rag: lỗi: {e}\n")
-        return 2
+        return EXIT_USAGE
     if not logic.port_free(host, args.port):
         err.write(f"rag: lỗi: cổng {args.port} trên {host} đang được dùng. Chọn cổng khác, ví dụ: rag serve --port {args.port + 1}\n")
-        return 1
+        return EXIT_FATAL
     lib = Library(args.index, embedder=args.embedder)
     if args.ingest:
         rep = lib.ingest(args.ingest)
-        out.write(f"Đã lập chỉ mục: {len(rep.added)} mới, {len(rep.replaced)} cập nhật, {len(rep.unchanged)} không đổi, "
-                  f"{len(rep.failed)} lỗi; {rep.chunks_added} đoạn mới.\n")
+        out.write(ingest_summary(rep) + "\n")
         for path, reason in rep.failed:
             err.write(f"rag: lỗi: {path}: {reason}\n")
     answerer = build_answerer(args, lib)
@@ -438,9 +429,9 @@ def serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                                prevent_thread_lock=True, quiet=True, **launch_kwargs())
     except OSError as e:
         err.write(f"rag: lỗi: không mở được máy chủ trên {host}:{args.port}: {e}\n")
-        return 1
+        return EXIT_FATAL
     n = len(lib.documents())
     out.write(f"Ứng dụng đang chạy tại {url} ({n} tài liệu trong chỉ mục {lib.path}). Nhấn Ctrl+C để dừng.\n")
     out.flush()
     app.block_thread()
-    return 0
+    return EXIT_OK

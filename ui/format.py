@@ -16,7 +16,7 @@ import html
 import re
 from collections.abc import Callable, Iterable, Sequence
 
-from rag import ocr
+from rag import ocr, vi
 from rag.types import Answer, AnswerSentence, Citation, DocInfo, IngestReport
 
 EMPTY_INDEX = "Chưa có tài liệu nào. Mở thẻ Tài liệu để tải lên, hoặc chạy: rag ingest THƯ_MỤC"
@@ -170,12 +170,9 @@ def docs_table(docs: Sequence[DocInfo]) -> list[list[str | int]]:
 def ingest_summary(report: IngestReport | None, rejected: Sequence[tuple[str, str]] = ()) -> str:
     """Markdown summary of an upload: counts, then each failed or refused file with its reason."""
     lines: list[str] = []
-    if report is not None:
-        lines.append(
-            f"Đã lập chỉ mục: {len(report.added)} mới, {len(report.replaced)} cập nhật, "
-            f"{len(report.unchanged)} không đổi; {report.chunks_added} đoạn mới."
-        )
     failed = list(rejected) + list(report.failed if report else ())
+    if report is not None:
+        lines.append(vi.ingest_summary(report, failed=len(failed)))
     if failed:
         lines.append(f"**Không lập chỉ mục được {len(failed)} tệp:**")
         lines.extend(f"- **{escape_text(name)}**: {escape_text(reason)}" for name, reason in failed)

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rag.facts import Facts, FactSummary
-from rag.meetings import Meeting
-from rag.people import PersonEntry
-from rag.speech import Statement
-from rag.summarize import HEADINGS
+from rag.facts.meetings import Meeting
+from rag.facts.people import PersonEntry
+from rag.facts.speech import Statement
+from rag.facts.summarize import HEADINGS
 from ui.format import NO_DATE, cite_markers, escape_text, message_html, sources_html
 
 PEOPLE_HEADERS = ["Họ tên", "Chức danh", "Số phát biểu", "Chủ trì", "Dự / phát biểu tại"]
@@ -65,6 +65,10 @@ def select_statements(facts: Facts, person: str | None, meeting: str | None) -> 
     return sts
 
 
+PROVENANCE_LABEL = {"quote": "trích nguyên văn", "reported": "tường thuật", "summary": "kết luận của cuộc họp",
+                    "group": "ý kiến chung"}
+
+
 def statements_html(facts: Facts, statements: Sequence[Statement], limit: int = MAX_STATEMENTS) -> str:
     """Each statement as 'who (title) verb: content [n]' with a "Nguồn" block quoting its exact span."""
     if not facts.docs:
@@ -76,7 +80,9 @@ def statements_html(facts: Facts, statements: Sequence[Statement], limit: int = 
         c = facts.statement_citation(n, st)
         who = f"<b>{escape_text(st.speaker)}</b>" + (f" ({escape_text(st.speaker_title)})" if st.speaker_title else "")
         line = f"{who} {escape_text(st.verb)}: {escape_text(st.content)} <span class=\"cite\">&#91;{n}&#93;</span>"
-        meta = f'<div class="meta">{escape_text(st.date or NO_DATE)} — {escape_text(c.title)}</div>'
+        how = PROVENANCE_LABEL.get(st.provenance, "")
+        meta = (f'<div class="meta">{escape_text(st.date or NO_DATE)} — {escape_text(c.title)}'
+                f'{" — " + how if how else ""}</div>')
         items.append(f'<li class="statement">{line}{meta}{sources_html([c])}</li>')
     more = len(statements) - limit
     tail = message_html(f"… và {more} phát biểu khác; hãy lọc theo người hoặc cuộc họp.") if more > 0 else ""

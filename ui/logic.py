@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from rag.loaders import SUPPORTED
+from rag.ocr import IMAGE_SUFFIXES
 from rag.retrieval import Filters
 from rag.types import Citation
 
@@ -28,6 +29,9 @@ if TYPE_CHECKING:
     from rag.library import Library
 
 ACCEPTED = SUPPORTED  # what the loader reads (images and scans through OCR): one list, in rag.loaders
+# The upload box says what it takes, from that same list.
+UPLOAD_LABEL = (f"Tải tài liệu lên (kéo thả hoặc bấm để chọn; {' '.join(s for s in ACCEPTED if s not in IMAGE_SUFFIXES)}; "
+                f"bản quét và ảnh chụp trang {' '.join(IMAGE_SUFFIXES)} được nhận dạng chữ)")
 MAX_UPLOAD_MB = 50
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _RESERVED = re.compile(r'[<>:"/\\|?*]')

@@ -105,7 +105,7 @@ def check_set(name: str, gold_path: Path, rep_dir: Path, errors: list[str]) -> l
         if not 600 <= words <= 1100:
             err(f"{fname}: {words} words, outside 600-1100")
 
-        def verbatim(s: str | None, what: str, inside: str | None = None) -> None:
+        def verbatim(s: str | None, what: str, inside: str | None = None, fname: str = fname, text: str = text) -> None:
             if s is None:
                 return
             if not isinstance(s, str) or not s:

@@ -1,11 +1,11 @@
 """Matching a question's words against extracted facts: which meeting it names, which statements
 are about what it asks, and in what order to show them.
 
-Shared by the question forms of ``rag.router``: IDF-weighted content terms (framing words dropped),
+Shared by the question forms of ``rag.facts.router``: IDF-weighted content terms (framing words dropped),
 their coverage of a text, statements of a verb's kind or family (đề nghị ~ đề xuất, yêu cầu ~ chỉ đạo ~
 giao), statements of the retrieved articles first, a question split into topic / meeting / years, and
 the meeting a question names (by its name and title words, the retrieved articles and the years asked).
-Left out: recognising the question forms (``rag.router``) and extracting the facts (``rag.facts``).
+Left out: recognising the question forms (``rag.facts.router``) and extracting the facts (``rag.facts``).
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from rag.facts import Facts
+from rag.facts.facts import Facts
+from rag.facts.meetings import Meeting
+from rag.facts.speech import VERB_KINDS, Statement
 from rag.lexical import tokens
-from rag.meetings import Meeting
-from rag.speech import VERB_KINDS, Statement
-from rag.textnorm import fold
+from rag.vi import FRAME_WORDS
 
 MIN_MEETING = 0.4  # share of the question's meeting words a meeting name must cover when no hit points at it
 Idf = Callable[[str], float]
@@ -29,13 +29,7 @@ FAMILY = {
     "proposal": "propose", "commitment": "commit", "report": "inform", "statement": "inform",
 }
 # Words that only frame the question; they say nothing about which statement or meeting is meant.
-FRAME = frozenset(
-    fold(w) for w in (
-        "ai gì nào những các người đã có là được của và với trong tại ở về cho hãy biết không bao nhiêu "
-        "khi nào đâu sao thế nào vậy này đó do một mọi ông bà đồng chí hội nghị cuộc họp phiên buổi lễ "
-        "điều việc nội dung vấn đề ý kiến"
-    ).split()
-)
+FRAME = FRAME_WORDS
 
 
 def content_terms(text: str, idf: Idf) -> dict[str, float]:

@@ -17,7 +17,7 @@ with ``[n]``; citation ``n`` is the exact source span the fact is read from (the
 sentence naming the chair). When no form applies or no fact matches well enough, the question goes
 to the inner answerer (extractive or LLM) unchanged.
 Left out: questions combining several facts ("Ai chủ trì và ai phát biểu ...?"), counting questions,
-and anything the extraction does not capture (see ``rag.speech`` and ``rag.meetings``).
+and anything the extraction does not capture (see ``rag.facts.speech`` and ``rag.facts.meetings``).
 """
 
 from __future__ import annotations
@@ -27,11 +27,11 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from rag.enumeration import announces, items_after
+from rag.enumeration import announces, items_after, without_bullet
 from rag.events import Done, Event
-from rag.factmatch import (
+from rag.facts.factmatch import (
     ANY_KIND,
     FAMILY,
     MIN_MEETING,
@@ -43,18 +43,21 @@ from rag.factmatch import (
     prefer_hits,
     question_parts,
 )
-from rag.facts import Facts, clip_text, facts_for, summary_answer
-from rag.meetings import Meeting
-from rag.people import PersonEntry, person_key
+from rag.facts.facts import Facts, clip_text, summary_answer
+from rag.facts.meetings import Meeting
+from rag.facts.people import PersonEntry, person_key
+from rag.facts.speech import RANKS, SURNAMES, TITLE_HEADS, VERB_KINDS, Statement
+from rag.facts.summarize import display_date
 from rag.question import analyse
-from rag.speech import RANKS, SURNAMES, TITLE_HEADS, VERB_KINDS, Statement
-from rag.summarize import display_date
 from rag.textnorm import fold, has_diacritics, nfc
 from rag.types import Answer, AnswerSentence, Citation, Hit
+from rag.vi import CHAIR_VERBS, GIAO_OTHER_WORD_FOLDED
 
 if TYPE_CHECKING:
-    from rag.library import Answerer, Library
-    from rag.llm import ChatLLM
+    from rag.answerer import Answerer
+    from rag.embedders import Embedder
+    from rag.extractive import ExtractiveAnswerer
+    from rag.llm.client import ChatLLM
 
 NAME = "facts"
 MIN_TOPIC = 0.3  # share of a "... về <topic>" a person's statements must hold (IDF-weighted, bigrams too)
@@ -64,12 +67,11 @@ MAX_STATEMENTS = 6
 MAX_SPEAKERS = 8
 CLIP = 400
 
-_CHAIR_VERBS = ("đồng chủ trì", "chủ trì")
-_VERBS = sorted({*VERB_KINDS, *ANY_KIND, *_CHAIR_VERBS}, key=len, reverse=True)
+_VERBS = sorted({*VERB_KINDS, *ANY_KIND, *CHAIR_VERBS}, key=len, reverse=True)
 # Folded words that look like a verb but are another word with the next syllable: "giao ban" is a meeting,
 # "noi vu" / "noi bat" / "noi dung" (typed without accents) are "nội vụ" / "nổi bật" / "nội dung", not "nói".
 _NOT_VERB_AFTER = {
-    "giao": ("ban", "thong", "dich", "luu", "dat", "nhan", "tiep", "huu"),
+    "giao": tuple(GIAO_OTHER_WORD_FOLDED),
     "noi": ("vu", "bat", "dung", "bo", "dia", "thanh", "o", "tru", "that", "khoa", "tam", "lam", "cu"),
 }
 _CAPTION = re.compile(r"\s*\(?(?:Ảnh|Ảnh minh họa|Nguồn ảnh)\s*:\s*[^.()]{1,60}\)?\s*$")
@@ -79,6 +81,8 @@ _PLACE_NOUNS = {"tinh", "huyen", "xa", "phuong", "quan", "pho", "tran"}  # folde
 # "Tóm tắt hội nghị ...", "tóm lại nội dung ...", "hãy tóm tắt ..." (folded): the rest names the meeting.
 _SUMMARY = re.compile(r"^\W*(?:hay\s+|xin\s+|ban\s+|vui long\s+)?(?:tom\s+tat|tom\s+luoc|tom\s+lai)(?:\s+(?:lai|giup|cho\s+toi|giup\s+toi|ngan\s+gon))*\b")
 _FOLDED_HEADS = tuple(fold(h).lower() for h in TITLE_HEADS)
+_AFTER_NAME = ("co ", "da ", "duoc ", "tai ", "o ", "ve ", "trong ", "la ", "thi ", "va ", "con ", "noi", "cung ", "gi", "neu", "chi ",
+               "de ", "nhan ", "khang ", "danh ", "giao", "kien ", "bao ", "cho ", "phat ", "chu ")
 _FOLDED_RANKS = frozenset(fold(r).lower() for r in RANKS)  # "Đại tá" alone is a rank, not a role
 
 
@@ -183,7 +187,12 @@ def _titled_given_name(q: str, spans: list[tuple[int, int]], qf: list[str], i: i
     if not q[spans[i][0]].isupper() or i == 0:
         return False
     before = " ".join(qf[max(0, i - 6) : i])
-    return qf[i - 1] in _HONORIFICS or any((" " + before).endswith(" " + h) for h in _FOLDED_HEADS)
+    if not (qf[i - 1] in _HONORIFICS or any((" " + before).endswith(" " + h) for h in _FOLDED_HEADS)):
+        return False
+    # "Giám đốc Bảo đề nghị ..." names a person; "Giám đốc Bảo hiểm xã hội ..." a unit: a name is followed
+    # by what is said of it (a verb, a preposition) or by nothing
+    after = " ".join(qf[i + 1 : i + 3])
+    return not after or after.startswith(_AFTER_NAME) or any(after.startswith(fold(v)) for v in _VERBS)
 
 
 def parse_question(question: str, people: Sequence[PersonEntry], preferred: Mapping[str, int] | None = None) -> Intent | None:
@@ -192,7 +201,7 @@ def parse_question(question: str, people: Sequence[PersonEntry], preferred: Mapp
     asks_who = re.search(r"(?<!\w)ai(?!\w)", qf) is not None
     verb = find_verb(question)
     around = question[: verb[1]] + " " + question[verb[2] :] if verb else question  # "Hội nghị X do ai chủ trì?"
-    if asks_who and verb and verb[0] in _CHAIR_VERBS:
+    if asks_who and verb and verb[0] in CHAIR_VERBS:
         return Intent("chair", verb[0], around)
     bridges = re.search(r"(?<!\w)(?:nhung|cac)\s+diem\s+cau(?!\w)|diem\s+cau\s+nao|bao\s+nhieu\s+diem\s+cau", qf)
     if bridges and not asks_who:  # "Hội nghị X có những điểm cầu nào?"
@@ -243,11 +252,31 @@ class _Builder:
         return Answer(question, body, True, tuple(self.cites.values()), NAME, tuple(self.sentences), kind=kind)
 
 
+class FactsSource(Protocol):
+    """What answering from facts needs of the index (``rag.library.Library`` is one): the facts of the
+    current generation, its extractive answerer (whose document frequencies weigh a question's words),
+    and the embedder an LLM-written summary is checked with."""
+
+    def facts(self) -> Facts: ...
+
+    def extractive(self) -> ExtractiveAnswerer: ...
+
+    @property
+    def embedder(self) -> Embedder: ...
+
+
+def _idf(ex: ExtractiveAnswerer) -> Idf:
+    def idf(t: str) -> float:
+        return math.log(1 + (ex.n_docs + 1) / (ex.df.get(t, 0) + 0.5))
+
+    return idf
+
+
 class FactsAwareAnswerer:
     """An ``Answerer``: facts questions from ``rag.facts``, everything else by ``inner``."""
 
-    def __init__(self, lib: Library, inner: Answerer) -> None:
-        self.lib = lib
+    def __init__(self, source: FactsSource, inner: Answerer) -> None:
+        self.source = source
         self.inner = inner
 
     @property
@@ -277,7 +306,7 @@ class FactsAwareAnswerer:
             return self._summary(question, question[summary.end() :], hits)
         if not re.search(r"(?<!\w)(?:ai|gi|nao)(?!\w)", fold(question)) and not find_verb(question):
             return None  # cheap exit before building facts: not a who/what question at all
-        facts = facts_for(self.lib)
+        facts = self.source.facts()
         if not facts.statements and not facts.meetings:
             return None
         ranks: dict[tuple[str, int], int] = {}
@@ -292,11 +321,7 @@ class FactsAwareAnswerer:
         if intent is None:
             return None
         b = _Builder(facts)
-        ex = self.lib.extractive()  # its document frequencies are cached per snapshot
-
-        def idf(t: str) -> float:
-            return math.log(1 + (ex.n_docs + 1) / (ex.df.get(t, 0) + 0.5))
-
+        idf = _idf(self.source.extractive())  # its document frequencies are built once per generation
         forms = {"chair": self._chairs, "person": self._person, "speakers": self._speakers, "who_verb": self._who_verb,
                  "bridges": self._bridges}
         forms[intent.form](b, facts, intent, ranks, idf)
@@ -305,22 +330,17 @@ class FactsAwareAnswerer:
     def _summary(self, question: str, content: str, hits: Sequence[Hit]) -> Answer | None:
         """"Tóm tắt hội nghị ...": the structured summary (``Facts.summary``) of the meeting named, or of
         the best-ranked retrieved article when none is named."""
-        facts = facts_for(self.lib)
+        facts = self.source.facts()
         ranks: dict[tuple[str, int], int] = {}
         for i, h in enumerate(hits):
             ranks.setdefault((h.chunk.source, h.chunk.article), i)
-        ex = self.lib.extractive()
-
-        def idf(t: str) -> float:
-            return math.log(1 + (ex.n_docs + 1) / (ex.df.get(t, 0) + 0.5))
-
-        m = pick_meeting(facts, content, ranks, idf, lambda m: True)
+        m = pick_meeting(facts, content, ranks, _idf(self.source.extractive()), lambda m: True)
         if m is None and hits:  # an article without a title line: the best retrieved one
             top = hits[0].chunk
             m = next((x for x in facts.meetings if (x.source, x.article) == (top.source, top.article)), None)
         if m is None:
             return None
-        s = facts.summary(m.source, m.article, llm=self.inner.llm, embedder=self.lib.embedder)
+        s = facts.summary(m.source, m.article, llm=self.inner.llm, embedder=self.source.embedder)
         return summary_answer(question, s)
 
     # -- the four forms ------------------------------------------------------------------------
@@ -367,7 +387,7 @@ class FactsAwareAnswerer:
     def _person(self, b: _Builder, facts: Facts, it: Intent, ranks: dict[tuple[str, int], int], idf: Idf) -> None:
         p = it.person
         assert p is not None
-        if it.verb in _CHAIR_VERBS:
+        if it.verb in CHAIR_VERBS:
             for ref in p.chaired:
                 m = next((x for x in facts.meetings if (x.source, x.article) == (ref.source, ref.article)), None)
                 if m is None:
@@ -411,6 +431,8 @@ class FactsAwareAnswerer:
         first = (ordered[0].source, ordered[0].article) if ordered else None
         # all the person said at the best meeting, in the order said, then other meetings
         ordered = sorted(ordered, key=lambda s: (s.source, s.article) != first)
+        if it.by_role:  # a role's holder at the retrieved meeting; a namesake elsewhere is someone else
+            ordered = [s for s in ordered if (s.source, s.article) == first]
         for st in ordered[:MAX_STATEMENTS]:
             self._say(b, facts, st)
 
@@ -480,10 +502,9 @@ class FactsAwareAnswerer:
             # "... tập trung thực hiện một số nhiệm vụ trọng tâm." is said with the items that follow it
             end = st.end + len(text[st.end : st.end + 2]) - len(text[st.end : st.end + 2].lstrip(".:"))
             for s, e in items_after(text, end):
-                item = re.sub(r"^[-+•–]\s+", "", text[s:e])  # "- Thuế tỉnh ..." is shown as one bullet
-                b.add(f"- {clip_text(item, clip)}", st.source, s, e, st.article)
+                b.add(f"- {clip_text(without_bullet(text[s:e]), clip)}", st.source, s, e, st.article)
 
 
-def default_answerer(lib: Library, inner: Answerer) -> Answerer:
+def default_answerer(source: FactsSource, inner: Answerer) -> Answerer:
     """``inner`` wrapped so facts questions are answered from facts (never wrapped twice)."""
-    return inner if isinstance(inner, FactsAwareAnswerer) else FactsAwareAnswerer(lib, inner)
+    return inner if isinstance(inner, FactsAwareAnswerer) else FactsAwareAnswerer(source, inner)

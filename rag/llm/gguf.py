@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.errors import LLMError
-from rag.llm import Message
+from rag.llm.client import Message
 
 
 class GGUFChatLLM:
@@ -41,7 +41,7 @@ class GGUFChatLLM:
             from llama_cpp import Llama
         except ImportError as e:
             raise LLMError(
-                "Chưa cài llama-cpp-python (cần cho --llm-gguf): pip install 'rag[llm]'. "
+                "Chưa cài llama-cpp-python (cần cho --llm-gguf): pip install 'rag-meetings[llm]'. "
                 f"Chi tiết: {e}"
             ) from e
         self.name = f"gguf:{self.path.stem}"

@@ -6,7 +6,7 @@ or cites nothing), and ``llm_summarize`` (a markdown summary grounded in numbere
 same check). Passage numbers are the hits' positions [1]..[k] in the prompt and are kept as they
 are in both the answer text and the citation list, so "[3]" always means the third hit.
 Left out: retrieval, follow-up rewriting (``rag.followup``), the extractive
-answerer itself (``rag.extractive``) and the extractive summarizer (``rag.summarize``).
+answerer itself (``rag.extractive``) and the extractive summarizer (``rag.facts.summarize``).
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import Protocol
 
-from rag.citecheck import DEFAULT_THRESHOLDS, CheckResult, Thresholds, check_answer, is_not_found
 from rag.embedders import Embedder
 from rag.errors import LLMError
 from rag.events import Done, Event, Status, Token
-from rag.llm import ChatLLM, Message
-from rag.prompt import (
+from rag.llm.citecheck import DEFAULT_THRESHOLDS, CheckResult, Thresholds, check_answer, is_not_found
+from rag.llm.client import ChatLLM, Message
+from rag.llm.prompt import (
     CHARS_PER_TOKEN,
     DATA_CLOSE,
     DATA_OPEN,

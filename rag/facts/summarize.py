@@ -16,8 +16,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from rag.meetings import Meeting
-from rag.speech import Statement
+from rag.enumeration import without_bullet
+from rag.facts.meetings import Meeting
+from rag.facts.speech import Statement
 from rag.textnorm import sentence_around, sentence_spans
 
 SECTIONS = ("what", "when", "where", "chair", "bridges", "participants", "main_points", "statements", "tasks", "decisions")
@@ -89,7 +90,7 @@ class Summary:
             out.append(f"**{HEADINGS[sec]}**")
             for ln in lines:
                 marks = "".join(f"[{num[sp]}]" for sp in ln.spans)
-                out.append(f"- {ln.text} {marks}".rstrip())
+                out.append(f"- {without_bullet(ln.text)} {marks}".rstrip())
             out.append("")
         out.append("**Nguồn**")
         for s in self.sources:

@@ -5,7 +5,7 @@ and ``OpenAIChatClient`` with streaming (SSE) and non-streaming completion. Ever
 overall deadline: a server that accepts the connection and then stalls raises ``LLMError`` within
 ``timeout_s`` instead of hanging, and every transport or HTTP failure becomes an ``LLMError`` with a
 Vietnamese explanation followed by the technical detail.
-Left out: prompt building (``rag.prompt``), in-process models (``rag.llm_gguf``), retries (a chat
+Left out: prompt building (``rag.llm.prompt``), in-process models (``rag.llm.gguf``), retries (a chat
 turn that fails falls back to the extractive answerer instead of waiting longer).
 """
 

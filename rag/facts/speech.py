@@ -21,6 +21,7 @@ from typing import Any
 
 from rag.textnorm import fold, nfc, sentence_spans
 from rag.types import Article
+from rag.vi import CHAIR_VERB, GIAO_OTHER_WORD_RE
 
 SURNAMES = frozenset(
     "Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đào Đinh Lương Trịnh Mai Tô Tạ "
@@ -58,21 +59,43 @@ VERB_KINDS: dict[str, str] = {
     "đánh giá": "statement", "biểu dương": "statement", "ghi nhận": "statement", "chia sẻ": "statement",
     "bày tỏ": "statement", "tiếp thu": "statement", "hoan nghênh": "statement", "chúc mừng": "statement",
     "phân tích": "statement", "chia sẻ thêm": "statement", "chỉ ra": "statement", "nhận định": "statement",
-    "đề cập": "statement",
+    "đề cập": "statement", "thừa nhận": "statement", "phản ánh": "report",
 }
 KINDS = frozenset(VERB_KINDS.values())
 _VERBS_ALT = "|".join(sorted(map(re.escape, VERB_KINDS), key=len, reverse=True))
 # A verb as its own word, lower-case as written; "giao ban" is a meeting, not an assignment.
 _NOT_VERB = (
     r"(?<!Truyền )(?<!truyền )(?<!Ban )(?<!ban )"
-    r"(?!giao (?:ban|thông|dịch|lưu|đất|nhận|tiếp|hữu|thừa))(?!nói chung)(?!hứa hẹn)(?!thông tin\w)"
+    rf"(?!giao {GIAO_OTHER_WORD_RE})(?!nói chung)(?!hứa hẹn)(?!thông tin\w)"
 )
 _VERB_RE = re.compile(rf"(?<!\w){_NOT_VERB}({_VERBS_ALT})(?!\w)")
 _ADVERBS = r"(?:(?:cũng|đã|sẽ|tiếp tục|đồng thời|trực tiếp|thẳng thắn|một lần nữa)\s+)*"
 _SUBJECT_VERB = re.compile(rf"\s*{_ADVERBS}{_NOT_VERB}({_VERBS_ALT})(?!\w)")
 _APPOSITIVE = re.compile(r"(?:\s*,\s*[A-ZĐ][^,;:.“”\"]{2,120}?)?,(?=\s)")
-_FRAME_ONLY = re.compile(r"\W*(?:hội nghị|buổi làm việc|cuộc họp|phiên họp|buổi lễ)\W*$", re.IGNORECASE)
-_CHAIR_VERB_RE = re.compile(r"(?<!\w)(đồng chủ trì|chủ trì)(?!\w)")
+_FRAME_ONLY = re.compile(
+    r"\W*(?:(?:chỉ đạo|kết luận|tham luận|khai mạc|bế mạc)\s+)?(?:tại\s+)?"
+    r"(?:hội nghị|buổi làm việc|cuộc họp|phiên họp|buổi lễ)\W*(?:$|Ảnh:)", re.IGNORECASE
+)
+# Provenance of a statement: direct speech, reported speech, the reporter's summary of the meeting, a group.
+PROVENANCES = ("quote", "reported", "summary", "group")
+# A collective subject ("Các đại biểu", "Nhiều ý kiến", "lãnh đạo nhiều huyện", "Đại diện Sở Tài chính")
+# or the meeting itself ("Hội nghị đã thống nhất ...") at the start of a subject.
+_GROUP_VERBS = (
+    "thống nhất cho rằng", "thống nhất đánh giá", "cho rằng", "kiến nghị", "đề xuất", "đề nghị", "phản ánh",
+    "cho biết", "chỉ ra", "đánh giá", "nêu", "khẳng định", "báo cáo", "cam kết",
+)
+_GROUP_VERBS_ALT = "|".join(map(re.escape, _GROUP_VERBS))
+_GROUP_SUBJECT = re.compile(
+    r"((?:[Cc]ác|[Nn]hiều|[Mm]ột số|[Ll]ãnh đạo|[Đđ]ại diện)(?:,?\s+(?!(?:đã|đang|sẽ|được|là|có|thảo|tập)\b)"
+    r"[^\s,.;:“”\"]+){1,9}?)"
+    rf"\s+(?:(?:đều|cũng|đã|thẳng thắn)\s+)*({_GROUP_VERBS_ALT})(?!\w)"
+)
+_SINGLE_REPRESENTATIVE = re.compile(r"(?:[Đđ]ại diện|[Ll]ãnh đạo)\s+(?!các\b|nhiều\b|một số\b|một\s+số\b)")
+_MEETING_SUBJECT = re.compile(
+    r"(Hội nghị|Cuộc họp|Buổi làm việc|Phiên họp)\s+(?:(?:cũng|đã)\s+)*(thống nhất(?: đánh giá)?)(?!\w)"
+)
+_THEO_BAO_CAO = re.compile(r"Theo báo cáo của\s+([^,.;:]{3,80}?)\s*,\s*")
+_CAPTION = re.compile(r"Ảnh:\s+(?:[A-ZĐ]\w*\s+){1,3}(?=[A-ZĐ])")
 _ACRONYM = re.compile(r"\([A-ZĐ0-9&]{2,10}\)")
 # Words that start upper-case: the only ones a name can start or continue with (most words are not).
 _UPPER = "".join(sorted({c for c in map(chr, range(0x41, 0x2000)) if c.isupper()}))
@@ -112,9 +135,17 @@ class Statement:
     date: str | None
     start: int
     end: int
+    # "quote", "reported", "summary" or "group" (PROVENANCES); facts saved before it existed read "reported"
+    provenance: str = "reported"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def is_person_speaker(st: Statement) -> bool:
+    """Whether a person said it: not a group, a body or the meeting itself ("Các đại biểu", "Hội nghị")."""
+    words = st.speaker.split()
+    return st.provenance not in ("group", "summary") and len(words) >= 2 and all(w[:1].isupper() for w in words)
 
 
 def mask_quotes(text: str) -> str:
@@ -156,6 +187,7 @@ _SHORT_REF = re.compile(
 )
 _BREAK_WORD = re.compile(r"(?:và|có|của|với|tại|từ|cho|là|thì|do|như|gồm|dự|trao|tặng|về)\s")
 _PLACE_WORD = re.compile(r"(?:tỉnh|thành phố|huyện|xã|phường|quận|thị xã|thị trấn|TP\.?|điểm cầu|tại|ở)\s$")
+_PLACE_BEFORE_WORD = re.compile(r"(?:tỉnh|thành phố|huyện|xã|phường|quận|thị xã)\s+[A-ZĐ]\w*\s$")
 _PLACE_NAMES = frozenset({"ho chi minh", "ba ria vung tau", "thua thien hue"})
 
 
@@ -185,8 +217,11 @@ def _appositive(masked: str, pos: int, stop: int) -> tuple[str, int]:
         limit = min(stop, s + 160)
         while e < limit:
             ch = masked[e]
-            if ch == "," and masked[e - 6 : e] == " Phòng" and masked.startswith(", chống", e):
+            if ch == "," and masked[e - 6 : e].lower() == " phòng" and masked.startswith(", chống", e):
                 e += 1
+                continue
+            if ch == "," and re.match(r", [a-zđ]", masked[e : e + 3]) and _name_tail_before_verb(masked, e + 2):
+                e += 1  # "Chủ tịch Ủy ban Quốc gia ứng phó sự cố, thiên tai và …": a comma inside a body's name
                 continue
             acronym = _ACRONYM.match(masked, e) if ch == "(" else None
             if acronym:  # "Trưởng Ban Chỉ đạo giải phóng mặt bằng (GPMB) các dự án trọng điểm"
@@ -196,7 +231,7 @@ def _appositive(masked: str, pos: int, stop: int) -> tuple[str, int]:
                 break
             if masked.startswith(" và ", e) and _AND_STOP.match(masked, e + 4):
                 break
-            if masked[e - 1 : e] == " " and (_VERB_RE.match(masked, e) or _CHAIR_VERB_RE.match(masked, e)):
+            if masked[e - 1 : e] == " " and (_VERB_RE.match(masked, e) or CHAIR_VERB.match(masked, e)):
                 break
             e += 1
         seg = masked[s:e].strip()
@@ -205,9 +240,22 @@ def _appositive(masked: str, pos: int, stop: int) -> tuple[str, int]:
             break
         parts.append(seg)
         end = s + len(masked[s:e].rstrip())
-        if end < e and masked[e - 1 : e] == " " and (_VERB_RE.match(masked, e) or _CHAIR_VERB_RE.match(masked, e)):
+        if end < e and masked[e - 1 : e] == " " and (_VERB_RE.match(masked, e) or CHAIR_VERB.match(masked, e)):
             break
     return ", ".join(parts), end
+
+
+def _name_tail_before_verb(masked: str, pos: int) -> bool:
+    """Whether a short lower-case run at ``pos`` ends a body's name right before the predicate
+    ("…, thiên tai và tìm kiếm cứu nạn chủ trì hội nghị"), not a clause of its own."""
+    m = re.match(r"[^,;.:“”\"()]{1,60}", masked[pos:])
+    if not m:
+        return False
+    seg = m.group()
+    v = next((x for x in (_VERB_RE.search(seg), CHAIR_VERB.search(seg)) if x is not None and x.start() > 0), None)
+    if v is None or seg[v.start() - 1] != " " or len(seg[: v.start()].split()) > 8 or v.group(1) == "giao":
+        return False
+    return pos + m.end() >= len(masked) or masked[pos + m.end()] != ","
 
 
 def person_mentions(text: str, masked: str | None = None) -> list[Mention]:
@@ -227,6 +275,9 @@ def person_mentions(text: str, masked: str | None = None) -> list[Mention]:
                 if toks[j][2].isupper() and len(toks[j][2]) > 1:  # acronyms (UBND) are not syllables of names
                     break
                 j += 1
+            if j - i >= 3 and toks[i + 1][2] in SURNAMES and _PLACE_BEFORE_WORD.search(masked, max(0, s - 24), s):
+                i += 1  # "tỉnh Hòa Lâm Mạc Văn Hiển": "Lâm" ends the place, the name starts after it
+                continue
             placeish = _PLACE_WORD.search(masked, max(0, s - 14), s) is not None
             if placeish and (j - i < 3 or fold(text[s : toks[j - 1][1]]) in _PLACE_NAMES):
                 i += 1
@@ -245,7 +296,29 @@ def person_mentions(text: str, masked: str | None = None) -> list[Mention]:
         if not prefix and not appos:
             continue
         out.append(Mention(nfc(name), title, ps, ns, ne, aend))
+    return _resolve_short_forms(out)
+
+
+def _resolve_short_forms(mentions: list[Mention]) -> list[Mention]:
+    """Short forms ("bà Lan Anh", "Chủ tịch Chung") named by the full name introduced earlier.
+
+    A mention of one or two syllables not starting with a surname becomes the unique earlier full
+    name (three syllables or more) ending with the same syllables; its own title is kept when it has one."""
+    out: list[Mention] = []
+    for m in mentions:
+        words = m.name.split()
+        full = _full_name_for(words, out) if len(words) <= 2 and words[0] not in SURNAMES else None
+        if full is not None:
+            m = Mention(full.name, m.title or full.title, m.start, m.name_start, m.name_end, m.end)
+        out.append(m)
     return out
+
+
+def _full_name_for(words: Sequence[str], known: Sequence[Mention]) -> Mention | None:
+    """The unique full name among ``known`` that ends with ``words`` (exact accents), else None."""
+    n = len(words)
+    names = {k.name: k for k in known if len(k.name.split()) >= n + 1 and k.name.split()[-n:] == list(words)}
+    return next(iter(names.values())) if len(names) == 1 else None
 
 
 def _honorific_before(masked: str, pos: int) -> bool:
@@ -263,6 +336,7 @@ class _Open:
     end: int
     para: int
     quote: str | None = None
+    provenance: str = "reported"
 
 
 def _kind(verb: str, opening: str) -> str:
@@ -275,6 +349,10 @@ def _kind(verb: str, opening: str) -> str:
 def _subject_starts(masked: str, s: int, e: int) -> list[int]:
     """Where a subject may begin in sentence [s, e): its start and after up to three opening clauses."""
     starts = [s]
+    cap = _CAPTION.match(masked, s, e)
+    if cap:  # "Ảnh: Thanh Tùng Tại các điểm cầu, ...": a caption glued to the next paragraph
+        words = list(re.finditer(r"\S+", masked[s : cap.end() + 1]))
+        starts.extend(s + w.start() for w in words[2:])
     for m in re.finditer(r",\s*", masked[s:e]):
         if m.start() > 200 or len(starts) > 3:
             break
@@ -316,28 +394,100 @@ def extract_statements(
     opened: list[_Open] = []
     para, prev_end = 0, 0
     speakers: list[Mention] = []  # mentions that have spoken, for pronoun resolution
-    for s, e in sentence_spans(text):
+    for s, e in _split_after_quotes(text, sentence_spans(text)):
         if "\n" in text[prev_end:s]:
             para += 1
         prev_end = e
         found = _attribute(text, masked, s, e, by_start, mentions, speakers, title_ref, opened, para)
         if found and _FRAME_ONLY.match(text, found.content_start, e):
             continue  # "... dự và chỉ đạo hội nghị.": attending, not a statement
+        if found is None:
+            found = _collective(text, masked, s, e, para)
         if found:
             opened.append(found)
+            second = _second_clause(masked, found, e)
+            if second is not None:
+                found.end = second[0]
+                opened.append(_Open(found.speaker, found.title, second[1], _kind(second[1], ""), second[2], s, e, para,
+                                    provenance=found.provenance))
             continue
         last = opened[-1] if opened else None
         if last and last.para == para and last.end == _prev_sentence_end(text, s) and not _STOP_OPENINGS.match(text[s:e]):
             if not person_mentions_in(mentions, s, e):
                 last.end = e  # the same speaker's statement runs on (list items, "Trong đó, ...")
-    return [
-        Statement(
-            speaker=o.speaker, speaker_title=o.title, verb=o.verb, kind=o.kind,
-            content=o.quote or " ".join(text[o.content_start : o.end].split()).lstrip(":,; "),
+    out = []
+    for o in opened:
+        content = o.quote or " ".join(text[o.content_start : o.end].split()).lstrip(":,; ")
+        provenance = "quote" if o.quote or _whole_quote(content) else o.provenance
+        out.append(Statement(
+            speaker=o.speaker, speaker_title=o.title, verb=o.verb, kind=o.kind, content=content,
             source=source, article=article, date=date, start=offset + o.start, end=offset + o.end,
-        )
-        for o in opened
-    ]
+            provenance=provenance,
+        ))
+    return out
+
+
+# A second reporting verb on the same subject in one sentence: "phản ánh … và kiến nghị …",
+# "ghi nhận …, song thẳng thắn chỉ ra …", "…; đồng thời yêu cầu …".
+_SECOND_VERBS = ("kiến nghị", "đề nghị", "yêu cầu", "chỉ ra", "đề xuất", "giao", "nhấn mạnh", "cho rằng", "lưu ý")
+_SECOND_CLAUSE = re.compile(
+    r"(?:,\s*song\s+|\s+và\s+|;\s*đồng thời\s+|,\s*đồng thời\s+)(?:(?:cũng|thẳng thắn|đã)\s+)*"
+    r"(" + "|".join(map(re.escape, _SECOND_VERBS)) + r")\s"
+)
+
+
+def _second_clause(masked: str, o: _Open, e: int) -> tuple[int, str, int] | None:
+    """(end of the first clause, second verb, start of its content), or None."""
+    if o.quote is not None:
+        return None
+    m = _SECOND_CLAUSE.search(masked, o.content_start, e)
+    if m is None:
+        return None
+    return m.start(), m.group(1), m.end(1)
+
+
+def _whole_quote(content: str) -> bool:
+    """Whether ``content`` is one direct quotation ("“...”." after "nhấn mạnh:")."""
+    c = content.strip().rstrip(".;")
+    if len(c) <= 2 or c[0] not in _OPEN_CLOSE or c.count(c[0]) != 1:
+        return False
+    close = _OPEN_CLOSE[c[0]]
+    # the sentence may end inside the quote, before its closing mark (".” Ông cũng …")
+    return c[-1] == close or close not in c[1:]
+
+
+def _split_after_quotes(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sentences cut after a quote that ends a sentence (".” Ông cũng yêu cầu ...")."""
+    out: list[tuple[int, int]] = []
+    for s, e in spans:
+        for m in _QUOTE_SENTENCE_END.finditer(text, s, e):
+            out.append((s, m.start() + 2))
+            s = m.end()
+        out.append((s, e))
+    return out
+
+
+_QUOTE_SENTENCE_END = re.compile(r"[.!?][”»\"]\s+(?=[A-ZĐÂĂÊÔƠƯ“])")
+
+
+def _collective(text: str, masked: str, s: int, e: int, para: int) -> _Open | None:
+    """A statement of a group, a body's representative, a report of a body or the meeting itself."""
+    for b in _subject_starts(masked, s, e):
+        tb = _THEO_BAO_CAO.match(masked, b, e)
+        if tb:
+            return _Open(tb.group(1).strip(), "", "theo báo cáo", "report", tb.end(), s, e, para)
+        mm = _MEETING_SUBJECT.match(masked, b, e)
+        if mm:
+            return _Open(mm.group(1), "", mm.group(2), "conclusion", mm.end(), s, e, para, provenance="summary")
+        gm = _GROUP_SUBJECT.match(masked, b, e)
+        if gm:
+            subject = gm.group(1)
+            single = _SINGLE_REPRESENTATIVE.match(subject) and not re.search(r"(?<!\w)(?:các|nhiều|một số)(?!\w)", subject)
+            prov = "reported" if single else "group"
+            verb = gm.group(2)
+            return _Open(subject, "", verb, _kind(verb.split()[-1] if verb.startswith("thống nhất") else verb, ""),
+                         gm.end(), s, e, para, provenance=prov)
+    return None
 
 
 def person_mentions_in(mentions: Iterable[Mention], s: int, e: int) -> list[Mention]:
@@ -358,7 +508,7 @@ def _attribute(
     opening = text[s:e]
     for b in _subject_starts(masked, s, e):
         who: Mention | None = None
-        theo = re.match(r"Theo\s+", masked[b:e])
+        theo = re.match(r"(?:[Cc]ũng\s+)?[Tt]heo\s+(?!báo cáo)", masked[b:e])
         p = b + theo.end() if theo else b
         m = by_start.get(p)
         short = _SHORT_REF.match(masked[p:e])
@@ -388,7 +538,10 @@ def _attribute(
                 who, vpos = _resolve_pronoun(pm.group(1), speakers, opened, para), p + pm.end()
             elif tm and not person_mentions_in(mentions, p, tm.end()):
                 ref = tm.group(1) + tm.group(2)
-                who = _resolve_title(ref, mentions, p)
+                given = tm.group(2).split()
+                by_name = (_full_name_for(given, [k for k in mentions if k.start < p])
+                           if given and all(w[:1].isupper() for w in given) else None)
+                who = by_name or _resolve_title(ref, mentions, p)
                 vpos = tm.end()
         if who is None or vpos is None:
             continue
@@ -398,9 +551,21 @@ def _attribute(
         verb = vm.group(1)
         speakers.append(who)
         quote = None
+        start = s
         if b > s and re.match(r"\s*[“\"«]_*[”\"»]\s*,\s*$", masked[s:b]):
             quote = text[s:b].strip().rstrip(",").strip()[1:-1].strip()
-        return _Open(who.name, who.title, verb, _kind(verb, opening), vm.end(), s, e, para, quote)
+        elif b > s and (cq := re.match(r"_+([”»])\s*,\s*$", masked[s:b])):
+            # "“A. B”, ông Hậu nói.": the quote opened in an earlier sentence of the paragraph
+            close = s + cq.start(1)
+            para_start = text.rfind("\n", 0, s) + 1
+            op = text.rfind({"”": "“", "»": "«"}[cq.group(1)], para_start, s)
+            if op >= 0 and cq.group(1) not in text[op + 1 : close]:
+                quote, start = text[op + 1 : close].strip(), op
+                while opened and opened[-1].start >= op:
+                    opened.pop()
+                if opened and opened[-1].end > op:
+                    opened[-1].end = _prev_sentence_end(text, op)
+        return _Open(who.name, who.title, verb, _kind(verb, opening), vm.end(), start, e, para, quote)
     return None
 
 

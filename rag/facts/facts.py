@@ -1,44 +1,36 @@
-"""Who said what over a whole index: statements, meetings and people of every indexed document.
+"""Who said what over a whole index: ``Facts``, the statements, meetings and people of one generation.
 
-Covers: ``facts_for(lib)`` runs the pure-text extraction (``rag.speech``, ``rag.meetings``,
-``rag.people``) on every indexed document and article of the library's current snapshot, caches
-the result in ``snapshot.cache["facts"]`` (a new generation gets a new snapshot, hence new facts;
-documents whose content did not change are not re-analysed), and answers look-ups: people by name
-(accent-insensitive, partial), a person's statements, meetings, the meeting of an article, and a
-structured summary (extractive, or written by an LLM from the extracted facts and checked).
-Every statement or meeting fact converts to a ``rag.types.Citation`` whose ``text`` is the exact
-source span, so the CLI, UI and chat can cite it like a retrieved passage.
-Left out: rendering (``rag.cli_facts``), question routing (``rag.router``), and the extraction
-rules themselves.
+Covers: look-ups over the extracted facts (people by name, accent-insensitive and partial; a
+person's statements; meetings; the meeting of an article) and a structured summary of a meeting
+(extractive, or written by an LLM from the extracted facts and checked). Every statement or meeting
+fact converts to a ``rag.types.Citation`` whose ``text`` is the exact source span, so the CLI, UI and
+chat can cite it like a retrieved passage.
+Left out: building the facts of a generation (``rag.facts.extraction``), the extraction rules
+themselves (``rag.facts.speech``, ``rag.facts.meetings``), rendering (``rag.cli_facts``,
+``ui.format_facts``) and question routing (``rag.facts.router``).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import threading
-import weakref
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rag.errors import IndexError_, LLMError, RagError
-from rag.meetings import Meeting, meetings_for_articles
-from rag.people import PersonEntry, build_people, find_people, person_key
-from rag.speech import Statement, statements_for_articles
-from rag.summarize import HEADINGS, SummaryLine, display_date, summarize_meeting
+from rag.enumeration import without_bullet
+from rag.errors import LLMError, RagError
+from rag.facts.meetings import Meeting
+from rag.facts.people import PersonEntry, build_people, find_people, person_key
+from rag.facts.speech import Statement
+from rag.facts.summarize import HEADINGS, SummaryLine, display_date, summarize_meeting
+from rag.records import resolve_source
 from rag.textnorm import sentence_around
 from rag.types import Answer, AnswerSentence, Article, Citation
 
 if TYPE_CHECKING:
     from rag.embedders import Embedder
-    from rag.library import Library
-    from rag.llm import ChatLLM
-    from rag.store import IndexStore, Snapshot
+    from rag.llm.client import ChatLLM
 
-CACHE_KEY = "facts"
 
 
 @dataclass(frozen=True)
@@ -113,15 +105,7 @@ class Facts:
     # -- look-ups ------------------------------------------------------------------------------
     def resolve(self, source: str) -> str:
         """An analysed source by exact name, or by a unique file-name / path-suffix match."""
-        if source in self.docs:
-            return source
-        norm = source.replace("\\", "/")
-        matches = [s for s in self.docs if s.endswith("/" + norm) or s.rsplit("/", 1)[-1] == norm]
-        if len(matches) == 1:
-            return matches[0]
-        if not matches:
-            raise RagError(f"no indexed document named '{source}' (see 'rag docs')")
-        raise RagError(f"'{source}' matches several documents: {', '.join(sorted(matches))}")
+        return resolve_source(source, self.docs)
 
     def text(self, source: str) -> str:
         return self.docs[self.resolve(source)].text
@@ -198,7 +182,7 @@ class Facts:
         """A structured summary of one article's meeting.
 
         Extractive by default (every line quotes or templates a cited span). With ``llm`` (a
-        ``rag.llm.ChatLLM``) and the LLM module's ``llm_summarize``, the model writes the summary
+        ``rag.llm.ChatLLM``), ``rag.llm.answer.llm_summarize`` has the model write the summary
         from the numbered spans and each sentence is checked against what it cites; on an LLM
         failure or a summary citing nothing the extractive one is returned with a ``notice``.
         """
@@ -217,12 +201,11 @@ class Facts:
         )
         if llm is None:
             return extractive
-        summarize = _llm_summarize()
-        if summarize is None:
-            return _with_notice(extractive, "Chưa có mô-đun tóm tắt bằng LLM; đây là bản tóm tắt trích xuất.")
+        from rag.llm.answer import llm_summarize  # only with a model: the LLM modules load httpx
+
         facts = [(c.n, c.text) for c in cites]
         try:
-            markdown, sentences = summarize(llm, facts, embedder, title=title)
+            markdown, sentences = llm_summarize(llm, facts, embedder, title=title)
         except LLMError as e:
             return _with_notice(extractive, f"Không dùng được LLM ({e}); đây là bản tóm tắt trích xuất.")
         cited = {n for s in sentences for n in s.citations}
@@ -274,95 +257,6 @@ def _source_line(c: Citation) -> str:
     return f"{c.n}. {c.source}, ký tự {c.start}–{c.end}: “{clip_text(c.text, 160)}”"
 
 
-def _llm_summarize() -> Any:
-    """The LLM engineer's ``llm_summarize`` (in ``rag.llm_answer``, or ``rag.prompt``), if present."""
-    for mod in ("rag.llm_answer", "rag.prompt"):
-        try:
-            module = __import__(mod, fromlist=["llm_summarize"])
-        except ImportError:
-            continue
-        fn = getattr(module, "llm_summarize", None)
-        if fn is not None:
-            return fn
-    return None
-
-
-# -- building ----------------------------------------------------------------------------------
-_LOCK = threading.Lock()
-# The previous Facts of each library, so a new generation re-analyses only changed documents.
-_PREVIOUS: weakref.WeakKeyDictionary[Any, Facts] = weakref.WeakKeyDictionary()
-
-
-def facts_for(lib: Library) -> Facts:
-    """The facts of ``lib``'s current generation, built on first use and cached in its snapshot."""
-    snap = lib.snapshot()
-    if snap is None:
-        return Facts({})
-    cached = snap.cache.get(CACHE_KEY)
-    if isinstance(cached, Facts) and cached.generation == snap.generation:
-        return cached
-    with _LOCK:  # the UI may ask from several threads; build once
-        cached = snap.cache.get(CACHE_KEY)
-        if not (isinstance(cached, Facts) and cached.generation == snap.generation):
-            cached = build_facts(lib, snap, _PREVIOUS.get(lib))
-            snap.cache[CACHE_KEY] = cached
-            _PREVIOUS[lib] = cached
-    return cached
-
-
-def build_facts(lib: Library, snap: Snapshot, previous: Facts | None = None) -> Facts:
-    """Facts of every document of ``snap``, reusing ``previous`` for documents with the same content."""
-    pages: dict[str, list[tuple[int, int]]] = {}
-    for c in snap.chunks:
-        if c.page is not None:
-            pages.setdefault(c.source, []).append((c.start, c.page))
-    docs: dict[str, DocFacts] = {}
-    for src, d in sorted(snap.docs.items()):
-        # Articles and text come from this snapshot (not lib.articles/lib.source_text, which
-        # re-read the manifest) so a concurrent ingest cannot mix two generations.
-        arts = tuple(Article(source=src, **a) for a in d.get("articles", []))
-        old = previous.docs.get(src) if previous else None
-        if old is not None and old.sha256 == d["sha256"] and old.articles == arts:
-            docs[src] = old
-            continue
-        try:
-            text = lib.store.read_text(d["sha256"])
-        except OSError as e:
-            raise IndexError_(f"index {lib.path}: text of '{src}' is missing ({e.strerror or e})") from None
-        statements, meetings = _extracted(lib.store, src, d["sha256"], text, arts)
-        docs[src] = DocFacts(src, d["sha256"], text, arts, statements, meetings, tuple(sorted(pages.get(src, []))))
-    return Facts(docs, snap.generation)
-
-
-# Saved extractions are keyed by the rules that made them: editing any of these modules re-extracts.
-_RULES = hashlib.sha256(
-    b"".join(Path(__file__).with_name(n).read_bytes()
-             for n in ("speech.py", "meetings.py", "articles.py", "textnorm.py", "types.py"))
-).hexdigest()[:12]
-
-
-def _extracted(store: IndexStore, src: str, sha: str, text: str,
-               arts: tuple[Article, ...]) -> tuple[tuple[Statement, ...], tuple[Meeting, ...]]:
-    """The statements and meetings of one document: read from the index when saved by these rules
-    for these articles and this source name, else extracted now and saved for the next process."""
-    key = hashlib.sha256(
-        json.dumps([_RULES, src, [a.__dict__ for a in arts]], ensure_ascii=False, sort_keys=True).encode()
-    ).hexdigest()[:16]
-    saved = store.read_facts(sha, key)
-    if saved is not None:
-        try:
-            data = json.loads(saved)
-            return (tuple(Statement(**x) for x in data["statements"]),
-                    tuple(Meeting.from_dict(x) for x in data["meetings"]))
-        except (ValueError, KeyError, TypeError):
-            pass  # unreadable: extract again and overwrite
-    statements = tuple(statements_for_articles(text, arts))
-    meetings = tuple(meetings_for_articles(text, arts, list(statements)))
-    body = {"statements": [x.to_dict() for x in statements], "meetings": [m.to_dict() for m in meetings]}
-    store.write_facts(sha, key, json.dumps(body, ensure_ascii=False).encode("utf-8"))
-    return statements, meetings
-
-
 def summary_answer(question: str, s: FactSummary) -> Answer:
     """A meeting summary as a chat answer: the title, then each section's lines with their [n] markers."""
     head = s.title + (f" ({display_date(s.date)})" if s.date else "")
@@ -379,7 +273,7 @@ def summary_answer(question: str, s: FactSummary) -> Answer:
             if label and len(lines) == 1:
                 out.append(f"{label}: {ln.text}{marks}")
             else:
-                out.append(f"- {ln.text}{marks}")
+                out.append(f"- {without_bullet(ln.text)}{marks}")
         if label and len(lines) > 1:
             out.insert(len(out) - len(lines), f"{label}:")
     return Answer(question, "\n".join(out), True, s.citations, f"facts:{s.summarizer}", tuple(sentences), s.notice,

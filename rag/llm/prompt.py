@@ -3,7 +3,7 @@
 Covers: the Vietnamese system prompt, the passage block (numbered [1]..[k] with title and date,
 wrapped in delimiters that document text cannot forge, so instructions inside documents stay data),
 and trimming passages to the context window.
-Left out: sending the prompt (``rag.llm``), checking the answer (``rag.citecheck``), rewriting
+Left out: sending the prompt (``rag.llm.client``), checking the answer (``rag.llm.citecheck``), rewriting
 follow-up questions (``rag.followup``).
 """
 
@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rag.llm import Message
+from rag.llm.client import Message
 from rag.textnorm import sentence_spans
 from rag.types import Hit
 

@@ -18,9 +18,10 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from rag.articles import date_span
-from rag.speech import Mention, Statement, extract_statements, mask_quotes, person_mentions
+from rag.facts.speech import Mention, Statement, extract_statements, mask_quotes, person_mentions
 from rag.textnorm import nfc, sentence_spans
 from rag.types import Article
+from rag.vi import CHAIR_VERB, GIAO_OTHER_WORD_RE, PUBLISHED
 
 
 @dataclass(frozen=True)
@@ -101,13 +102,11 @@ class Meeting:
         return f"{self.source} #{self.article}"
 
 
-_PUBLISHED = re.compile(r"(?:Đăng vào|Đăng ngày|Ngày đăng|Cập nhật)\s*:?\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
 _PLACE = re.compile(r"\s*,?\s*tại\s+([^,.;\n]{3,90}?)(?=\s*[,.;\n]|\s+(?:tổ chức|diễn ra|đã)\s)")
 _NAME = re.compile(
     r"(?:tổ chức|diễn ra|khai mạc)\s+((?:[Hh]ội nghị|[Hh]ội thảo|[Cc]uộc họp|[Pp]hiên họp|[Bb]uổi làm việc|[Ll]ễ|[Hh]ọp)"
     r"(?!\w)[^.;,\n]*?)(?=\s+(?:dưới hình thức|theo hình thức|bằng hình thức|kết nối|trực tuyến|với sự tham dự|nhằm)|[,.;\n]|$)"
 )
-_CHAIR = re.compile(r"(?<!\w)(đồng chủ trì|chủ trì)(?!\w)")
 _BRIDGE_LEAD = re.compile(r"[Tt]ại điểm cầu\s+([^,;.]+?)\s*,\s*")
 _BRIDGE_ANY = re.compile(r"(?<!\w)(?:đến|tới|và|với)\s+điểm cầu\s+([^;.\n]+?)(?=\s*(?:[;.\n]|$|\s(?:dưới hình thức|và tại)))")
 _ATTEND = re.compile(r"(?:[Dd]ự|[Tt]ham dự|[Tt]ới dự|[Cc]ùng dự|[Cc]ùng tham dự)\b")
@@ -117,8 +116,8 @@ DEADLINE = re.compile(
     r"(?:\d{1,2}\s+giờ\s+)?(?:(?:ngày\s+)?\d{1,2}/\d{1,2}(?:/\d{4})?|tháng\s+\d{1,2}(?:/\d{4})?|quý\s+[IV]+(?:/\d{4})?|"
     r"ngày\s+\d{1,2}\s+tháng\s+\d{1,2}(?:\s+năm\s+\d{4})?)"
 )
-# "giao" assigns a task, but not inside words such as "giao thông", "giao ban", "giao dịch".
-_GIAO_WORD = r"(?!thông|ban|dịch|lưu|đất|nhận|tiếp)"
+# "giao" assigns a task, but not as the first syllable of "giao thông", "giao ban", "giao dịch" ...
+_GIAO_WORD = rf"(?!{GIAO_OTHER_WORD_RE})"
 _ASSIGN = re.compile(r"(?<!\w)(giao\s+" + _GIAO_WORD + r"|yêu cầu\s+|đề nghị\s+|chỉ đạo\s+)")
 _ACTION = re.compile(
     r"\s(?:chủ trì|phối hợp|hoàn thành|hoàn thiện|kiểm tra|tham mưu|(?<!Quản lý )(?<!Sở )xây dựng|rà soát|cân đối|"
@@ -139,7 +138,7 @@ def _title(text: str, offset: int) -> Fact | None:
     lead = len(text) - len(first)
     line = first.split("\n", 1)[0]
     clean = line.lstrip("#").strip()
-    if 3 <= len(clean.split()) <= 40 and clean[-1:] not in ".;:," and not _PUBLISHED.match(clean):
+    if 3 <= len(clean.split()) <= 40 and clean[-1:] not in ".;:," and not PUBLISHED.match(clean):
         s = lead + line.index(clean)
         return Fact(clean, offset + s, offset + s + len(clean))
     return None
@@ -159,8 +158,8 @@ def _person(m: Mention, offset: int) -> Person:
 
 
 def _chairs_in(text: str, mentions: Sequence[Mention], cs: int, ce: int) -> tuple[list[Mention], int] | None:
-    vm = _CHAIR.search(text, cs, ce)
-    if not vm or re.search(r"(?<!\w)giao\s+(?!thông|ban|dịch|lưu|đất|nhận|tiếp)", text[cs : vm.start()]):
+    vm = CHAIR_VERB.search(text, cs, ce)
+    if not vm or re.search(r"(?<!\w)giao\s+" + _GIAO_WORD, text[cs : vm.start()]):
         return None
     inside = [m for m in mentions if cs <= m.start and m.end <= vm.start()]
     if not inside or text[inside[-1].end : vm.start()].strip():

@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from rag.meetings import Meeting, Person
-from rag.speech import TITLE_HEADS, Statement
+from rag.facts.meetings import Meeting, Person
+from rag.facts.speech import TITLE_HEADS, Statement, is_person_speaker
 from rag.textnorm import fold, has_diacritics, nfc
 
 
@@ -110,6 +110,8 @@ def build_people(statements: Iterable[Statement], meetings: Iterable[Meeting]) -
                 add_title(a, p.title, date, m.source, m.article)
                 add_meeting(a, m.source, m.article, role)
     for st in statements:
+        if not is_person_speaker(st):
+            continue  # groups, bodies and the meeting are not people (their statements stay listed)
         a = get(st.speaker)
         add_title(a, st.speaker_title, st.date, st.source, st.article)
         add_meeting(a, st.source, st.article, "speaker")

@@ -12,7 +12,7 @@ citation numbers; and the support check of one sentence against its cited passag
   states a number the cited passages do not contain.
 
 Thresholds come from ``eval/calibrate_citecheck.py`` (figures next to ``DEFAULT_THRESHOLDS``).
-Left out: building ``Citation`` objects and the fallback policy (``rag.llm_answer``).
+Left out: building ``Citation`` objects and the fallback policy (``rag.llm.answer``).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import numpy as np
 from rag.embedders import Embedder
 from rag.textnorm import fold, sentence_spans, words
 from rag.types import AnswerSentence
+from rag.vi import FUNCTION_WORDS
 
 _MARKER_RE = re.compile(r"\[\s*(\d{1,3}(?:\s*(?:[,;]|[-–]|\]\s*\[)\s*\d{1,3})*)\s*\]")
 _NUM_RE = re.compile(r"\d{1,3}")
@@ -35,13 +36,7 @@ _LIST_PREFIX_RE = re.compile(r"^\s*(?:[-*•+]|\d{1,2}[.)])\s+")
 _NOT_FOUND_FOLDED = "khong tim thay thong tin"
 
 # Function words carry no claim; leaving them in would let any Vietnamese sentence "match".
-_STOPWORDS_TEXT = """
-là và của có không được bị đã đang sẽ những các một này đó kia thì mà hay hoặc với cho trong
-ngoài trên dưới ra vào về từ đến theo để như nhưng cũng rất nhiều ít hơn nhất vẫn còn đều lại
-khi nếu vì do nên tại bởi sau trước giữa cùng nhau việc điều người ai gì nào đâu sao bao nhiêu
-thế vậy nhé ạ à họ ông bà anh chị em nó chúng tôi ta mình ấy này kể gồm bao gồm tuy tới qua
-"""
-STOPWORDS = frozenset(fold(w) for w in _STOPWORDS_TEXT.split())
+STOPWORDS = FUNCTION_WORDS
 
 
 @dataclass(frozen=True)

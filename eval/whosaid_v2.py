@@ -1,0 +1,219 @@
+"""Measure who-said-what v2 (issue #12) against eval/whosaid/gold.json (``--set main``) or the blind set.
+
+Run ``python -m eval.whosaid_v2 [--set main|blind|both] [--verbose] [--json]``. Each report is read as one
+article. Scores, pooled over the reports of a set:
+
+- chairs: the meeting's chairs (or the head of a working delegation) against ``meeting.chairs``;
+- people: predicted person names (speakers that are people, chairs, participants, task assignees that are
+  people) against the gold full names, folded; a short form left unresolved ("Chung") is a false positive;
+- statements: a prediction matches an unused gold statement when the folded speakers are equal and the
+  predicted span (the content, else the sentence) overlaps the gold span; P and R over those matches;
+- provenance: accuracy over matched statements (predictions without the field count as "reported");
+- tasks: a prediction matches an unused gold task when their spans overlap; it is right when assigner,
+  assignee and deadline are all right (folded names; deadlines compared as normalised values). P, R, F1
+  count right matches only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from eval.whosaid_eval import Counts
+from rag.facts.meetings import extract_meeting
+from rag.facts.speech import SURNAMES, Statement, extract_statements
+from rag.textnorm import fold, nfc
+
+ROOT = Path(__file__).resolve().parents[1]
+SETS = {
+    "main": ROOT / "eval" / "whosaid" / "gold.json",
+    "blind": ROOT / "eval" / "whosaid" / "blind" / "gold.json",
+}
+
+
+@dataclass
+class PredTask:
+    assigner: str | None
+    assignee: str | None
+    deadline: Any
+    start: int
+    end: int
+
+
+@dataclass
+class Result:
+    name: str
+    documents: int = 0
+    people: Counts = field(default_factory=Counts)
+    chairs: Counts = field(default_factory=Counts)
+    statements: Counts = field(default_factory=Counts)
+    tasks: Counts = field(default_factory=Counts)
+    tasks_matched: int = 0
+    prov_ok: int = 0
+    misses: list[str] = field(default_factory=list)
+
+    @property
+    def provenance(self) -> float:
+        return self.prov_ok / self.statements.tp if self.statements.tp else float("nan")
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"name": self.name, "documents": self.documents}
+        for k, c in (("people", self.people), ("chairs", self.chairs), ("statements", self.statements),
+                     ("tasks", self.tasks)):
+            d[k] = {"tp": c.tp, "pred": c.pred, "gold": c.gold, "precision": round(c.p, 4),
+                    "recall": round(c.r, 4), "f1": round(c.f1, 4)}
+        d["tasks_span_matched"] = self.tasks_matched
+        d["provenance_accuracy"] = round(self.provenance, 4) if self.statements.tp else None
+        d["misses"] = self.misses
+        return d
+
+
+def _content_span(text: str, st: Statement) -> tuple[int, int]:
+    """Where the statement's content lies in ``text``, else its sentence(s)."""
+    head = " ".join(st.content.split()[:6])
+    if head:
+        i = text.find(head, st.start, st.end + 1)
+        if i < 0:
+            i = text.find(head, max(0, st.start - 2000), st.end + 2000)
+        if i >= 0:
+            return i, max(i + len(head), st.end if st.start <= i < st.end else i + len(st.content))
+    return st.start, st.end
+
+
+def _predict_tasks(text: str, source: str, statements: list[Statement]) -> list[PredTask]:
+    try:
+        from rag.facts import tasks as tasks_mod  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:
+        m = extract_meeting(text, source=source, statements=statements)
+        return [PredTask(t.assigned_by, t.who, t.deadline, t.start, t.end) for t in m.tasks]
+    return [PredTask(t.assigner, t.assignee, t.deadline, t.start, t.end)
+            for t in tasks_mod.extract_tasks(text, source=source, statements=statements)]  # type: ignore[attr-defined,unused-ignore]
+
+
+def _is_person(name: str) -> bool:
+    words = name.split()
+    return 2 <= len(words) <= 5 and all(w[:1].isupper() for w in words)
+
+
+def _norm_deadline(d: Any) -> Any:
+    if isinstance(d, dict):
+        return (d.get("from"), d.get("to"))
+    return d
+
+
+def evaluate_report(text: str, name: str, gold: dict[str, Any], res: Result) -> None:
+    statements = extract_statements(text, source=name)
+    meeting = extract_meeting(text, source=name, statements=statements)
+    tasks = _predict_tasks(text, name, statements)
+    # people
+    pred_people = {fold(s.speaker) for s in statements if _is_person(s.speaker)}
+    pred_people |= {fold(p.name) for p in (*meeting.chairs, *meeting.participants)}
+    pred_people |= {fold(b.chair.name) for b in meeting.bridges if b.chair}
+    pred_people |= {fold(t.assignee) for t in tasks
+                    if t.assignee and _is_person(t.assignee) and t.assignee.split()[0] in SURNAMES}
+    gold_people = {fold(p["name"]) for p in gold["people"]}
+    res.people.add(len(pred_people & gold_people), len(pred_people), len(gold_people))
+    res.misses += [f"{name}: person missed {g}" for g in sorted(gold_people - pred_people)]
+    res.misses += [f"{name}: person spurious {p}" for p in sorted(pred_people - gold_people)]
+    pred_chairs = {fold(c.name) for c in meeting.chairs}
+    gold_chairs = {fold(c) for c in gold["meeting"].get("chairs", [])}
+    res.chairs.add(len(pred_chairs & gold_chairs), len(pred_chairs), len(gold_chairs))
+    res.misses += [f"{name}: chair missed {g}" for g in sorted(gold_chairs - pred_chairs)]
+    # statements
+    spans = [_content_span(text, s) for s in statements]
+    used: set[int] = set()
+    tp = 0
+    for g in gold["statements"]:
+        gs = text.find(nfc(g["span"]))
+        ge = gs + len(g["span"])
+        hit = next((i for i, s in enumerate(statements) if i not in used and fold(s.speaker) == fold(g["speaker"])
+                    and spans[i][0] < ge and gs < spans[i][1]), None)
+        if hit is None:
+            res.misses.append(f"{name}: statement missed {g['speaker']} / {g['verb']} @ {g['span'][:60]!r}")
+            continue
+        used.add(hit)
+        tp += 1
+        prov = getattr(statements[hit], "provenance", "reported")
+        if prov == g["provenance"]:
+            res.prov_ok += 1
+        else:
+            res.misses.append(f"{name}: provenance {prov} != {g['provenance']} @ {g['span'][:50]!r}")
+    for i, s in enumerate(statements):
+        if i not in used:
+            res.misses.append(f"{name}: statement spurious {s.speaker} / {s.verb} @ {s.content[:60]!r}")
+    res.statements.add(tp, len(statements), len(gold["statements"]))
+    # tasks
+    tused: set[int] = set()
+    ttp = 0
+    for g in gold["tasks"]:
+        gs = text.find(nfc(g["span"]))
+        ge = gs + len(g["span"])
+        hit = next((i for i, t in enumerate(tasks) if i not in tused and t.start < ge and gs < t.end), None)
+        if hit is None:
+            res.misses.append(f"{name}: task missed {g['assignee']} @ {g['span'][:60]!r}")
+            continue
+        tused.add(hit)
+        res.tasks_matched += 1
+        t = tasks[hit]
+        wrong = [k for k, ok in (
+            ("assigner", fold(t.assigner or "") == fold(g["assigner"])),
+            ("assignee", fold(t.assignee or "") == fold(g["assignee"])),
+            ("deadline", _norm_deadline(t.deadline) == _norm_deadline(g["deadline"])),
+        ) if not ok]
+        if wrong:
+            got = {"assigner": t.assigner, "assignee": t.assignee, "deadline": t.deadline}
+            res.misses.append(f"{name}: task wrong {','.join(f'{k}={got[k]!r} (gold {g[k]!r})' for k in wrong)}")
+        else:
+            ttp += 1
+    for i, t in enumerate(tasks):
+        if i not in tused:
+            res.misses.append(f"{name}: task spurious {t.assignee} @ {text[t.start:t.start + 60]!r}")
+    res.tasks.add(ttp, len(tasks), len(gold["tasks"]))
+
+
+def evaluate(set_name: str) -> Result:
+    path = SETS[set_name]
+    spec = json.loads(path.read_text(encoding="utf-8"))
+    res = Result(set_name)
+    for fname, gold in sorted(spec["reports"].items()):
+        text = nfc((path.parent / "reports" / fname).read_text(encoding="utf-8"))
+        evaluate_report(text, fname, gold, res)
+        res.documents += 1
+    return res
+
+
+def format_table(results: list[Result]) -> str:
+    lines = [f"{'set':<6} {'measure':<11} {'P':>6} {'R':>6} {'F1':>6}   tp/pred/gold"]
+    for r in results:
+        for label, c in (("people", r.people), ("chairs", r.chairs), ("statements", r.statements), ("tasks", r.tasks)):
+            lines.append(f"{r.name:<6} {label:<11} {c.p:6.3f} {c.r:6.3f} {c.f1:6.3f}   {c.tp}/{c.pred}/{c.gold}")
+        lines.append(f"{r.name:<6} {'provenance':<11} {r.provenance:6.3f}{'':>14}   "
+                     f"{r.prov_ok}/{r.statements.tp}  docs={r.documents} tasks span-matched={r.tasks_matched}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    ap.add_argument("--set", choices=["main", "blind", "both"], default="main")
+    ap.add_argument("--verbose", action="store_true", help="list missed, spurious and wrong items")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args(argv)
+    names = ["main", "blind"] if args.set == "both" else [args.set]
+    results = [evaluate(n) for n in names]
+    if args.json:
+        print(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2))
+        return 0
+    print(format_table(results))
+    if args.verbose:
+        for r in results:
+            for m in r.misses:
+                print(f"[{r.name}] {m}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
