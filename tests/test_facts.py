@@ -18,7 +18,8 @@ from rag.cli import build_parser, main
 from rag.embedders import Embedder, get_embedder
 from rag.errors import LLMError
 from rag.events import Done
-from rag.facts.router import FactsAwareAnswerer, parse_question
+from rag.facts.intent import parse_question
+from rag.facts.router import FactsAwareAnswerer
 from rag.library import Library
 from rag.types import Answer, Citation
 

@@ -7,7 +7,7 @@ import pytest
 from rag import vi
 from rag.articles import split_articles
 from rag.facts import meetings, speech
-from rag.facts.router import find_verb
+from rag.facts.intent import find_verb
 from rag.types import IngestReport
 
 

@@ -16,6 +16,7 @@ Facts from the articles the retrieved hits come from are preferred. Every senten
 with ``[n]``; citation ``n`` is the exact source span the fact is read from (the statement, or the
 sentence naming the chair). When no form applies or no fact matches well enough, the question goes
 to the inner answerer (extractive or LLM) unchanged.
+Which form a question takes is read by ``rag.facts.intent``.
 Left out: questions combining several facts ("Ai chủ trì và ai phát biểu ...?"), counting questions,
 and anything the extraction does not capture (see ``rag.facts.speech`` and ``rag.facts.meetings``).
 """
@@ -24,15 +25,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator, Mapping, Sequence
-from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from rag.enumeration import announces, items_after, without_bullet
 from rag.events import Done, Event
 from rag.facts.factmatch import (
-    ANY_KIND,
     FAMILY,
     MIN_MEETING,
     Idf,
@@ -44,14 +42,14 @@ from rag.facts.factmatch import (
     question_parts,
 )
 from rag.facts.facts import Facts, clip_text, summary_answer
+from rag.facts.intent import Intent, find_verb, parse_question
 from rag.facts.meetings import Meeting
-from rag.facts.people import PersonEntry, person_key
-from rag.facts.speech import RANKS, SURNAMES, TITLE_HEADS, VERB_KINDS, Statement
+from rag.facts.people import person_key
+from rag.facts.speech import VERB_KINDS, Statement
 from rag.facts.summarize import display_date
-from rag.question import analyse
-from rag.textnorm import fold, has_diacritics, nfc
+from rag.textnorm import fold, nfc
 from rag.types import Answer, AnswerSentence, Citation, Hit
-from rag.vi import CHAIR_VERBS, GIAO_OTHER_WORD_FOLDED
+from rag.vi import CHAIR_VERBS
 
 if TYPE_CHECKING:
     from rag.answerer import Answerer
@@ -67,159 +65,10 @@ MAX_STATEMENTS = 6
 MAX_SPEAKERS = 8
 CLIP = 400
 
-_VERBS = sorted({*VERB_KINDS, *ANY_KIND, *CHAIR_VERBS}, key=len, reverse=True)
-# Folded words that look like a verb but are another word with the next syllable: "giao ban" is a meeting,
-# "noi vu" / "noi bat" / "noi dung" (typed without accents) are "nội vụ" / "nổi bật" / "nội dung", not "nói".
-_NOT_VERB_AFTER = {
-    "giao": tuple(GIAO_OTHER_WORD_FOLDED),
-    "noi": ("vu", "bat", "dung", "bo", "dia", "thanh", "o", "tru", "that", "khoa", "tam", "lam", "cu"),
-}
 _CAPTION = re.compile(r"\s*\(?(?:Ảnh|Ảnh minh họa|Nguồn ảnh)\s*:\s*[^.()]{1,60}\)?\s*$")
 _VERB_SHOWN = {"theo": "cho rằng"}
-_HONORIFICS = {"ong", "ba", "chi"}  # "ông Tỏ", "bà Hà", "đồng chí Hưng"
-_PLACE_NOUNS = {"tinh", "huyen", "xa", "phuong", "quan", "pho", "tran"}  # folded last syllable of a place noun
 # "Tóm tắt hội nghị ...", "tóm lại nội dung ...", "hãy tóm tắt ..." (folded): the rest names the meeting.
 _SUMMARY = re.compile(r"^\W*(?:hay\s+|xin\s+|ban\s+|vui long\s+)?(?:tom\s+tat|tom\s+luoc|tom\s+lai)(?:\s+(?:lai|giup|cho\s+toi|giup\s+toi|ngan\s+gon))*\b")
-_FOLDED_HEADS = tuple(fold(h).lower() for h in TITLE_HEADS)
-_AFTER_NAME = ("co ", "da ", "duoc ", "tai ", "o ", "ve ", "trong ", "la ", "thi ", "va ", "con ", "noi", "cung ", "gi", "neu", "chi ",
-               "de ", "nhan ", "khang ", "danh ", "giao", "kien ", "bao ", "cho ", "phat ", "chu ")
-_FOLDED_RANKS = frozenset(fold(r).lower() for r in RANKS)  # "Đại tá" alone is a rank, not a role
-
-
-@dataclass(frozen=True)
-class Intent:
-    form: str  # "chair", "person", "speakers", "who_verb"
-    verb: str | None  # the verb as in VERB_KINDS (accented), None when the question has none
-    content: str  # the question after the verb (or after the name): what was said, or which meeting
-    person: PersonEntry | None = None
-    by_role: bool = False  # the person was named by a role alone: answer only what they clearly said
-    where: str = ""  # the question before the verb: "Tại hội nghị ..., ai là người báo cáo ...?" names a meeting
-
-
-def find_verb(question: str, start: int = 0) -> tuple[str, int, int] | None:
-    """The first reporting verb of a question at or after ``start`` (accented form, start, end),
-    with or without accents."""
-    accented = has_diacritics(question)
-    q = nfc(question).lower() if accented else fold(nfc(question))
-    best: tuple[str, int, int] | None = None
-    for v in _VERBS:
-        pat = v if accented else fold(v)
-        for m in re.finditer(rf"(?<!\w){re.escape(pat)}(?!\w)", q[start:]):
-            m_start, m_end = m.start() + start, m.end() + start
-            after = re.findall(r"\w+", fold(q[m_end : m_end + 20]))[:1]
-            if after and after[0] in _NOT_VERB_AFTER.get(fold(pat), ()):
-                continue
-            if best is None or m_start < best[1]:
-                best = (v, m_start, m_end)
-            break
-    return best
-
-
-def person_in(question: str, people: Sequence[PersonEntry], preferred: AbstractSet[str] = frozenset()) -> tuple[PersonEntry, int] | None:
-    """The person a question names, and where the name ends (a character offset), or None.
-
-    A whole name, its last two syllables ("Quốc Tỏ"), or the given name after a title or
-    honorific ("Thứ trưởng Tỏ", "bà Hà"); folded, so "tran quoc to" works. Exact accents win over
-    folded-only matches, then people of the retrieved articles (``preferred`` keys), then by
-    statement count.
-    """
-    q = nfc(question)
-    spans = [(m.start(), m.end()) for m in re.finditer(r"\w+", q)]
-    raw = [q[s:e].lower() for s, e in spans]
-    qf = [fold(w) for w in raw]
-    accented = has_diacritics(q)
-    best: tuple[tuple[int, int, int], PersonEntry, int] | None = None
-    for p in people:
-        nf = p.key.split()
-        pr = nfc(p.name).lower().split()
-        tries = [(len(nf), 3)] + ([(2, 2)] if len(nf) >= 3 else []) + [(1, 1)]
-        for size, rank in tries:
-            run = nf[-size:]
-            for i in range(len(qf) - size + 1):
-                if qf[i : i + size] != run or (i and qf[i - 1] in _PLACE_NOUNS):  # "tỉnh Thái Bình" is a place
-                    continue
-                if size == 1 and not _titled_given_name(q, spans, qf, i):
-                    continue
-                exact = int(accented and raw[i : i + size] == pr[-size:])
-                score = (rank * 10 + exact * 5, int(p.key in preferred), p.statements)
-                if best is None or score > best[0]:
-                    best = (score, p, spans[i + size - 1][1])
-            if best is not None and best[1] is p:
-                break
-    return (best[1], best[2]) if best else None
-
-
-_ROLE_PLACE = re.compile(r"\s(?:tinh|huyen|thanh pho|thi xa|quan|xa|phuong|tp)\s.*$")
-
-
-def role_in(question: str, people: Sequence[PersonEntry], preferred: Mapping[str, int]) -> tuple[PersonEntry, int] | None:
-    """The person a question names by a role alone ("Giám đốc Sở Tài chính Hòa Giang đề nghị gì?"), and
-    where the role ends, or None. A role is one part of a title as written at a meeting, up to its place
-    ("Giám đốc Sở Tài chính" of "Tỉnh ủy viên, Giám đốc Sở Tài chính tỉnh Hòa Giang"); "Chủ tịch" is not
-    "Phó Chủ tịch". Only people of the retrieved articles (``preferred``: person key -> best hit rank), the
-    best-ranked first, then the longest role, then those whose title names a place the question names."""
-    qf = fold(nfc(question))
-    best: tuple[tuple[int, int, int, int], PersonEntry, int] | None = None
-    for p in people:
-        if p.key not in preferred:
-            continue  # a role is held in many reports: the retrieved ones say whose it is
-        for seen in p.titles:
-            for part in seen.title.split(","):
-                role = _ROLE_PLACE.sub("", " " + fold(part).strip() + " ").strip()
-                if len(role.split()) < 2 or not role.startswith(_FOLDED_HEADS) or role in _FOLDED_RANKS:
-                    continue
-                m = re.search(rf"(?<!\w)(?<!pho ){re.escape(role)}(?!\w)", qf)
-                if m is None:
-                    continue
-                place = _ROLE_PLACE.search(" " + fold(part).strip())
-                asked = _ROLE_PLACE.search(" " + qf[m.end() : m.end() + 40])  # "Chủ tịch UBND thành phố Hải Ninh"
-                if place is not None and asked is not None and place.group(0).split()[:2] != asked.group(0).split()[:2]:
-                    continue  # the Chủ tịch UBND of another place
-                named_place = int(place is not None and place.group(0).split()[-1] in qf)
-                score = (-preferred[p.key], len(role), named_place, p.statements)
-                if best is None or score > best[0]:
-                    best = (score, p, m.end())
-    return (best[1], best[2]) if best else None
-
-
-def _titled_given_name(q: str, spans: list[tuple[int, int]], qf: list[str], i: int) -> bool:
-    """A lone given name counts only when capitalised and right after a title or honorific."""
-    if not q[spans[i][0]].isupper() or i == 0:
-        return False
-    before = " ".join(qf[max(0, i - 6) : i])
-    if not (qf[i - 1] in _HONORIFICS or any((" " + before).endswith(" " + h) for h in _FOLDED_HEADS)):
-        return False
-    # "Giám đốc Bảo đề nghị ..." names a person; "Giám đốc Bảo hiểm xã hội ..." a unit: a name is followed
-    # by what is said of it (a verb, a preposition) or by nothing
-    after = " ".join(qf[i + 1 : i + 3])
-    return not after or after.startswith(_AFTER_NAME) or any(after.startswith(fold(v)) for v in _VERBS)
-
-
-def parse_question(question: str, people: Sequence[PersonEntry], preferred: Mapping[str, int] | None = None) -> Intent | None:
-    """Which facts question this is, or None when it is not one the facts can answer."""
-    qf = fold(nfc(question))
-    asks_who = re.search(r"(?<!\w)ai(?!\w)", qf) is not None
-    verb = find_verb(question)
-    around = question[: verb[1]] + " " + question[verb[2] :] if verb else question  # "Hội nghị X do ai chủ trì?"
-    if asks_who and verb and verb[0] in CHAIR_VERBS:
-        return Intent("chair", verb[0], around)
-    bridges = re.search(r"(?<!\w)(?:nhung|cac)\s+diem\s+cau(?!\w)|diem\s+cau\s+nao|bao\s+nhieu\s+diem\s+cau", qf)
-    if bridges and not asks_who:  # "Hội nghị X có những điểm cầu nào?"
-        return Intent("bridges", None, question[: bridges.start()] + " " + question[bridges.end() :])
-    preferred = preferred or {}
-    named = person_in(question, people, set(preferred))
-    by_role = named is None and not any(len(n.split()) >= 2 and n.split()[0] in SURNAMES for n in analyse(question).names)
-    named = named or (role_in(question, people, preferred) if by_role else None)
-    # The verb a person is asked about follows the name; an earlier one belongs to the title or topic.
-    said = find_verb(question, max(0, named[1] - 1)) if named else None
-    if named and said:
-        return Intent("person", said[0], question[said[2] :], named[0], by_role=by_role)
-    if asks_who and verb:
-        rest = fold(question[verb[2] :]).strip(" ?.!")
-        if verb[0] in ANY_KIND and (not rest or re.match(r"(?:tai|o|trong)\s", rest)):
-            return Intent("speakers", verb[0], around)
-        return Intent("who_verb", verb[0], question[verb[2] :], where=question[: verb[1]])
-    return None
 
 
 def _who(name: str, title: str) -> str:
