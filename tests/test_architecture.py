@@ -139,3 +139,25 @@ def test_rag_serve_without_gradio_says_what_to_install(monkeypatch: pytest.Monke
     monkeypatch.setattr(cli.importlib, "import_module", broken)
     with pytest.raises(ModuleNotFoundError, match="rag.no_such_module"):
         cli.main(["serve", "--index", "nowhere"], io.StringIO(), io.StringIO())
+
+
+def test_a_regular_install_ships_every_package(tmp_path: Path) -> None:
+    """``pip install .`` (not editable, as ``start.sh`` does) must ship the subpackages too: build the
+    wheel and compare its packages with the folders that hold an ``__init__.py``."""
+    import shutil
+    import subprocess
+    import sys
+    import zipfile
+
+    root = Path(__file__).resolve().parents[1]
+    src = tmp_path / "src"  # a clean copy: a stale build/ folder in the checkout would hide what is missing
+    for top in ("rag", "ui"):
+        shutil.copytree(root / top, src / top, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(root / name, src / name)
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path),
+                    str(src)], check=True, capture_output=True)
+    wheel = next(tmp_path.glob("rag_meetings-*.whl"))
+    shipped = {Path(n).parent.as_posix() for n in zipfile.ZipFile(wheel).namelist() if n.endswith("/__init__.py")}
+    expected = {p.parent.relative_to(root).as_posix() for top in ("rag", "ui") for p in (root / top).rglob("__init__.py")}
+    assert expected <= shipped, sorted(expected - shipped)
