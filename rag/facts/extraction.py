@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -53,14 +54,22 @@ def build_facts(view: IndexView, texts: TextStore, previous: Facts | None = None
         if old is not None and old.sha256 == rec.sha256 and old.articles == rec.articles:
             docs[src] = old
             continue
-        try:
-            text = texts.read_text(rec.sha256)
-        except OSError as e:
-            raise IndexError_(f"index {texts.path}: text of '{src}' is missing ({e.strerror or e})") from None
-        statements, meetings = _extracted(texts, src, rec.sha256, text, rec.articles)
-        docs[src] = DocFacts(src, rec.sha256, text, rec.articles, statements, meetings,
+        # (a document whose extraction is saved is read only when a span of it is quoted: at 100k
+        # chunks reading every text made the first facts question of a process a second slower)
+        read = _reader(texts, src, rec.sha256)
+        statements, meetings = _extracted(texts, src, rec.sha256, read, rec.articles)
+        docs[src] = DocFacts(src, rec.sha256, read, rec.articles, statements, meetings,
                              tuple(sorted(pages.get(src, []))))
     return Facts(docs, view.generation)
+
+
+def _reader(texts: TextStore, src: str, sha: str) -> Callable[[], str]:
+    def read() -> str:
+        try:
+            return texts.read_text(sha)
+        except OSError as e:
+            raise IndexError_(f"index {texts.path}: text of '{src}' is missing ({e.strerror or e})") from None
+    return read
 
 
 # Saved extractions are keyed by the rules that made them: editing any of these modules re-extracts,
@@ -74,7 +83,7 @@ _RULES = hashlib.sha256(
 ).hexdigest()[:12]
 
 
-def _extracted(store: TextStore, src: str, sha: str, text: str,
+def _extracted(store: TextStore, src: str, sha: str, read: Callable[[], str],
                arts: tuple[Article, ...]) -> tuple[tuple[Statement, ...], tuple[Meeting, ...]]:
     """The statements and meetings of one document: read from the index when saved by these rules
     for these articles and this source name, else extracted now and saved for the next process."""
@@ -89,6 +98,7 @@ def _extracted(store: TextStore, src: str, sha: str, text: str,
                     tuple(Meeting.from_dict(x) for x in data["meetings"]))
         except (ValueError, KeyError, TypeError):
             pass  # unreadable: extract again and overwrite
+    text = read()
     statements = tuple(statements_for_articles(text, arts))
     meetings = tuple(meetings_for_articles(text, arts, list(statements)))
     body = {"statements": [x.to_dict() for x in statements], "meetings": [m.to_dict() for m in meetings]}

@@ -13,8 +13,9 @@ themselves (``rag.facts.speech``, ``rag.facts.meetings``), rendering (``rag.cli_
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from rag.enumeration import without_bullet
@@ -35,15 +36,20 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class DocFacts:
-    """What was extracted from one indexed document (one content version of it)."""
+    """What was extracted from one indexed document (one content version of it). Its text is read on
+    first use (``read``: a string, or a function that reads it), as most questions quote few documents."""
 
     source: str
     sha256: str
-    text: str
+    read: str | Callable[[], str] = field(repr=False, compare=False)
     articles: tuple[Article, ...]
     statements: tuple[Statement, ...]
     meetings: tuple[Meeting, ...]
     pages: tuple[tuple[int, int], ...]  # (chunk start, page), sorted; empty for unpaginated formats
+
+    @cached_property
+    def text(self) -> str:
+        return self.read if isinstance(self.read, str) else self.read()
 
 
 @dataclass(frozen=True)
