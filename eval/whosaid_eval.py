@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -202,6 +203,18 @@ def format_table(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
+def print_results(results: Sequence[Any], table: Callable[[Any], str], as_json: bool, verbose: bool) -> None:
+    """Results as JSON, or as the table then (``verbose``) every miss; shared with ``eval.whosaid_v2``."""
+    if as_json:
+        print(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2))
+        return
+    print(table(results))
+    if verbose:
+        for r in results:
+            for m in r.misses:
+                print(f"[{r.name}] {m}")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--gold", type=Path, action="append", help="gold file(s); default: the gold and held-out sets")
@@ -211,14 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     paths = args.gold or [p for p in (GOLD, HELDOUT, BLIND) if p.exists()]
     results = [evaluate(p, args.splitter) for p in paths]
-    if args.json:
-        print(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2))
-        return 0
-    print(format_table(results))
-    if args.verbose:
-        for r in results:
-            for m in r.misses:
-                print(f"[{r.name}] {m}")
+    print_results(results, format_table, args.json, args.verbose)
     return 0
 
 

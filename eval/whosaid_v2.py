@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from eval.whosaid_eval import Counts
+from eval.whosaid_eval import Counts, print_results
 from rag.facts.meetings import extract_meeting
 from rag.facts.speech import SURNAMES, Statement, extract_statements
 from rag.textnorm import fold, nfc
@@ -204,14 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     names = ["main", "blind"] if args.set == "both" else [args.set]
     results = [evaluate(n) for n in names]
-    if args.json:
-        print(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2))
-        return 0
-    print(format_table(results))
-    if args.verbose:
-        for r in results:
-            for m in r.misses:
-                print(f"[{r.name}] {m}")
+    print_results(results, format_table, args.json, args.verbose)
     return 0
 
 
