@@ -243,11 +243,29 @@ def type_bonus(qa: Question, s: Sentence) -> float:
         head = asked_head(qa)
         if head and fold(s.text).startswith(head):
             bonus += 0.2  # "Nguyên nhân chủ yếu ... là gì?": "Nguyên nhân chủ yếu do ..." says it
+    if t != "broad" and _names_period(qa, s):
+        bonus += 0.12  # "đến ngày 30/6, toàn tỉnh giải ngân ..." is the figure of "6 tháng đầu năm"
     qf = fold(qa.text)
     about_meeting = asks_about_frame(qa) or (t in ("date", "place", "person") and _MEETING_ASKED.search(qf))
     if s.frame and not about_meeting:
         bonus -= 0.2  # "... yêu cầu bàn giao trước thời điểm nào?" is not asking when the meeting was
     return bonus
+
+
+_PERIOD_END = {"h1": 6, "h2": 12, "q1": 3, "q2": 6, "q3": 9, "q4": 12}
+
+
+def _names_period(qa: Question, s: Sentence) -> bool:
+    """The sentence names a period the question asks about, or the day it ends ("đến ngày 30/6")."""
+    for sc in qa.scopes:
+        if not sc.period:
+            continue
+        if any(x.period == sc.period for x in scopes_in(s.text)):
+            return True
+        end = _PERIOD_END.get(sc.period) or (int(sc.period[1:]) if sc.period[1:].isdigit() else 0)
+        if end and re.search(rf"(?:đến|tính đến|hết)\s+(?:ngày\s+)?(?:\d{{1,2}}/0?{end}(?![\d])|tháng 0?{end}(?!\d))", s.text, re.I):
+            return True
+    return False
 
 
 def aspect_cue(qa: Question, s: Sentence) -> float:

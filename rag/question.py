@@ -151,7 +151,7 @@ class Question:
 
 _PLANS = re.compile(r"nhiem vu|phuong huong|ke hoach|trien khai|thoi gian toi|lam gi|can lam|phai lam|muc tieu|(?<!\w)trong\s*$")
 # "so với năm 2023", "gấp 2,6 lần năm 2024": a year a sentence compares with, not the one it reports on
-COMPARED = re.compile(r"(?:so với|cùng kỳ|như|gấp\s+[\d.,]+\s+lần|(?:cao|thấp|nhiều|ít) hơn)\s+(?:cùng kỳ\s+)?(?:năm\s+|năm học\s+)?(?:19|20)\d{2}(?:\s*[-–]\s*(?:19|20)\d{2})?", re.I)
+COMPARED = re.compile(r"(?:so với|cùng kỳ|như|gấp\s+[\d.,]+\s+lần|(?:cao|thấp|nhiều|ít) hơn)\s+(?:cùng kỳ\s+|(?:cuối|đầu|hết|cùng thời điểm|thời điểm(?: cuối| đầu)?)\s+)?(?:năm\s+|năm học\s+)?(?:19|20)\d{2}(?:\s*[-–]\s*(?:19|20)\d{2})?", re.I)
 _MONTHS = {"q1": (1, 3), "q2": (4, 6), "q3": (7, 9), "q4": (10, 12), "h1": (1, 6), "h2": (7, 12), None: (1, 12)}
 
 
