@@ -212,8 +212,12 @@ def asked_head(qa: Question) -> str:
 
 def list_noun(qa: Question) -> str:
     """What a list question asks for, folded: "han che" of "Những hạn chế nào ...?"."""
-    noun = re.search(r"(?:nhung|cac)\s+((?:\w+\s*,?\s*){1,4}?)\s*nao(?!\w)", fold(qa.text))
-    return fold(noun.group(1).strip(" ,")) if noun else ""
+    qf = fold(qa.text)
+    noun = re.search(r"(?:nhung|cac)\s+((?:\w+\s*,?\s*){1,4}?)\s*nao(?!\w)", qf)
+    # "Kể tên các xã của huyện ...": the noun runs to the first word that attaches it to something
+    named = noun or re.search(r"(?:ke ten|liet ke)\s+(?:(?:ra|het|day du)\s+)?(?:(?:tat ca|toan bo)\s+)?(?:cac|nhung)?\s*"
+                              r"((?:(?!(?:cua|tai|o|trong|thuoc|da|duoc|chua|co|nam|ma|dang|nay|do)\b)\w+\s*){1,3})", qf)
+    return named.group(1).strip(" ,") if named else ""
 
 
 def type_bonus(qa: Question, s: Sentence) -> float:
@@ -231,14 +235,19 @@ def type_bonus(qa: Question, s: Sentence) -> float:
         bonus += 0.2 if s.person else -0.15
     elif t == "list":
         asked = list_noun(qa)
-        if asked and asked in s.folded:
+        if asked and re.search(rf"(?<!\w){re.escape(asked)}(?!\w)", s.folded):
             # "những hạn chế nào": a sentence about "hạn chế"; "4 nhóm vướng mắc chính" announces them all
             bonus += 0.1 + (0.2 if len(asked.split()) > 1 else 0.0)
         names = NAME_LIST.search(s.text)
         bonus += min(0.3, 0.04 * (s.text.count(",") + 2 * s.text.count(";") + 3 * s.text.count(":")))
         # a run of names answers "những huyện / đơn vị nào", not "những nhóm vướng mắc nào"
         named = not asked or re.split(r"[,\s]+", asked)[0] in _NAMED_THINGS
-        bonus += 0.2 if named and names and names.group(0).count(",") >= 2 else 0.0
+        if named and names and names.group(0).count(",") >= 2:
+            bonus += 0.2
+            if asked:  # "... còn 5 xã chưa đạt chuẩn gồm Nậm Khiêu, Lũng Pá, ...": are they names of what is asked?
+                near = re.search(rf"(?<!\w){re.escape(asked.split()[0])}(?!\w)(?:\W+\w+){{0,6}}\W*$",
+                                 fold(s.text[: names.start()]))
+                bonus += 0.15 if near else -0.1
     elif t == "fact":
         head = asked_head(qa)
         if head and fold(s.text).startswith(head):
