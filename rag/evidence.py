@@ -238,6 +238,12 @@ def type_bonus(qa: Question, s: Sentence) -> float:
         if asked and re.search(rf"(?<!\w){re.escape(asked)}(?!\w)", s.folded):
             # "những hạn chế nào": a sentence about "hạn chế"; "4 nhóm vướng mắc chính" announces them all
             bonus += 0.1 + (0.2 if len(asked.split()) > 1 else 0.0)
+        head = " ".join(asked.split()[:2])
+        # "như: mô hình “Camera an ninh” ...; mô hình “Tổ tự quản bến sông” ...": the asked noun, each time
+        # with a name, once per item
+        if head and sum(bool(re.match(r"\s*[“\"«]|\s+[A-ZĐ]", s.text[m.end():]))
+                        for m in re.finditer(rf"(?<!\w){re.escape(head)}(?!\w)", s.folded)) >= 2:
+            bonus += 0.25
         names = NAME_LIST.search(s.text)
         bonus += min(0.3, 0.04 * (s.text.count(",") + 2 * s.text.count(";") + 3 * s.text.count(":")))
         # a run of names answers "những huyện / đơn vị nào", not "những nhóm vướng mắc nào"
