@@ -190,8 +190,18 @@ def has_slot(qa: Question, s: Sentence) -> bool:
             named = [m for m in re.finditer(r"(?<![\w.])[A-ZĐÂĂÊÔƠƯ]", s.text)
                      if re.search(rf"(?<!\w)(?:{nouns})\s+$", fold(s.text[max(0, m.start() - 12) : m.start()]))]
             return len(named) >= 2 or any(re.match(rf"(?:{nouns})\s", fold(m.group(0))) for m in NAME_LIST.finditer(s.text))
-        return bool(asked) and asked in s.folded
+        return bool(asked) and (bool(re.search(rf"(?<!\w){re.escape(asked)}(?!\w)", s.folded)) or _named_items(asked, s) >= 2)
     return True
+
+
+def _named_items(asked: str, s: Sentence) -> int:
+    """How often the asked noun's head comes with a name: "như: mô hình “Camera an ninh” ...; mô hình “Tổ tự
+    quản bến sông” ..." names the items of "những mô hình tự quản nào", one each."""
+    head = " ".join(asked.split()[:2])
+    if not head:
+        return 0
+    return sum(bool(re.match(r"\s*[“\"«]|\s+[A-ZĐ]", s.text[m.end():]))
+               for m in re.finditer(rf"(?<!\w){re.escape(head)}(?!\w)", s.folded))
 
 
 _HEAD_ENDS = frozenset("gay cua tai o trong dip nam thang quy la duoc da do ma khi ve voi cho".split())
@@ -238,11 +248,7 @@ def type_bonus(qa: Question, s: Sentence) -> float:
         if asked and re.search(rf"(?<!\w){re.escape(asked)}(?!\w)", s.folded):
             # "những hạn chế nào": a sentence about "hạn chế"; "4 nhóm vướng mắc chính" announces them all
             bonus += 0.1 + (0.2 if len(asked.split()) > 1 else 0.0)
-        head = " ".join(asked.split()[:2])
-        # "như: mô hình “Camera an ninh” ...; mô hình “Tổ tự quản bến sông” ...": the asked noun, each time
-        # with a name, once per item
-        if head and sum(bool(re.match(r"\s*[“\"«]|\s+[A-ZĐ]", s.text[m.end():]))
-                        for m in re.finditer(rf"(?<!\w){re.escape(head)}(?!\w)", s.folded)) >= 2:
+        if _named_items(asked, s) >= 2:
             bonus += 0.25
         names = NAME_LIST.search(s.text)
         bonus += min(0.3, 0.04 * (s.text.count(",") + 2 * s.text.count(";") + 3 * s.text.count(":")))
