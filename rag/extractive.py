@@ -233,7 +233,11 @@ class ExtractiveAnswerer:
                 break
             if not any(near_duplicate(c, x) for x in picked):
                 picked.append(c)
-        if qa.type == "list" and list_items(best.sent.text) is None:
+        nxt = following(pool, best, 1) if qa.type in ("list", "number") else []
+        if nxt and _DETAILS.match(nxt[0].sent.text):
+            # "Tổng nguồn lực ... đạt 3.846 tỷ đồng." then "Trong đó, ngân sách trung ương 412 tỷ đồng; ..."
+            picked = [best, nxt[0]] + [c for c in picked[1:] if c.pos != nxt[0].pos]
+        elif qa.type == "list" and list_items(best.sent.text) is None:
             # "... chỉ ra một số hạn chế." announces a list the next sentences of its paragraph give,
             # or the enumerated paragraphs after it ("... các nhiệm vụ sau:" then "Thứ nhất, ...")
             items = announced(pool, best) or following(pool, best, 4 if len(best.sent.text.split()) < 25 else 1)
