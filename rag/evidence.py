@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rag.enumeration import announces, items_after
-from rag.question import COMPARED, QUESTION_WORDS, Question, Scope, scopes_in
+from rag.question import COMPARED, PROBLEMS, QUESTION_WORDS, Question, Scope, scopes_in
 from rag.sentences import Sentence, is_frame, passage_sentences
 from rag.textnorm import fold, words
 from rag.types import Chunk, Hit
@@ -289,10 +289,20 @@ def _names_period(qa: Question, s: Sentence) -> bool:
     return False
 
 
+_SHORTFALL = re.compile(r"(?<!\w)(?:chua|con cham|cham|moi (?:dat|giai ngan|hoan thanh)|thap hon|khong dat|sut giam|giam sut|chung lai"
+                        r"|con (?:\d|nhieu|thap)|no dong|that thoat|lung tung|han hep|thieu|chenh lech)(?!\w)")
+
+
 def aspect_cue(qa: Question, s: Sentence) -> float:
     """How much a sentence reads as the broad question's aspect (results, tasks, decisions), by its cues."""
     if qa.aspect == "decisions":
         return 0.3 * min(s.decisions, 2) + 0.05 * min(s.tasks, 2)
+    if qa.aspect == "problems":
+        # "vốn sự nghiệp mới giải ngân được 18,6%", "chưa quan tâm duy trì": shortfalls, named or shown
+        named = len(PROBLEMS.findall(s.folded))
+        shown = len(_SHORTFALL.findall(s.folded))
+        turns = 0.15 if re.match(r"(?:Tuy nhiên|Song|Bên cạnh đó)\b", s.text) else 0.0
+        return 0.25 * min(named, 2) + 0.1 * min(shown, 3) + turns - 0.15 * (_ASKS_FOR.search(s.text) is not None)
     if qa.aspect == "tasks":
         # (a speaker's report of what was done, "... cho biết năm 2024 đã ...", is a result, not a task)
         reports = _REPORTS.search(s.text) is not None and _ASKS_FOR.search(s.text) is None

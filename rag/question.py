@@ -48,6 +48,10 @@ _ASPECTS: tuple[tuple[str, str], ...] = (
     ("results", r"ket qua|dat duoc|thanh tich|noi bat|tinh hinh|nhu the nao|the nao|ra sao"),
 )
 
+# "khó khăn", "tồn tại", "hạn chế": what a report says went wrong (folded); also cues in its sentences
+_PROBLEMS = re.compile(r"(?<!\w)(?:kho khan|ton tai|han che|vuong mac|bat cap|yeu kem|thieu sot|diem nghen)(?!\w)")
+PROBLEMS = _PROBLEMS
+
 # Words that only frame a question (folded syllables): never content to match on.
 QUESTION_WORDS = frozenset("""
 ai gi nao bao nhieu khi dau sao the la co khong duoc nhu vay hoi cho biet cac nhung mot cua va voi trong tai o
@@ -176,7 +180,11 @@ def analyse(question: str) -> Question:
     which = re.search(r"(?<!\w)(?:nhung|cac) ((?:\w+,? ){0,4})nao(?!\w)", qf)  # "những huyện, thị xã nào"
     if kind == "broad" and which and "ket qua" not in which.group(1):
         kind = "list"  # "những nhiệm vụ nào" lists tasks, "những huyện nào có kết quả ..." districts
-    aspect = next((a for a, p in _ASPECTS if re.search(p, qf)), "results") if kind == "broad" else None
+    if kind in ("fact", "broad") and _PROBLEMS.search(qf) and re.search(r"(?<!\w)(?:gi|ra sao|the nao|nao)\W*$", qf):
+        kind = "broad"  # "… còn những khó khăn, tồn tại gì?": the report's shortcomings, several sentences
+        aspect: str | None = "problems"
+    else:
+        aspect = next((a for a, p in _ASPECTS if re.search(p, qf)), "results") if kind == "broad" else None
     compared = re.search(r"so voi|cung ky", qf)  # "9 tháng năm 2024 so với cùng kỳ năm 2023": the first is asked
     scopes = scopes_in(q[: compared.start()] if compared else q) or scopes_in(q)
     return Question(q, kind, aspect, scopes, _names(q), tuple(m.group(0) for m in _NUMBER.finditer(_drop_scopes(q))))
