@@ -265,7 +265,16 @@ def _names(q: str) -> tuple[str, ...]:
         if " " not in word and _VI_SYLLABLE.match(fold(word)):
             continue  # a capitalised Vietnamese word ("Đồng bằng", "Trung ương"), not a foreign name
         out.append(word)
+    if not has_diacritics(q):  # "So y te tinh Van Hai ...": a unit typed without accents is not capitalised
+        out += [q[m.start() : m.end()] for m in _FOLDED_UNIT.finditer(fold(q))]
     return tuple(dict.fromkeys(out))
+
+
+# Departments and ministries by their sector (folded), for questions typed without accents
+_FOLDED_UNIT = re.compile(
+    r"(?<!\w)(?:so|bo) (?:y te|tai chinh|giao duc(?: va dao tao)?|xay dung|cong thuong|noi vu|tu phap|nong nghiep"
+    r"(?: va (?:phat trien nong thon|moi truong))?|ke hoach va dau tu|giao thong van tai|van hoa|lao dong|tai nguyen"
+    r"(?: va moi truong)?|khoa hoc(?: va cong nghe)?|thong tin va truyen thong|du lich|ngoai vu|dan toc|cong an|quoc phong)(?!\w)")
 
 
 def _drop_scopes(q: str) -> str:
