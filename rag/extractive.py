@@ -155,6 +155,9 @@ class ExtractiveAnswerer:
         if thing and not re.search(rf"(?<!\w){re.escape(thing)}(?!\w)", texts) and not any(
                 all(re.search(rf"(?<!\w){w}(?!\w)", fold(h.chunk.text)) for w in thing.split()) for h in pool.passages):
             return f"thông tin về «{typed(qa.text, thing)}»"  # "bao nhiêu kg cần sa" in a report on heroin
+        flow = re.search(r"(?<!\w)tong (thu|chi)(?!\w)", fold(qa.text)) if qa.type == "number" else None
+        if flow and not re.search(rf"(?<!\w)(?:tong {flow.group(1)}|{flow.group(1)} (?:ngan sach|thuong xuyen|dau tu)[^.;,]{{0,50}}\d[\d.,]*\s*(?:ty|trieu|nghin))", texts):
+            return f"thông tin về «{typed(qa.text, flow.group(0))}»"  # "Tổng chi ..." in reports of "tổng thu"
         dates = re.findall(r"(?:ngày|dịp|lễ|sáng|chiều|tối|trưa|hôm|ngay|dip|le|sang|chieu|toi|trua|hom)\s+(?:\w+\s+){0,2}?"
                            r"(\d{1,2})/(\d{1,2})(?![\d/])", qa.text, re.I)
         for d, m in dates:  # "dịp lễ Quốc khánh 2/9", "ngày 10/7" (not "1/3 dân số")
