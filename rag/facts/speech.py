@@ -533,7 +533,11 @@ def _attribute(
             continue
         if who is None and not theo:
             pm = re.match(r"([Ôô]ng|[Bb]à|[Đđ]ồng chí)(?=\s)", masked[p:e])
-            tm = None if pm else title_ref.match(masked, p, e)
+            # "Đồng chí Giám đốc yêu cầu …", "ông Chủ tịch nói": an honorific before a title is the title's holder
+            at = p + pm.end() + 1 if pm else p
+            tm = title_ref.match(masked, at, e)
+            if tm and pm:
+                pm = None
             if pm:
                 who, vpos = _resolve_pronoun(pm.group(1), speakers, opened, para), p + pm.end()
             elif tm and not person_mentions_in(mentions, p, tm.end()):
@@ -541,7 +545,7 @@ def _attribute(
                 given = tm.group(2).split()
                 by_name = (_full_name_for(given, [k for k in mentions if k.start < p])
                            if given and all(w[:1].isupper() for w in given) else None)
-                who = by_name or _resolve_title(ref, mentions, p)
+                who = by_name or _resolve_title(ref, mentions, p, _female(masked[p:at]))
                 vpos = tm.end()
         if who is None or vpos is None:
             continue
@@ -567,6 +571,11 @@ def _attribute(
                     opened[-1].end = _prev_sentence_end(text, op)
         return _Open(who.name, who.title, verb, _kind(verb, opening), vm.end(), start, e, para, quote)
     return None
+
+
+def _female(honorific: str) -> bool | None:
+    h = honorific.strip().lower()
+    return True if h == "bà" else False if h == "ông" else None
 
 
 def _resolve_pronoun(word: str, speakers: Sequence[Mention], opened: Sequence[_Open], para: int) -> Mention | None:
