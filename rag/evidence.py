@@ -264,7 +264,7 @@ def type_bonus(qa: Question, s: Sentence) -> float:
         head = asked_head(qa)
         if head and fold(s.text).startswith(head):
             bonus += 0.2  # "Nguyên nhân chủ yếu ... là gì?": "Nguyên nhân chủ yếu do ..." says it
-    if t != "broad" and _names_period(qa, s):
+    if t != "broad" and _at_period_end(qa, s):
         bonus += 0.12  # "đến ngày 30/6, toàn tỉnh giải ngân ..." is the figure of "6 tháng đầu năm"
     qf = fold(qa.text)
     about_meeting = asks_about_frame(qa) or (t in ("date", "place", "person") and _MEETING_ASKED.search(qf))
@@ -276,13 +276,12 @@ def type_bonus(qa: Question, s: Sentence) -> float:
 _PERIOD_END = {"h1": 6, "h2": 12, "q1": 3, "q2": 6, "q3": 9, "q4": 12}
 
 
-def _names_period(qa: Question, s: Sentence) -> bool:
-    """The sentence names a period the question asks about, or the day it ends ("đến ngày 30/6")."""
+def _at_period_end(qa: Question, s: Sentence) -> bool:
+    """The sentence gives a figure at the day the asked period ends ("đến ngày 30/6" for "6 tháng đầu năm"),
+    where a report states the period's result without naming the period again."""
     for sc in qa.scopes:
         if not sc.period:
             continue
-        if any(x.period == sc.period for x in scopes_in(s.text)):
-            return True
         end = _PERIOD_END.get(sc.period) or (int(sc.period[1:]) if sc.period[1:].isdigit() else 0)
         if end and re.search(rf"(?:đến|tính đến|hết)\s+(?:ngày\s+)?(?:\d{{1,2}}/0?{end}(?![\d])|tháng 0?{end}(?!\d))", s.text, re.I):
             return True

@@ -73,9 +73,43 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
             s += 1
         while e > s and text[e - 1].isspace():
             e -= 1
+        cut = _caption_end(text, s, e)
+        if cut is not None:  # "Ảnh: Minh Châu Kết luận hội nghị, ...": the credit, then the next paragraph
+            out.append((s, cut[0]))
+            s = cut[1]
         if e > s:
             out.append((s, e))
     return out
+
+
+_CAPTION_HEAD = re.compile(r"[(\[]?\s*(?:Ảnh|Ảnh minh họa|Ảnh minh hoạ|Nguồn ảnh)\s*:\s*")
+# words that open a sentence, never a photographer's name
+_OPENERS = frozenset("Ông Bà Đồng Phó Tổng Theo Tại Trong Phát Báo Thay Cùng Chiều Sáng Tối Trưa Ngày Hội Kết Tham Về Đối Với Qua "
+                     "Năm Các Những Đến Từ Thời Sau Trước Nhằm Để Bên Tuy Riêng Hiện Trên Dịp Nhân".split())
+
+
+def _caption_end(text: str, s: int, e: int) -> tuple[int, int] | None:
+    """(end of the credit, start of the next sentence) when [s, e) opens with a photo credit glued to the
+    next paragraph: the credit is a run of capitalised words ("An Đăng/TTXVN", "Minh Châu"); the next
+    sentence starts at its first capitalised word that a lower-case word follows, or at an opener."""
+    m = _CAPTION_HEAD.match(text, s, e)
+    if not m:
+        return None
+    ws = list(re.finditer(r"\S+", text[m.end() : e]))
+    base = m.end()
+    for i, w in enumerate(ws):
+        word = w.group(0)
+        if i and (word.strip("(“\"") in _OPENERS or not word[:1].isupper() and not word[:1] in "(/"):
+            j = i if word.strip("(“\"") in _OPENERS else i - 1
+            if j < 1:
+                return None
+            prev_end = base + ws[j - 1].end()
+            return prev_end, base + ws[j].start()
+        if "/" in word.strip("/") or word.startswith("(") and word.endswith(")"):
+            if i + 1 < len(ws):  # "An Đăng/TTXVN Tại ...": a credit ending with its agency
+                return base + w.end(), base + ws[i + 1].start()
+            return None
+    return None
 
 
 def sentence_around(text: str, start: int, end: int) -> tuple[int, int]:
