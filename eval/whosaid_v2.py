@@ -11,7 +11,13 @@ article. Scores, pooled over the reports of a set:
 - provenance: accuracy over matched statements (predictions without the field count as "reported");
 - tasks: a prediction matches an unused gold task when their spans overlap; it is right when assigner,
   assignee and deadline are all right (folded names; deadlines compared as normalised values). P, R, F1
-  count right matches only.
+  count right matches only;
+- titles: for each gold person, the titles the report gives them (``rag.facts.people.split_titles`` over the
+  chair/participant titles and the titles of their statements) against ``people[].titles``, folded;
+- meeting name: the predicted name's span (``text[start:end]``, as written) equals ``meeting.name``;
+- meeting date: ``date`` ("2024-07-10" or "--09-18") equals the gold's; year inferred: ``year_inferred`` does;
+  evidence: the predicted year evidence overlaps the gold ``year_evidence`` (both absent counts as right).
+  These are accuracies over the reports; a prediction without the field counts as not inferred.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.whosaid_eval import Counts, print_results
-from rag.facts.meetings import extract_meeting
+from rag.facts.meetings import Meeting, extract_meeting
 from rag.facts.speech import SURNAMES, Statement, extract_statements
 from rag.textnorm import fold, nfc
 
@@ -33,6 +39,9 @@ SETS = {
     "main": ROOT / "eval" / "whosaid" / "gold.json",
     "blind": ROOT / "eval" / "whosaid" / "blind" / "gold.json",
 }
+
+
+MEETING_MEASURES = ("name", "date", "year_inferred", "date+inferred", "evidence")
 
 
 @dataclass
@@ -52,8 +61,10 @@ class Result:
     chairs: Counts = field(default_factory=Counts)
     statements: Counts = field(default_factory=Counts)
     tasks: Counts = field(default_factory=Counts)
+    titles: Counts = field(default_factory=Counts)
     tasks_matched: int = 0
     prov_ok: int = 0
+    meeting: dict[str, int] = field(default_factory=lambda: dict.fromkeys(MEETING_MEASURES, 0))
     misses: list[str] = field(default_factory=list)
 
     @property
@@ -63,11 +74,12 @@ class Result:
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"name": self.name, "documents": self.documents}
         for k, c in (("people", self.people), ("chairs", self.chairs), ("statements", self.statements),
-                     ("tasks", self.tasks)):
+                     ("tasks", self.tasks), ("titles", self.titles)):
             d[k] = {"tp": c.tp, "pred": c.pred, "gold": c.gold, "precision": round(c.p, 4),
                     "recall": round(c.r, 4), "f1": round(c.f1, 4)}
         d["tasks_span_matched"] = self.tasks_matched
         d["provenance_accuracy"] = round(self.provenance, 4) if self.statements.tp else None
+        d["meeting"] = {k: {"ok": v, "of": self.documents} for k, v in self.meeting.items()}
         d["misses"] = self.misses
         return d
 
@@ -173,6 +185,50 @@ def evaluate_report(text: str, name: str, gold: dict[str, Any], res: Result) -> 
         if i not in tused:
             res.misses.append(f"{name}: task spurious {t.assignee} @ {text[t.start:t.start + 60]!r}")
     res.tasks.add(ttp, len(tasks), len(gold["tasks"]))
+    # titles per person, and the meeting itself
+    for gp in gold["people"]:
+        got = {fold(t) for t in _titles(gp["name"], meeting, statements)}
+        want = {fold(t) for t in gp["titles"]}
+        res.titles.add(len(got & want), len(got), len(want))
+        res.misses += [f"{name}: title missed {gp['name']}: {t}" for t in sorted(want - got)]
+        res.misses += [f"{name}: title spurious {gp['name']}: {t}" for t in sorted(got - want)]
+    _score_meeting(text, name, gold, meeting, res)
+
+
+def _titles(name: str, meeting: Meeting, statements: list[Statement]) -> tuple[str, ...]:
+    try:
+        from rag.facts.people import split_titles  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:  # before split_titles: every title string as seen
+        def split_titles(chains: Any) -> tuple[None, tuple[str, ...]]:
+            return None, tuple(dict.fromkeys(c for c in chains if c))
+    key = fold(name)
+    people = [*meeting.chairs, *meeting.participants, *(b.chair for b in meeting.bridges if b.chair)]
+    chains = [p.title for p in people if p is not None and fold(p.name) == key]
+    chains += [s.speaker_title for s in statements if fold(s.speaker) == key]
+    return split_titles(chains)[1]
+
+
+def _score_meeting(text: str, name: str, gold: dict[str, Any], meeting: Meeting, res: Result) -> None:
+    """Name, date, year inferred and year evidence of the report's meeting against ``gold["meeting"]``."""
+    g = gold["meeting"]
+    got_name = text[meeting.name.start : meeting.name.end] if meeting.name else None
+    got_date = meeting.date.value if meeting.date else None
+    inferred = bool(getattr(meeting, "year_inferred", False))
+    ev = getattr(meeting, "year_evidence", None)
+    gs = text.find(g["year_evidence"]) if g["year_evidence"] else -1
+    ev_ok = (ev is None and gs < 0) or (ev is not None and gs >= 0 and ev.start < gs + len(g["year_evidence"])
+                                          and gs < ev.end)
+    oks = {"name": got_name == g["name"], "date": got_date == g["date"], "year_inferred": inferred == g["year_inferred"],
+           "evidence": ev_ok}
+    oks["date+inferred"] = oks["date"] and oks["year_inferred"]
+    for k, ok in oks.items():
+        res.meeting[k] += ok
+    if not oks["name"]:
+        res.misses.append(f"{name}: meeting name {got_name!r} (gold {g['name']!r})")
+    if not oks["date+inferred"]:
+        res.misses.append(f"{name}: meeting date {got_date!r} inferred={inferred} (gold {g['date']!r} {g['year_inferred']})")
+    if not ev_ok:
+        res.misses.append(f"{name}: year evidence {ev.value if ev else None!r} (gold {g['year_evidence']!r})")
 
 
 def evaluate(set_name: str) -> Result:
@@ -189,10 +245,13 @@ def evaluate(set_name: str) -> Result:
 def format_table(results: list[Result]) -> str:
     lines = [f"{'set':<6} {'measure':<11} {'P':>6} {'R':>6} {'F1':>6}   tp/pred/gold"]
     for r in results:
-        for label, c in (("people", r.people), ("chairs", r.chairs), ("statements", r.statements), ("tasks", r.tasks)):
+        for label, c in (("people", r.people), ("chairs", r.chairs), ("statements", r.statements), ("tasks", r.tasks),
+                         ("titles", r.titles)):
             lines.append(f"{r.name:<6} {label:<11} {c.p:6.3f} {c.r:6.3f} {c.f1:6.3f}   {c.tp}/{c.pred}/{c.gold}")
         lines.append(f"{r.name:<6} {'provenance':<11} {r.provenance:6.3f}{'':>14}   "
                      f"{r.prov_ok}/{r.statements.tp}  docs={r.documents} tasks span-matched={r.tasks_matched}")
+        lines.append(f"{r.name:<6} {'meeting':<11} " + "  ".join(
+            f"{k} {v}/{r.documents}" for k, v in r.meeting.items()))
     return "\n".join(lines)
 
 

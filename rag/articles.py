@@ -3,9 +3,10 @@
 Scraped report files often hold several reports glued together: one ends with its byline
 ("Phòng Công tác đảng ...") and the next title follows, sometimes without even a line break.
 A boundary is placed where a title-like line is followed by a date line, or where a byline is
-followed by a new report. Dates are read in the Vietnamese forms "07/12/2021",
-"ngày 7 tháng 12 năm 2021", "Đăng vào 08/12/2021", "Ngày 07/12, tại ..." (year taken from the
-publication line) and periods such as "Sáu tháng đầu năm 2022" or "quý III/2024".
+followed by a new report. An article's date is its meeting's (``rag.dates``: "Ngày 07/12, tại ...",
+"Chiều 10/7" with the year the report fixes), else a full date of its head ("07/12/2021", "ngày 7 tháng
+12 năm 2021") or its publication line ("Đăng vào 08/12/2021"); else a period such as "Sáu tháng đầu năm
+2022" or "quý III/2024".
 Left out: boundaries that leave no visible trace in the text.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 import re
 from datetime import date as _date
 
+from rag.dates import DATE_LINE, HEAD_CHARS, meeting_date
 from rag.textnorm import fold
 from rag.types import Article
 from rag.vi import PUBLISHED
@@ -26,8 +28,6 @@ _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
 
 _LONG_DATE = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.I)
 _NUM_DATE = re.compile(r"(?<![\d/])(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?![\d/])")
-# "Ngày 07/12", and the way news reports date a meeting: "Sáng 3/6", "Chiều 10/7", "Tối 16-6"
-_SHORT_DATE = re.compile(r"\b(?:[Nn]gày|[Ss]áng|[Cc]hiều|[Tt]ối|[Tt]rưa)\s+(?:ngày\s+)?(\d{1,2})[/.-](\d{1,2})(?![/.-]?\d)")
 _PERIOD = re.compile(
     r"\b((?:(?:sáu|6|ba|3|chín|9)\s+tháng\s+(?:đầu|cuối)\s+năm|năm|quý\s+(?:I{1,3}|IV|[1-4]))\s*(?:/\s*)?(\d{4}))",
     re.I,
@@ -49,7 +49,7 @@ def _is_title_line(line: str) -> bool:
     s = line.strip().lstrip("#").strip()
     if not s or len(s) > 220 or len(s.split()) < 3:
         return False
-    if s[-1] in ".,;:…" or _DATE_LINE.match(s):
+    if s[-1] in ".,;:…" or _DATE_LINE.match(s) or DATE_LINE.match(s):  # "Thứ Năm, 11/07/2024 14:35" too
         return False
     return s[0].isupper() or s[0].isdigit()
 
@@ -117,12 +117,16 @@ def find_boundaries(text: str) -> list[int]:
     return sorted(starts)
 
 
-def date_span(head: str) -> tuple[str, int, int] | None:
-    """The meeting date of an article head, else its publication date: (ISO date, start, end).
+def date_span(text: str) -> tuple[str, int, int] | None:
+    """The meeting date of an article, else its publication date: (ISO date, start, end).
 
-    A day and month without a year ("Ngày 07/12, tại Hà Nội") take the publication line's year
-    (the year before when that would put the meeting after its report).
+    The meeting date is ``rag.dates.meeting_date`` when it has a year (written, or fixed by the report's
+    publication line or framing); else the first full date of the head that is not the publication date.
     """
+    md = meeting_date(text)
+    if md is not None and md.year is not None:
+        return md.iso, md.start, md.end
+    head = text[:HEAD_CHARS]
     published = None
     pm = PUBLISHED.search(head)
     if pm:
@@ -134,25 +138,17 @@ def date_span(head: str) -> tuple[str, int, int] | None:
             iso = _iso(int(m.group(1)), int(m.group(2)), int(m.group(3)))
             if iso and not (published and iso == published):
                 return iso, m.start(), m.end()
-    sm = _SHORT_DATE.search(head)
-    if sm and published:
-        y = int(published[:4])
-        iso = _iso(int(sm.group(1)), int(sm.group(2)), y)
-        if iso and iso > published:  # a meeting in December reported in January
-            iso = _iso(int(sm.group(1)), int(sm.group(2)), y - 1)
-        if iso:
-            return iso, sm.start(), sm.end()
     if published and pm:
         return published, pm.start(), pm.end()
     return None
 
 
-def _parse_date(head: str) -> tuple[str | None, str | None]:
-    """(meeting-or-publication date, period) from the head of an article."""
-    found = date_span(head)
+def _parse_date(text: str) -> tuple[str | None, str | None]:
+    """(meeting-or-publication date, period) of an article."""
+    found = date_span(text)
     if found:
         return found[0], None
-    m = _PERIOD.search(head)
+    m = _PERIOD.search(text[:HEAD_CHARS])
     if m:
         return None, _normalise_period(m.group(1))
     return None, None
@@ -173,7 +169,7 @@ def _normalise_period(p: str) -> str:
 def _title(text: str, start: int, end: int) -> str:
     for s, e in _lines(text[start:end]):
         line = text[start + s : start + e].strip()
-        if not line:
+        if not line or DATE_LINE.match(line):  # the publication line above the headline
             continue
         if _is_title_line(line):
             return line.lstrip("#").strip()
@@ -196,7 +192,6 @@ def split_articles(text: str, source: str) -> list[Article]:
             e -= 1
         if e <= s:
             continue
-        head = text[s : min(e, s + 800)]
-        date, period = _parse_date(head)
+        date, period = _parse_date(text[s:e])
         out.append(Article(source, len(out), _title(text, s, e), date, period, s, e))
     return out

@@ -1,11 +1,15 @@
 """The ``rag who``, ``rag meetings`` and ``rag summarize`` commands: who said what, with citations.
 
-Covers: the people directory (``rag who``), one person's statements and roles (``rag who NAME``,
-accent-insensitive and partial), every meeting with its chairs, bridge points, participants, speakers,
+Covers: the people directory (``rag who``), one person's statements and, per meeting, roles and the
+titles that report gives them (``rag who NAME``, accent-insensitive and partial), the same person's
+summary (``rag who NAME --summary``: meetings, then requests and commitments by topic, from
+``rag.facts.profile``), every meeting with its chairs, bridge points, participants, speakers,
 tasks and decisions (``rag meetings``), and a meeting summary (``rag summarize SOURCE``: extractive,
 or written by the configured LLM from the extracted facts and citation-checked). Each fact printed
-carries ``[n]`` and a numbered sources list; ``--json`` prints one JSON object (shapes in
-the README, "Ai nói gì"), built by the ``*_json`` functions here so other shells can reuse them.
+carries ``[n]`` and a numbered sources list; dates show the day and month the report gives and mark a
+year it only implies ("10/07/2024 (năm suy ra)", "18/09 (không rõ năm)"); ``--json`` prints one JSON
+object (shapes in the README, "Ai nói gì"), built by the ``*_json`` functions here so other shells can
+reuse them.
 Left out: argument parsing and error-to-exit-code mapping (``rag.cli``), the facts themselves
 (``rag.facts``).
 """
@@ -20,40 +24,19 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from rag.errors import RagError
 from rag.facts import Facts, FactSummary, clip_text
+from rag.facts.facts import CitationList
 from rag.facts.meetings import Fact, Meeting, Person
 from rag.facts.people import PersonEntry, person_key
+from rag.facts.profile import ROLE_LABEL, build_profile, meeting_role_json, meeting_roles, profile_json
 from rag.facts.summarize import display_date
 from rag.facts.tasks import due_before, tasks_for_articles
 from rag.library import Library
 from rag.textnorm import fold
-from rag.types import Citation
 
 if TYPE_CHECKING:
     from rag.llm.answer import LLMAnswerer
 
 EXIT_OK = 0
-ROLE_LABEL = {"chair": "chủ trì", "bridge chair": "chủ trì điểm cầu", "participant": "tham dự", "speaker": "phát biểu"}
-
-
-class _Cites:
-    """Numbers citations from 1 in first-use order; the same span keeps its number."""
-
-    def __init__(self, facts: Facts) -> None:
-        self.facts = facts
-        self.items: dict[tuple[str, int, int], Citation] = {}
-
-    def span(self, source: str, start: int, end: int, article: int | None = None) -> int:
-        key = (source, start, end)
-        if key not in self.items:
-            self.items[key] = self.facts.citation(len(self.items) + 1, source, start, end, article)
-        return self.items[key].n
-
-    def sentence(self, source: str, start: int, end: int, article: int | None = None) -> int:
-        s, e = self.facts.sentence_span(source, start, end)
-        return self.span(source, s, e, article)
-
-    def to_list(self) -> list[dict[str, Any]]:
-        return [c.to_dict() for c in self.items.values()]
 
 
 # -- JSON builders ------------------------------------------------------------------------------
@@ -85,21 +68,38 @@ def who_json(facts: Facts, name: str) -> dict[str, Any]:
     found = facts.find_person(name)
     if not found:
         raise RagError(f"không tìm thấy ai tên “{name}” trong các tài liệu đã lập chỉ mục (xem danh sách: rag who)")
-    cites = _Cites(facts)
+    cites = CitationList(facts)
     people = []
     for p in found:
         d = person_json(p)
-        d["roles"] = _roles(facts, p, cites)  # numbered first: printed before the statements
-        d["statements"] = [
-            {**st.to_dict(), "text": facts.docs[st.source].text[st.start : st.end],
-             "citation": cites.span(st.source, st.start, st.end, st.article)}
-            for st in facts.statements_of(p.key)
-        ]
+        ats = meeting_roles(facts, p)  # numbered first: printed before the statements
+        d["at_meetings"] = [{**meeting_role_json(r), "citation": cites.span(r.source, r.start, r.end, r.article)}
+                            for r in ats]
+        d["roles"] = _roles(facts, p, cites)
+        when = {(r.source, r.article): r for r in ats}
+        d["statements"] = []
+        for st in facts.statements_of(p.key):
+            r = when.get((st.source, st.article))
+            dates = ({k: v for k, v in meeting_role_json(r).items() if k.startswith(("date", "year"))} if r
+                     else {"date_label": display_date(st.date)})
+            d["statements"].append({**st.to_dict(), **dates, "text": facts.docs[st.source].text[st.start : st.end],
+                                    "citation": cites.span(st.source, st.start, st.end, st.article)})
         people.append(d)
     return {"query": name, "people": people, "citations": cites.to_list()}
 
 
-def _roles(facts: Facts, p: PersonEntry, cites: _Cites) -> list[dict[str, Any]]:
+def who_summary_json(facts: Facts, name: str) -> dict[str, Any]:
+    """``rag who NAME --summary``: each matching person's meetings (roles, titles, dates) and requests and
+    commitments grouped by topic (``rag.facts.profile``), every item citing its exact span."""
+    found = facts.find_person(name)
+    if not found:
+        raise RagError(f"không tìm thấy ai tên “{name}” trong các tài liệu đã lập chỉ mục (xem danh sách: rag who)")
+    cites = CitationList(facts)
+    people = [profile_json(build_profile(facts, p), cites.span) for p in found]
+    return {"query": name, "people": people, "citations": cites.to_list()}
+
+
+def _roles(facts: Facts, p: PersonEntry, cites: CitationList) -> list[dict[str, Any]]:
     """Where the person chaired or attended, cited on the sentence that says so."""
     out = []
     for ref in p.meetings:
@@ -122,19 +122,19 @@ def _roles(facts: Facts, p: PersonEntry, cites: _Cites) -> list[dict[str, Any]]:
     return out
 
 
-def _fact(f: Fact | None, m: Meeting, cites: _Cites) -> dict[str, Any] | None:
+def _fact(f: Fact | None, m: Meeting, cites: CitationList) -> dict[str, Any] | None:
     if f is None:
         return None
     return {"value": f.value, "citation": cites.sentence(m.source, f.start, f.end, m.article)}
 
 
-def _person_ref(p: Person, m: Meeting, cites: _Cites) -> dict[str, Any]:
+def _person_ref(p: Person, m: Meeting, cites: CitationList) -> dict[str, Any]:
     return {"name": p.name, "title": p.title, "citation": cites.sentence(m.source, p.start, p.end, m.article)}
 
 
 def meeting_json(facts: Facts, m: Meeting) -> dict[str, Any]:
     """One meeting with a citation number on every fact; numbers are local to the meeting."""
-    cites = _Cites(facts)
+    cites = CitationList(facts)
     art = facts.article(m.source, m.article)
     speakers: dict[str, list[Any]] = {}
     for st in facts.statements:
@@ -146,6 +146,8 @@ def meeting_json(facts: Facts, m: Meeting) -> dict[str, Any]:
         "title": art.title if art else m.label,
         "name": _fact(m.name, m, cites),
         "date": _fact(m.date, m, cites),
+        "date_text": m.date_text, "year_inferred": m.year_inferred,
+        "year_evidence": m.year_evidence.value if m.year_evidence else None, "date_label": m.date_label,
         "place": _fact(m.place, m, cites),
         "chairs": [_person_ref(c, m, cites) for c in m.chairs],
         "bridges": [
@@ -175,7 +177,7 @@ def tasks_json(facts: Facts, to: str | None = None, due: str | None = None) -> d
         due_day = date.fromisoformat(due) if due else None
     except ValueError:
         raise RagError(f"ngày không hợp lệ “{due}”: dùng dạng YYYY-MM-DD") from None
-    cites = _Cites(facts)
+    cites = CitationList(facts)
     rows = []
     for src, doc in sorted(facts.docs.items()):
         names = {m.article: m.label for m in doc.meetings}
@@ -227,7 +229,7 @@ def _print_sources(citations: list[dict[str, Any]], out: TextIO, indent: str = "
     out.write(f"{indent}Nguồn:\n")
     for c in citations:
         where = c["source"] + (f", trang {c['page']}" if c.get("page") else "") + f" [{c['start']}:{c['end']}]"
-        out.write(f"{indent}[{c['n']}] {c['title']} — {_date(c['date'])} — {where}\n")
+        out.write(f"{indent}[{c['n']}] {c['title']} — {c.get('date_label') or _date(c['date'])} — {where}\n")
         out.write(f"{indent}    «{_one_line(c['text'], 600)}»\n")
 
 
@@ -254,16 +256,43 @@ def print_people(data: dict[str, Any], out: TextIO) -> None:
 
 def print_who(data: dict[str, Any], out: TextIO) -> None:
     for p in data["people"]:
-        out.write(f"{p['name']} — {'; '.join(p['titles']) or 'không rõ chức vụ'}\n")
-        for r in p["roles"]:
-            out.write(f"  • {ROLE_LABEL.get(r['role'], r['role'])}: {r['meeting']} ({_date(r['date'])}) [{r['citation']}]\n")
+        out.write(f"{p['name']}\n")
+        _print_at_meetings(p["at_meetings"], out)
         if not p["statements"]:
             out.write("  (không có lời phát biểu nào được ghi lại)\n")
         for st in p["statements"]:
             said = _one_line(st["content"])
             if st.get("provenance") == "quote" and said[:1] not in "“«\"":
                 said = f"“{said}”"
-            out.write(f"  • {_date(st['date'])} — {st['verb']}: {said} [{st['citation']}]\n")
+            out.write(f"  • {st['date_label'] or 'không rõ ngày'} — {st['verb']}: {said} [{st['citation']}]\n")
+        out.write("\n")
+    _print_sources(data["citations"], out)
+
+
+def _print_at_meetings(ats: list[dict[str, Any]], out: TextIO) -> None:
+    """Each meeting: date, name, roles, then the rank and titles that report gives the person."""
+    for r in ats:
+        roles = ", ".join(ROLE_LABEL.get(x, x) for x in r["roles"])
+        out.write(f"  ◦ {r['date_label'] or 'không rõ ngày'} — {r['meeting']} — {roles} [{r['citation']}]\n")
+        titles = ([r["rank"]] if r["rank"] else []) + r["titles"]
+        out.write(f"      chức danh: {'; '.join(titles) or 'không ghi'}\n")
+
+
+def print_who_summary(data: dict[str, Any], out: TextIO) -> None:
+    for p in data["people"]:
+        out.write(f"Tóm tắt: {p['name']}\n\nVai trò theo cuộc họp:\n")
+        _print_at_meetings(p["meetings"], out)
+        out.write("\nYêu cầu, chỉ đạo và cam kết, theo chủ đề:\n")
+        if not p["topics"]:
+            out.write("  (không có yêu cầu hay cam kết nào được ghi lại)\n")
+        for g in p["topics"]:
+            words = f" (từ khóa: {', '.join(g['keywords'])})" if g["keywords"] else ""
+            out.write(f"  {g['topic']}{words}\n")
+            for it in g["items"]:
+                who = f"{it['assignee']}: " if it["assignee"] else ""
+                due = f" — hạn: {it['deadline_text']}" if it["deadline_text"] else ""
+                out.write(f"    • [{it['verb']}] {who}{_one_line(it['what'], 260)}{due} — {it['date_label'] or 'không rõ ngày'}"
+                          f" [{it['citation']}]\n")
         out.write("\n")
     _print_sources(data["citations"], out)
 
@@ -274,7 +303,7 @@ def print_meetings(data: dict[str, Any], out: TextIO) -> None:
         return
     for m in data["meetings"]:
         name = m["name"]["value"] if m["name"] else m["title"]
-        head = [name, _date(m["date"]["value"]) if m["date"] else "không rõ ngày"]
+        head = [name, m["date_label"] or "không rõ ngày"]
         if m["place"]:
             head.append(m["place"]["value"])
         out.write(" — ".join(head) + "\n")
@@ -309,9 +338,14 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO,
     lib = Library(args.index, embedder=args.embedder)
     facts = lib.facts()
     if args.command == "who":
-        data = who_json(facts, args.name) if args.name else people_json(facts)
+        if getattr(args, "summary", False) and not args.name:
+            raise RagError("--summary cần tên một người: rag who TÊN --summary")
+        summary = bool(args.name and getattr(args, "summary", False))
+        data = (who_summary_json if summary else who_json)(facts, args.name) if args.name else people_json(facts)
         if args.json:
             _emit(data, out)
+        elif summary:
+            print_who_summary(data, out)
         elif args.name:
             print_who(data, out)
         else:

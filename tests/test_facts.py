@@ -130,6 +130,70 @@ def test_who_on_an_empty_index_says_so(tmp_path: Path) -> None:
     assert rc == 0 and "Chưa có ai" in out
 
 
+def test_who_summary_gives_roles_per_meeting_and_requests_by_topic(index: Path, lib: Library) -> None:
+    data = rag_json(index, "who", "Phạm Thị Thu Hà", "--summary")
+    (p,) = data["people"]
+    cites = {c["n"]: c for c in data["citations"]}
+    for c in data["citations"]:
+        assert_exact(lib, c)
+    ms = p["meetings"]  # by date, each with the roles held and the titles that report gives her
+    assert [m["date"] for m in ms] == ["2023-12-07", "2024-07-12", "2024-09-18", "2024-10-15"]
+    storm = ms[2]
+    assert storm["meeting"] == "Cuộc họp khẩn triển khai các biện pháp ứng phó với bão số 4 và mưa lũ"
+    assert storm["roles"] == ["chair", "speaker"] and storm["date_label"] == "18/09/2024"
+    assert storm["titles"] == ["Phó Chủ tịch UBND tỉnh", "Trưởng Ban Chỉ huy Phòng, chống thiên tai và tìm kiếm cứu nạn tỉnh"]
+    assert "chủ trì cuộc họp" in cites[storm["citation"]]["text"]
+    assert ms[0]["roles"] == ["participant", "speaker"] and ms[0]["titles"] == ["Phó Chủ tịch UBND tỉnh"]
+    topics = {t["topic"]: t for t in p["topics"]}
+    disaster = topics["Thiên tai, cứu nạn, phòng cháy"]
+    assert "hồ chứa" in disaster["keywords"]
+    dam = next(it for it in disaster["items"] if it["assignee"] == "Sở Nông nghiệp và Phát triển nông thôn")
+    assert (dam["kind"], dam["verb"], dam["deadline"]) == ("assignment", "giao", "2024-09-20")
+    cited = cites[dam["citation"]]
+    assert (cited["start"], cited["end"]) == (dam["start"], dam["end"])
+    assert cited["text"] == "Đồng thời, Phó Chủ tịch giao Sở Nông nghiệp và Phát triển nông thôn kiểm tra an toàn " \
+                            "các hồ chứa, báo cáo UBND tỉnh trước ngày 20/9/2024"
+    land = topics["Đất đai, mặt bằng"]["items"][0]  # "Phát biểu chỉ đạo, … yêu cầu Sở Xây dựng …": the verb used
+    assert (land["verb"], land["assignee"], land["date"]) == ("yêu cầu", "Sở Xây dựng", "2024-10-15")
+    rc, out, _ = rag(index, "who", "pham thi thu ha", "--summary")
+    assert rc == 0 and out.startswith("Tóm tắt: Phạm Thị Thu Hà\n\nVai trò theo cuộc họp:\n")
+    assert "chức danh: Phó Chủ tịch UBND tỉnh; Trưởng Ban Chỉ huy Phòng, chống thiên tai" in out
+    assert "Thiên tai, cứu nạn, phòng cháy (từ khóa: " in out and "\nNguồn:\n[1] " in out
+    assert f"kiểm tra an toàn các hồ chứa, báo cáo UBND tỉnh — hạn: trước ngày 20/9/2024 — 18/09/2024 [{dam['citation']}]" in out
+    rc, _, err = rag(index, "who", "--summary")
+    assert rc == 1 and "rag who TÊN --summary" in err
+
+
+REPORTS = ROOT / "eval" / "whosaid" / "reports"
+
+
+@pytest.fixture(scope="module")
+def reports_index(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
+    """Two issue #12 reports: one published the next year, one that gives no year at all."""
+    idx = tmp_path_factory.mktemp("reports") / "index"
+    names = ("hop_ban_chi_dao_giai_ngan_von_dau_tu_cong_phu_van.txt", "giao_ban_chuyen_doi_so_van_linh.txt")
+    assert Library(idx, embedder=embedder).ingest([REPORTS / n for n in names]).ok
+    return idx
+
+
+def test_who_dates_show_day_and_month_and_mark_an_inferred_year(reports_index: Path) -> None:
+    rc, out, _ = rag(reports_index, "who", "Đinh Công Hậu")
+    assert rc == 0 and "không rõ ngày" not in out
+    assert "◦ 18/09 (không rõ năm) — Hội nghị giao ban trực tuyến về chuyển đổi số và triển khai Đề án 06" in out
+    assert "chức danh: Ủy viên Ban Thường vụ Tỉnh ủy; Phó Chủ tịch Thường trực UBND tỉnh; Chủ tịch Ủy ban Chuyển" in out
+    assert "  • 18/09 (không rõ năm) — " in out
+    data = rag_json(reports_index, "who", "Lương Văn Chính")
+    (at,) = data["people"][0]["at_meetings"]
+    assert (at["date"], at["date_text"], at["year_inferred"], at["year_evidence"]) == (
+        "2023-12-29", "Chiều 29/12", True, "02/01/2024")
+    assert all(st["date_label"] == "29/12/2023 (năm suy ra)" for st in data["people"][0]["statements"])
+    ms = {m["source"].rsplit("/", 1)[-1][:8]: m for m in rag_json(reports_index, "meetings")["meetings"]}
+    assert (ms["giao_ban"]["date"]["value"], ms["giao_ban"]["year_evidence"]) == ("--09-18", None)
+    assert ms["hop_ban_"]["date_label"] == "29/12/2023 (năm suy ra)" and ms["hop_ban_"]["date_text"] == "Chiều 29/12"
+    rc, out, _ = rag(reports_index, "meetings")
+    assert "— 18/09 (không rõ năm)" in out and "— 29/12/2023 (năm suy ra)" in out
+
+
 # -- rag meetings ------------------------------------------------------------------------------
 @needs_shared
 def test_meetings_give_the_chair_of_the_corpus_000_meeting(index: Path, lib: Library) -> None:

@@ -222,6 +222,12 @@ def test_6_who_said_what_and_summary(page) -> None:  # type: ignore[no-untyped-d
     stmts.locator("details.nguon summary").first.click()
     sync_api.expect(stmts.locator("mark").first).to_be_visible()
     _shot(page, "ui-who-said-what.png")
+    page.locator("#who-view").get_by_text("Tóm tắt người này").click()  # roles per meeting, requests by topic
+    sync_api.expect(stmts).to_contain_text("Tóm tắt: Vũ Thị Mai")
+    sync_api.expect(stmts).to_contain_text("Vai trò theo cuộc họp")
+    sync_api.expect(stmts.locator("details.nguon")).to_have_count(1)
+    page.locator("#who-view").get_by_text("Phát biểu").click()
+    sync_api.expect(stmts.locator("li.statement").first).to_contain_text("Vũ Thị Mai")
     page.get_by_role("tab", name="Tóm tắt").click()
     page.locator("#summary-meeting input").click()
     page.get_by_role("option", name=re.compile("giao ban")).click()

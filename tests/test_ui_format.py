@@ -223,6 +223,32 @@ def test_facts_tabs_formatting(tmp_path: Path) -> None:
     assert many.count("<li class=\"statement\">") == 2 and "phát biểu khác" in _visible(many)
 
 
+def test_who_tab_person_summary_view_and_meeting_dates() -> None:
+    from ui import format_facts as ff
+
+    from .test_whosaid import DIGITAL, facts_of
+
+    facts = facts_of(DIGITAL)
+    key = facts.find_person("Đinh Công Hậu")[0].key
+    out = ff.person_profile_html(facts, key)
+    vis = _visible(out)
+    assert "Tóm tắt: Đinh Công Hậu" in vis and "Vai trò theo cuộc họp" in vis
+    assert "18/09 (không rõ năm) — Hội nghị giao ban trực tuyến về chuyển đổi số" in vis
+    assert "Chức danh: Ủy viên Ban Thường vụ Tỉnh ủy; Phó Chủ tịch Thường trực UBND tỉnh" in vis
+    assert "Chuyển đổi số (từ khóa: " in vis and "[đề nghị] Công an tỉnh: hoàn thành việc làm sạch dữ liệu hộ tịch" in vis
+    text = facts.docs[DIGITAL.name].text
+    marked = [_visible(m) for m in re.findall(r"<mark>(.*?)</mark>", out)]
+    assert marked and all(m in text for m in marked)  # each source quotes its exact span
+    assert any(m.startswith("“Tôi đề nghị Công an tỉnh") for m in marked)
+    assert out.count('<details class="nguon">') == 1 and "[1]" in vis
+    assert "Chọn một người" in _visible(ff.person_profile_html(facts, None))
+    sts = ff.select_statements(facts, key, None)
+    shown = _visible(ff.statements_html(facts, sts))
+    assert "18/09 (không rõ năm) — " in shown and fmt.NO_DATE not in shown
+    (m,) = ff.meeting_choices(facts)
+    assert m[0].startswith("18/09 (không rõ năm) — Hội nghị giao ban trực tuyến")
+
+
 def test_unsupported_sentences_are_marked() -> None:
     from rag.types import Answer, AnswerSentence
 

@@ -350,8 +350,10 @@ def _facts_tabs(lib: Library, answerer: Answerer | None) -> tuple[Callable[[], t
             "",
         )
 
-    def show_statements(person: str | None, meeting: str | None) -> str:
+    def show_statements(person: str | None, meeting: str | None, view: str | None = None) -> str:
         facts = lib.facts()
+        if view == ff.PROFILE_VIEW:  # "Tóm tắt người này": roles, titles, requests and commitments by topic
+            return ff.person_profile_html(facts, person)
         return ff.statements_html(facts, ff.select_statements(facts, person, meeting))
 
     def summarize(meeting: str | None) -> str:
@@ -372,12 +374,13 @@ def _facts_tabs(lib: Library, answerer: Answerer | None) -> tuple[Callable[[], t
         with gr.Row():
             person = gr.Dropdown(label="Người", choices=[], value=None, elem_id="who-person")
             meeting = gr.Dropdown(label="Cuộc họp", choices=[], value=None, elem_id="who-meeting")
+            view = gr.Radio([ff.STATEMENTS_VIEW, ff.PROFILE_VIEW], value=ff.STATEMENTS_VIEW, label="Xem", elem_id="who-view")
         statements = gr.HTML(elem_id="who-statements")
     with gr.Tab("Tóm tắt", id="summary"):
         pick = gr.Dropdown(label="Chọn cuộc họp", choices=[], value=None, elem_id="summary-meeting")
         summary = gr.HTML(elem_id="summary")
-    person.change(show_statements, [person, meeting], statements, **PRIVATE)
-    meeting.change(show_statements, [person, meeting], statements, **PRIVATE)
+    for widget in (person, meeting, view):
+        widget.change(show_statements, [person, meeting, view], statements, **PRIVATE)
     pick.change(summarize, pick, summary, **PRIVATE)
     return refresh_facts, [people, person, meeting, pick, statements, summary]
 

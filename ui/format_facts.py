@@ -1,22 +1,29 @@
 """How the "Ai nói gì" and "Tóm tắt" tabs look: plain functions over ``rag.facts``, no Gradio.
 
 People rows for a table, dropdown choices for people and meetings, a filtered list of statements
-(each with its own "Nguồn" block citing the exact source span), and a meeting summary rendered
-from its structured lines. All text is escaped with ``ui.format.escape_text``.
+(each with its own "Nguồn" block citing the exact source span, dated by its meeting), one person's
+summary ("Tóm tắt người này": roles and titles per meeting, requests and commitments by topic, from
+``rag.facts.profile``), and a meeting summary rendered from its structured lines. Dates show the day
+and month the report gives and mark a year the report only implies ("10/07/2024 (năm suy ra)"). All
+text is escaped with ``ui.format.escape_text``.
 Left out: extraction and summarising (``rag.facts``), widgets (``ui.app``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from rag.facts import Facts, FactSummary
 from rag.facts.meetings import Meeting
 from rag.facts.people import PersonEntry
+from rag.facts.profile import ROLE_LABEL, Profile, build_profile
 from rag.facts.speech import Statement
 from rag.facts.summarize import HEADINGS
+from rag.types import Citation
 from ui.format import NO_DATE, cite_markers, escape_text, message_html, sources_html
 
+STATEMENTS_VIEW, PROFILE_VIEW = "Phát biểu", "Tóm tắt người này"  # the two views of the "Ai nói gì" tab
 PEOPLE_HEADERS = ["Họ tên", "Chức danh", "Số phát biểu", "Chủ trì", "Dự / phát biểu tại"]
 MAX_STATEMENTS = 60
 NO_FACTS = "Chưa có dữ kiện nào: hãy lập chỉ mục các báo cáo hội nghị ở thẻ Tài liệu."
@@ -34,7 +41,19 @@ def parse_meeting_key(key: str | None) -> tuple[str, int] | None:
 
 
 def meeting_label(m: Meeting) -> str:
-    return f"{m.date.value if m.date else NO_DATE} — {m.label} ({m.source})"
+    return f"{m.date_label or NO_DATE} — {m.label} ({m.source})"
+
+
+def _date_of(facts: Facts, source: str, article: int) -> str:
+    """The date of an article's meeting as shown, "" when it has none."""
+    doc = facts.docs.get(source)
+    m = next((m for m in doc.meetings if m.article == article), None) if doc else None
+    return m.date_label if m else ""
+
+
+def _dated(facts: Facts, c: Citation, article: int) -> Citation:
+    """``c`` dated by its meeting as shown ("18/09 (không rõ năm)"): the article's date has no day without a year."""
+    return replace(c, date=_date_of(facts, c.source, article) or c.date)
 
 
 def meeting_choices(facts: Facts) -> list[tuple[str, str]]:
@@ -77,17 +96,61 @@ def statements_html(facts: Facts, statements: Sequence[Statement], limit: int = 
         return message_html("Không có phát biểu nào khớp với lựa chọn.")
     items = []
     for n, st in enumerate(statements[:limit], start=1):
-        c = facts.statement_citation(n, st)
+        c = _dated(facts, facts.statement_citation(n, st), st.article)
         who = f"<b>{escape_text(st.speaker)}</b>" + (f" ({escape_text(st.speaker_title)})" if st.speaker_title else "")
         line = f"{who} {escape_text(st.verb)}: {escape_text(st.content)} <span class=\"cite\">&#91;{n}&#93;</span>"
         how = PROVENANCE_LABEL.get(st.provenance, "")
-        meta = (f'<div class="meta">{escape_text(st.date or NO_DATE)} — {escape_text(c.title)}'
+        meta = (f'<div class="meta">{escape_text(_date_of(facts, st.source, st.article) or NO_DATE)} — {escape_text(c.title)}'
                 f'{" — " + how if how else ""}</div>')
         items.append(f'<li class="statement">{line}{meta}{sources_html([c])}</li>')
     more = len(statements) - limit
     tail = message_html(f"… và {more} phát biểu khác; hãy lọc theo người hoặc cuộc họp.") if more > 0 else ""
     head = f'<div class="meta">{len(statements)} phát biểu</div>'
     return f'{head}<ol class="statements">{"".join(items)}</ol>{tail}'
+
+
+def person_profile_html(facts: Facts, key: str | None) -> str:
+    """The "Tóm tắt người này" view of the person picked (a key of ``person_choices``)."""
+    if not facts.docs:
+        return message_html(NO_FACTS)
+    p = facts.person(key) if key else None
+    return profile_html(facts, build_profile(facts, p)) if p else message_html("Chọn một người để xem tóm tắt.")
+
+
+def profile_html(facts: Facts, pr: Profile) -> str:
+    """"Tóm tắt người này": meetings (date, roles, rank and titles there), then requests and commitments
+    grouped by topic, every line with [n] and a "Nguồn" block quoting the exact spans."""
+    cites: dict[tuple[str, int, int], Citation] = {}
+
+    def mark(source: str, start: int, end: int, article: int) -> str:
+        c = cites.setdefault((source, start, end),
+                             _dated(facts, facts.citation(len(cites) + 1, source, start, end, article), article))
+        return f'<span class="cite">&#91;{c.n}&#93;</span>'
+
+    parts = [f"<h3>Tóm tắt: {escape_text(pr.name)}</h3>", "<h4>Vai trò theo cuộc họp</h4>", "<ul>"]
+    for r in pr.meetings:
+        roles = ", ".join(ROLE_LABEL.get(x, x) for x in r.roles)
+        titles = "; ".join(([r.rank] if r.rank else []) + list(r.titles)) or "không ghi"
+        parts.append(f"<li>{escape_text(r.date_label or NO_DATE)} — {escape_text(r.meeting)} — {escape_text(roles)} "
+                     f"{mark(r.source, r.start, r.end, r.article)}"
+                     f'<div class="meta">Chức danh: {escape_text(titles)}</div></li>')
+    parts += ["</ul>", "<h4>Yêu cầu, chỉ đạo và cam kết, theo chủ đề</h4>"]
+    if not pr.items:
+        parts.append(message_html("Không có yêu cầu hay cam kết nào được ghi lại."))
+    dates = {(r.source, r.article): r.date_label for r in pr.meetings}
+    for topic, items in pr.topics():
+        words = list(dict.fromkeys(w for it in items for w in it.keywords))
+        why = f' <span class="meta">(từ khóa: {escape_text(", ".join(words))})</span>' if words else ""
+        parts.append(f"<h5>{escape_text(topic)}{why}</h5><ul>")
+        for it in items:
+            who = f"<b>{escape_text(it.assignee)}</b>: " if it.assignee else ""
+            due = f" — hạn: {escape_text(it.deadline_text)}" if it.deadline_text else ""
+            when = dates.get((it.source, it.article)) or NO_DATE
+            parts.append(f"<li>[{escape_text(it.verb)}] {who}{escape_text(it.what)}{due} — {escape_text(when)} "
+                         f"{mark(it.source, it.start, it.end, it.article)}</li>")
+        parts.append("</ul>")
+    parts.append(sources_html(list(cites.values())))
+    return "".join(parts)
 
 
 def summary_html(s: FactSummary) -> str:

@@ -2,7 +2,8 @@
 
 Modules: ``speech`` (statements in reported speech), ``meetings`` (each article's meeting: name, date,
 place, chairs, bridge points, participants, tasks, decisions), ``people`` (one entry per person,
-however written), ``summarize`` (the extractive meeting summary), ``facts`` (``Facts``: all of them
+however written), ``profile`` (one person across meetings: titles per meeting, requests and
+commitments by topic), ``summarize`` (the extractive meeting summary), ``facts`` (``Facts``: all of them
 for one generation, look-ups and citations), ``extraction`` (building ``Facts`` from a generation,
 reusing what was saved), ``factmatch`` and ``router`` (answering "Ai chủ trì ...?", "X yêu cầu gì?",
 "Tóm tắt ..." from the facts). The names the shells use are importable from here.

@@ -73,13 +73,14 @@ def _reader(texts: TextStore, src: str, sha: str) -> Callable[[], str]:
 
 
 # Saved extractions are keyed by the rules that made them: editing any of these modules re-extracts,
-# and so does a new version of the saved shape (2: statements carry ``provenance``).
-FACTS_FORMAT = b"facts-2"
+# and so does a new version of the saved shape (2: statements carry ``provenance``; 3: meetings carry
+# ``date_text``, ``year_inferred`` and ``year_evidence``).
+FACTS_FORMAT = b"facts-3"
 _HERE = Path(__file__).resolve().parent
 _RULES = hashlib.sha256(
     FACTS_FORMAT + b"".join(p.read_bytes() for p in (_HERE / "speech.py", _HERE / "meetings.py", _HERE.parent / "vi.py",
-                                      _HERE.parent / "articles.py", _HERE.parent / "textnorm.py",
-                                      _HERE.parent / "types.py"))
+                                      _HERE.parent / "articles.py", _HERE.parent / "dates.py",
+                                      _HERE.parent / "textnorm.py", _HERE.parent / "types.py"))
 ).hexdigest()[:12]
 
 

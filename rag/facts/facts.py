@@ -4,7 +4,7 @@ Covers: look-ups over the extracted facts (people by name, accent-insensitive an
 person's statements; meetings; the meeting of an article) and a structured summary of a meeting
 (extractive, or written by an LLM from the extracted facts and checked). Every statement or meeting
 fact converts to a ``rag.types.Citation`` whose ``text`` is the exact source span, so the CLI, UI and
-chat can cite it like a retrieved passage.
+chat can cite it like a retrieved passage; ``CitationList`` numbers them for one answer.
 Left out: building the facts of a generation (``rag.facts.extraction``), the extraction rules
 themselves (``rag.facts.speech``, ``rag.facts.meetings``), rendering (``rag.cli_facts``,
 ``ui.format_facts``) and question routing (``rag.facts.router``).
@@ -136,9 +136,10 @@ class Facts:
         return _has_meeting_facts(m, (m.source, m.article) in self._spoken)
 
     def meetings_list(self) -> list[Meeting]:
-        """Articles that report a meeting, by date (undated last), then source and article."""
+        """Articles that report a meeting, by date (those without a year, then undated, last), then source."""
         found = [m for m in self.meetings if self.has_facts(m)]
-        return sorted(found, key=lambda m: (m.date is None, m.date.value if m.date else "", m.source, m.article))
+        return sorted(found, key=lambda m: (m.date is None, m.date.value.startswith("--") if m.date else True,
+                                            m.date.value if m.date else "", m.source, m.article))
 
     def meeting_for(self, source: str, article: int | None = None) -> Meeting:
         """The meeting of an article; without ``article``, the source's first article that reports one."""
@@ -225,6 +226,33 @@ class Facts:
     def summaries(self, source: str, llm: ChatLLM | None = None, embedder: Embedder | None = None) -> list[FactSummary]:
         """One summary per meeting article of ``source`` (a glued file may report several)."""
         return [self.summary(m.source, m.article, llm, embedder) for m in self.meetings_of(source)]
+
+
+class CitationList:
+    """Numbers the citations of one answer from 1 in first-use order; the same span keeps its number."""
+
+    def __init__(self, facts: Facts) -> None:
+        self.facts = facts
+        self.items: dict[tuple[str, int, int], Citation] = {}
+
+    def span(self, source: str, start: int, end: int, article: int | None = None) -> int:
+        key = (source, start, end)
+        if key not in self.items:
+            self.items[key] = self.facts.citation(len(self.items) + 1, source, start, end, article)
+        return self.items[key].n
+
+    def sentence(self, source: str, start: int, end: int, article: int | None = None) -> int:
+        s, e = self.facts.sentence_span(source, start, end)
+        return self.span(source, s, e, article)
+
+    def to_list(self) -> list[dict[str, Any]]:
+        """The citations as JSON, each with ``date_label``: its meeting's date as shown ("18/09 (không rõ năm)",
+        "10/07/2024 (năm suy ra)"), which the article's ``date`` (a full date or null) cannot say."""
+        out = []
+        for c in self.items.values():
+            m = next((m for m in self.facts.docs[c.source].meetings if m.start <= c.start < m.end), None)
+            out.append({**c.to_dict(), "date_label": (m.date_label if m else "") or display_date(c.date)})
+        return out
 
 
 def clip_text(text: str, limit: int) -> str:

@@ -2,12 +2,18 @@
 attended, the tasks handed out and the decisions taken, each with the (start, end) span it is read from.
 
 Covers the opening paragraph forms of Vietnamese reports ("Ngày 07/12, tại Hà Nội, Bộ Công an tổ chức
-Hội nghị ...", "ngày 15 tháng 12 năm 2023", "Đăng vào 08/12/2023"), chair sentences ("<người>, <chức
-vụ> chủ trì", "... và đồng chí ... đồng chủ trì"), bridge points ("Tại điểm cầu tỉnh Bắc Ninh, đồng chí
-... chủ trì"; "kết nối đến điểm cầu Công an 63 tỉnh"), attendance sentences ("Dự Hội nghị có ...")
-and tasks read from assignment/requirement statements ("giao Sở ... hoàn thành trước ngày 30/11/2024").
-All offsets are absolute in the source text. Left out: meetings described across several articles,
-attendance given only as groups without names, and dates written only in words.
+Hội nghị ...", "Chiều 10/7, Ban Chỉ đạo ... tổ chức hội nghị sơ kết công tác phòng, chống tội phạm ...,
+triển khai nhiệm vụ ...", "... có buổi làm việc với UBND tỉnh ... về ..."): the meeting's name runs from
+the meeting noun to the end of its topic, across commas, and stops before place, form, bridge points,
+participants and purpose; its date is ``rag.dates.meeting_date`` (the lead's day and month, the year
+only when the report fixes it, kept with the text that fixed it), else a full date of the head or the
+publication date. Also chair sentences ("<người>, <chức vụ> chủ trì", "... và đồng chí ... đồng chủ
+trì"), bridge points ("Tại điểm cầu tỉnh Bắc Ninh, đồng chí ... chủ trì"; "kết nối đến điểm cầu Công an
+63 tỉnh"), attendance sentences ("Dự Hội nghị có ...") and tasks read from assignment/requirement
+statements ("giao Sở ... hoàn thành trước ngày 30/11/2024").
+All offsets are absolute in the source text. Left out: meetings described across several articles, a
+meeting named only as the subject of the lead ("Hội nghị ... diễn ra ..."), attendance given only as
+groups without names, and dates written only in words.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from rag.articles import date_span
+from rag.dates import DATE_LINE, date_label, meeting_date
 from rag.facts.speech import Mention, Statement, extract_statements, mask_quotes, person_mentions
 from rag.textnorm import nfc, sentence_spans
 from rag.types import Article
@@ -72,6 +79,9 @@ class Meeting:
     decisions: tuple[Fact, ...]
     start: int
     end: int
+    date_text: str | None = None  # the date phrase as written ("Chiều 10/7"); ``date`` holds its span
+    year_inferred: bool = False  # the year comes from elsewhere in the report than the date phrase
+    year_evidence: Fact | None = None  # what fixed the year ("11/07/2024"); None when there is no year
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -92,7 +102,13 @@ class Meeting:
             tuple(Bridge(b["place"], person(b["chair"]), b["start"], b["end"]) for b in d["bridges"]),
             tuple(Person(**x) for x in d["participants"]), tuple(Task(**x) for x in d["tasks"]),
             tuple(Fact(**x) for x in d["decisions"]), d["start"], d["end"],
+            d.get("date_text"), bool(d.get("year_inferred")), fact(d.get("year_evidence")),
         )
+
+    @property
+    def date_label(self) -> str:
+        """The date as shown: "10/07/2024 (năm suy ra)", "18/09 (không rõ năm)", or "" (``rag.dates``)."""
+        return date_label(self.date.value if self.date else None, self.year_inferred)
 
     @property
     def label(self) -> str:
@@ -103,10 +119,18 @@ class Meeting:
 
 
 _PLACE = re.compile(r"\s*,?\s*tại\s+([^,.;\n]{3,90}?)(?=\s*[,.;\n]|\s+(?:tổ chức|diễn ra|đã)\s)")
-_NAME = re.compile(
-    r"(?:tổ chức|diễn ra|khai mạc)\s+((?:[Hh]ội nghị|[Hh]ội thảo|[Cc]uộc họp|[Pp]hiên họp|[Bb]uổi làm việc|[Ll]ễ|[Hh]ọp)"
-    r"(?!\w)[^.;,\n]*?)(?=\s+(?:dưới hình thức|theo hình thức|bằng hình thức|kết nối|trực tuyến|với sự tham dự|nhằm)|[,.;\n]|$)"
+# The meeting as the lead names it: from the meeting noun after "tổ chức / diễn ra / khai mạc / có" to the end
+# of its topic (across commas: "phòng, chống tội phạm …, triển khai nhiệm vụ …"), stopping before the
+# circumstances: place, form, bridge points, participants, purpose.
+_NAME_START = re.compile(
+    r"(?:tổ chức|diễn ra|khai mạc|(?<!\w)có)\s+((?:[Hh]ội nghị|[Hh]ội thảo|[Cc]uộc họp|[Pp]hiên họp|[Bb]uổi làm việc|"
+    r"[Cc]uộc làm việc|[Bb]uổi họp|[Ll]ễ|[Hh]ọp)(?!\w))"
 )
+_NAME_STOP = re.compile(
+    r"\s*,?\s+(?:tại|dưới hình thức|theo hình thức|bằng hình thức|kết nối|nhằm|do|với sự|với các điểm cầu|"
+    r"với(?=\s+\d)|có sự|từ trụ sở|trong (?:hai|ba|\d+) ngày|vào (?:sáng|chiều|tối))(?!\w)|\s*[.;:\n(]"
+)
+_NAME_WORDS = 60  # longer runs are a sentence, not a name
 _BRIDGE_LEAD = re.compile(r"[Tt]ại điểm cầu\s+([^,;.]+?)\s*,\s*")
 _BRIDGE_ANY = re.compile(r"(?<!\w)(?:đến|tới|và|với)\s+điểm cầu\s+([^;.\n]+?)(?=\s*(?:[;.\n]|$|\s(?:dưới hình thức|và tại)))")
 _ATTEND = re.compile(r"(?:[Dd]ự|[Tt]ham dự|[Tt]ới dự|[Cc]ùng dự|[Cc]ùng tham dự)\b")
@@ -128,15 +152,41 @@ _ACTION = re.compile(
 _TASK_KINDS = {"assignment", "requirement", "direction", "conclusion", "proposal"}
 
 
-def _find_date(text: str, offset: int) -> Fact | None:
-    found = date_span(text[:800])
-    return Fact(found[0], offset + found[1], offset + found[2]) if found else None
+def _date(text: str, offset: int) -> tuple[Fact | None, str | None, bool, Fact | None]:
+    """(date, date phrase, year inferred, year evidence): the lead's (``rag.dates``), else a full date of the
+    head or the publication date (``rag.articles.date_span``), which is then not marked inferred."""
+    md = meeting_date(text)
+    if md is None:
+        found = date_span(text)
+        if found is None:
+            return None, None, False, None
+        return Fact(found[0], offset + found[1], offset + found[2]), text[found[1] : found[2]], False, None
+    ev = (Fact(md.evidence, offset + md.evidence_start, offset + md.evidence_end)
+          if md.evidence is not None and md.evidence_start is not None and md.evidence_end is not None else None)
+    return Fact(md.iso, offset + md.start, offset + md.end), md.text, md.year_inferred, ev
+
+
+def _name(text: str, masked: str, s: int, e: int, offset: int) -> Fact | None:
+    nm = _NAME_START.search(masked, s, e)
+    if nm is None:
+        return None
+    stop = _NAME_STOP.search(masked, nm.end(1), e)
+    end = stop.start() if stop else e
+    val = text[nm.start(1) : end].rstrip(" ,")
+    if len(val) <= len(nm.group(1)) or len(val.split()) > _NAME_WORDS:
+        return None  # "tổ chức hội nghị." names no meeting
+    return Fact(val[0].upper() + val[1:], offset + nm.start(1), offset + nm.start(1) + len(val))
 
 
 def _title(text: str, offset: int) -> Fact | None:
     first = text.lstrip()
     lead = len(text) - len(first)
     line = first.split("\n", 1)[0]
+    if DATE_LINE.match(line) and "\n" in first:  # the publication line above the headline
+        rest = first.split("\n", 1)[1]
+        lead += len(first) - len(rest.lstrip())
+        first = rest.lstrip()
+        line = first.split("\n", 1)[0]
     clean = line.lstrip("#").strip()
     if 3 <= len(clean.split()) <= 40 and clean[-1:] not in ".;:," and not PUBLISHED.match(clean):
         s = lead + line.index(clean)
@@ -183,7 +233,7 @@ def extract_meeting(
     mentions = person_mentions(text, masked)
     if statements is None:
         statements = extract_statements(text, source=source, article=article, date=date, offset=offset)
-    date_f = _find_date(text, offset)
+    date_f, date_text, year_inferred, evidence = _date(text, offset)
     name_f = place_f = None
     chairs: list[Person] = []
     bridges: list[Bridge] = []
@@ -191,10 +241,7 @@ def extract_meeting(
     decisions: list[Fact] = []
     for s, e in sentence_spans(text):
         if name_f is None and s < 1200:
-            nm = _NAME.search(masked, s, e)
-            if nm:
-                val = nm.group(1).strip()
-                name_f = Fact(val[0].upper() + val[1:], offset + nm.start(1), offset + nm.start(1) + len(val))
+            name_f = _name(text, masked, s, e, offset)
         if place_f is None and date_f is not None and s <= date_f.start - offset < e:
             pm = _PLACE.match(masked, date_f.end - offset, e) or _PLACE.search(masked, s, e)
             if pm:
@@ -222,6 +269,7 @@ def extract_meeting(
         source=source, article=article, title=_title(text, offset), name=name_f, date=date_f, place=place_f,
         chairs=tuple(_dedupe(chairs)), bridges=tuple(bridges), participants=tuple(_dedupe(participants)),
         tasks=tuple(tasks), decisions=tuple(decisions), start=offset, end=offset + len(text),
+        date_text=date_text, year_inferred=year_inferred, year_evidence=evidence,
     )
 
 

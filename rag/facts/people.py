@@ -3,20 +3,22 @@
 Merges every way a person is written ("Trung tướng Trần Quốc Tỏ", "Thứ trưởng Trần Quốc Tỏ", "đồng chí
 Trần Quốc Tỏ") into one entry keyed by the folded full name, with the titles seen (and when), the
 meetings chaired, spoken at and attended, and statement counts by kind. ``find_people`` looks names up
-accent-insensitively and by part ("tran quoc to", "Tỏ", "quoc to", "Thứ trưởng Tỏ").
+accent-insensitively and by part ("tran quoc to", "Tỏ", "quoc to", "Thứ trưởng Tỏ"); ``split_titles``
+turns the title chains one report gives a person into their rank and titles there.
 Left out: telling apart two different people with the same full name, and people only mentioned in
 passing (award or contest names), who never reach this directory.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from rag.facts.meetings import Meeting, Person
-from rag.facts.speech import TITLE_HEADS, Statement, is_person_speaker
+from rag.facts.speech import RANKS, TITLE_HEADS, Statement, is_person_speaker
 from rag.textnorm import fold, has_diacritics, nfc
 
 
@@ -62,6 +64,34 @@ class PersonEntry:
 
 def person_key(name: str) -> str:
     return " ".join(fold(nfc(name)).split())
+
+
+# A chain "Phó Bí thư Tỉnh ủy, Chủ tịch UBND tỉnh, Trưởng ban Chỉ đạo phòng, chống tội phạm tỉnh" is split
+# at the commas followed by a title head, never at one inside a body's name (", chống", ", thiên tai").
+_TITLE_SPLIT = re.compile(r",\s+(?=(?:" + "|".join(map(re.escape, TITLE_HEADS)) + r")(?!\w))")
+_RANK = re.compile(r"(?:" + "|".join(map(re.escape, RANKS)) + r"|(?:GS|PGS|TS|ThS|BS)(?:\.(?:TS|GS|BS))*)")
+
+
+def split_titles(chains: Iterable[str]) -> tuple[str | None, tuple[str, ...]]:
+    """(rank, titles) of one person from the title strings one report gives them, in order of first mention.
+
+    Ranks ("Đại tá", "PGS.TS") are not titles; a title that another one of the same report continues
+    ("Thứ trưởng" beside "Thứ trưởng Bộ Giao thông vận tải", "Trưởng ban Chỉ đạo" beside "Trưởng ban Chỉ
+    đạo phòng, chống tội phạm tỉnh") is that short form, not a title of its own."""
+    rank: str | None = None
+    found: dict[str, str] = {}  # folded -> as written
+    for chain in chains:
+        for part in _TITLE_SPLIT.split(chain.strip()):
+            part = part.strip(" ,")
+            if not part:
+                continue
+            if _RANK.fullmatch(part):
+                rank = rank or part
+                continue
+            found.setdefault(" ".join(fold(part).split()), part)
+    keys = list(found)
+    kept = [k for k in keys if not any(o != k and o.startswith(k + " ") for o in keys)]
+    return rank, tuple(found[k] for k in kept)
 
 
 class _Acc:

@@ -39,7 +39,7 @@ _POSITION_HEADS = (
     "Tổng cục trưởng", "Vụ trưởng", "Viện trưởng", "Hiệu trưởng", "Chánh Văn phòng", "Chánh Thanh tra",
     "Chánh án", "Trưởng", "Bí thư", "Ủy viên", "Uỷ viên", "Chỉ huy trưởng", "Tư lệnh", "Chính ủy",
     "Thủ trưởng", "Chủ nhiệm", "Tổng Thư ký", "Thư ký", "Đại biểu", "Tổng Biên tập", "Kiểm sát viên",
-    "Thẩm phán", "Điều tra viên", "Đội trưởng", "Trạm trưởng", "Kế toán trưởng", "Người phát ngôn",
+    "Thẩm phán", "Điều tra viên", "Đội trưởng", "Tổ trưởng", "Tổng Tham mưu trưởng", "Trạm trưởng", "Kế toán trưởng", "Người phát ngôn",
     "Đại diện", "GS", "PGS", "TS", "ThS", "BS", "Luật sư", "Nhà báo", "Đồng chí", "Ông", "Bà",
     "Tỉnh ủy viên", "Tỉnh uỷ viên", "Thành ủy viên", "Thành uỷ viên", "Huyện ủy viên", "Quận ủy viên",
 )

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from rag.dates import date_label
 from rag.enumeration import without_bullet
 from rag.facts.meetings import Meeting
 from rag.facts.speech import Statement
@@ -37,10 +38,11 @@ _FACTUAL = re.compile(r"\d|tăng|giảm|đạt|hoàn thành|triệt phá|kết q
 
 
 def display_date(iso: str | None) -> str:
-    """An ISO date as Vietnamese readers write it ("07/12/2021"); other values unchanged."""
-    if iso and len(iso) == 10 and iso[4] == "-" and iso[7] == "-":
-        return f"{iso[8:]}/{iso[5:7]}/{iso[:4]}"
-    return iso or ""
+    """An ISO date as Vietnamese readers write it ("07/12/2021", "18/09" for "--09-18"); other values
+    unchanged. A meeting's date as shown on its own, year marked: ``Meeting.date_label``."""
+    if iso and iso.startswith("--") and len(iso) == 7:
+        return f"{iso[5:]}/{iso[2:4]}"
+    return date_label(iso)
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,9 @@ def summarize_meeting(meeting: Meeting, statements: Sequence[Statement], text: s
     if what:
         add("what", what.value, sentence_around(text, what.start, what.end) if what is m.name else (what.start, what.end))
     if m.date:
-        add("when", display_date(m.date.value), sentence_around(text, m.date.start, m.date.end))
+        ev = m.year_evidence if m.year_inferred else None  # an inferred year also cites what fixed it
+        add("when", m.date_label, sentence_around(text, m.date.start, m.date.end),
+            *([(ev.start, ev.end)] if ev else []))
     if m.place:
         add("where", m.place.value, sentence_around(text, m.place.start, m.place.end))
     for c in m.chairs:

@@ -7,8 +7,8 @@ thời yêu cầu …", "; rà soát …", "; UBND các huyện tổ chức …"
 the meeting ("Cuộc họp đã thống nhất thành lập tổ công tác …"), and commitments ("cam kết / khẳng định
 [đơn vị] sẽ …"). Deadlines: dates with or without a year ("trước ngày 30/9/2024", "trước 15/8"), quarters,
 months, "6 tháng đầu/cuối năm", "từ nay đến (hết) cuối năm / hết tháng 3/2024", "vào cuối năm"; a date
-without a year is the first such day on or after the meeting, whose date comes from the lead ("Chiều
-10/7") and the year from the publication line or the report's framing ("triển khai nhiệm vụ năm 2024").
+without a year is the first such day on or after the meeting, whose date is ``rag.dates.meeting_date``
+(the lead's "Chiều 10/7", the year from the publication line or the report's framing).
 Every task carries the absolute (start, end) of its clause. Deadlines inside conditions ("nếu … trong
 tháng 1") are not deadlines.
 Left out: proposals to higher bodies (kiến nghị, đề xuất), targets with no addressee, co-assignees.
@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
+from rag.dates import meeting_date as lead_date
 from rag.facts.speech import Statement, is_person_speaker, mask_quotes
 from rag.textnorm import nfc, sentence_spans
 from rag.types import Article
@@ -60,30 +61,11 @@ class Task:
 
 # --- the meeting's date -------------------------------------------------------------------------------
 
-_LEAD_DATE = re.compile(r"(?:Sáng|Chiều|Tối|Trưa|Ngày|Đêm)\s+(?:ngày\s+)?(\d{1,2})[/-](\d{1,2})(?:[/-](\d{4}))?(?!\d)")
-_PUBLISHED = re.compile(r"^\s*Thứ [^,\n]{1,8},\s*(\d{1,2})/(\d{1,2})/(\d{4})")
-_FRAMING_YEAR = re.compile(r"nhiệm vụ năm (\d{4})|\d+ tháng (?:đầu )?(?:năm|thực hiện [^.;]{0,80}? năm) (\d{4})")
-
 
 def meeting_date(text: str) -> tuple[int | None, int, int] | None:
-    """(year or None, month, day) of the meeting named in the lead; the year only from the report itself."""
-    m = _LEAD_DATE.search(text)
-    if not m:
-        return None
-    day, month = int(m.group(1)), int(m.group(2))
-    if m.group(3):
-        return int(m.group(3)), month, day
-    pub = _PUBLISHED.match(text)
-    if pub:
-        y = int(pub.group(3))
-        return (y - 1 if (month, day) > (int(pub.group(2)), int(pub.group(1))) else y), month, day
-    para_end = text.find("\n", m.end())
-    lead = text[m.start() : para_end if para_end > 0 else len(text)]
-    for scope in (lead, text):
-        f = _FRAMING_YEAR.search(scope)
-        if f:
-            return int(f.group(1) or f.group(2)), month, day
-    return None, month, day
+    """(year or None, month, day) of the meeting named in the lead: ``rag.dates.meeting_date``'s."""
+    md = lead_date(text)
+    return md.ymd if md is not None else None
 
 
 # --- deadlines ----------------------------------------------------------------------------------------
