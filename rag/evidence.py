@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rag.enumeration import announces, items_after
-from rag.question import COMPARED, PROBLEMS, QUESTION_WORDS, Question, Scope, scopes_in
+from rag.question import COMPARED, PLAN, PROBLEMS, QUESTION_WORDS, Question, Scope, scopes_in
 from rag.sentences import Sentence, is_frame, passage_sentences
 from rag.textnorm import fold, words
 from rag.types import Chunk, Hit
@@ -323,13 +323,14 @@ def aspect_score(qa: Question, c: Cand, cue: float | None = None) -> float:
     return cue + c.cov + 0.25 * c.own if cue > 0 or c.own >= MIN_OWN_COVERAGE else 0.0
 
 
-def in_scope(s: Sentence, scopes: Sequence[Scope], strict: Sequence[Scope]) -> bool:
+def in_scope(s: Sentence, scopes: Sequence[Scope], strict: Sequence[Scope], planned: bool = False) -> bool:
     """A sentence that names other years (or periods) than the question's does not answer it."""
     if not scopes:
         return True
     # "giảm 5,6% so với năm 2023" is about this year; "... lập phương án xử lý trong quý I/2025" plans
     # ahead: not another year the sentence reports on, though it does name the year it plans for
-    named = scopes_in(COMPARED.sub(" ", s.text))
+    # ("... tổng kết năm 2025, triển khai nhiệm vụ năm 2026" does not report on 2026)
+    named = scopes_in(COMPARED.sub(" ", s.text if planned else PLAN.sub(" ", s.text)))
     years = {x.year for x in scopes_in(_AHEAD.sub(" ", COMPARED.sub(" ", s.text))) if x.year}
     for sc in scopes:
         if sc.year and years and sc.year not in years:

@@ -199,8 +199,7 @@ class ExtractiveAnswerer:
             named = [k for k in pool.order if all(fold(n) in fold(pool.titles[k] + "\n" + pool.article_text(k))
                                                   for n in qa.names)]
             keys = named or keys
-        # "nhiệm vụ quý IV": the tasks a report sets for the next period are what is asked
-        planned = qa.aspect == "tasks" or bool(re.search(r"nhiem vu|ke hoach|phuong huong", fold(qa.text)))
+        planned = _planned(qa)
         fits = {key: min((self._fit(sc, pool, key, planned) for sc in scopes), default=2) for key in keys}
         best_fit = max(fits.values(), default=0)
         if best_fit == 0:
@@ -327,6 +326,7 @@ class ExtractiveAnswerer:
                        if all(n in fold(pool.titles[k] + "\n" + pool.lead(k) + "\n" + pool.article_text(k)) for n in names)}
         out: list[Cand] = []
         seen: set[tuple[str, int]] = set()
+        planned = _planned(qa)
         for p in allowed:
             c = pool.passages[p].chunk
             key = (c.source, c.article)
@@ -342,7 +342,7 @@ class ExtractiveAnswerer:
                 if (c.source, pos) in seen:
                     continue
                 seen.add((c.source, pos))
-                if not in_scope(sent, scopes, strict):
+                if not in_scope(sent, scopes, strict, planned):
                     continue
                 if names and key not in about_names:
                     continue
@@ -356,6 +356,11 @@ class ExtractiveAnswerer:
                 what_cov = sum(w for t, w in what.items() if t in have) / what_total if what_total else own
                 out.append(Cand(p, sent, cov, own, what_cov, cov + type_bonus(qa, sent) + 0.04 / (1 + pool.rank(p)), pos))
         return out
+
+
+def _planned(qa: Question) -> bool:
+    """"nhiệm vụ quý IV": the tasks a report sets for the next period are what is asked."""
+    return qa.aspect == "tasks" or bool(re.search(r"nhiem vu|ke hoach|phuong huong", fold(qa.text)))
 
 
 def _nearest(text: str, name: str, scopes: Sequence[Scope]) -> Scope | None:

@@ -286,7 +286,7 @@ def _drop_scopes(q: str) -> str:
 
 
 # "..., triển khai nhiệm vụ năm 2025": the period a report plans for is not the one it reports on
-_PLAN = re.compile(r"(?:triển khai|phương hướng|kế hoạch|chương trình công tác)[^.,;\n]*", re.IGNORECASE)
+PLAN = re.compile(r"(?:triển khai|phương hướng|kế hoạch|chương trình công tác)[^.,;\n]*", re.IGNORECASE)
 
 
 def scope_fit(scope: Scope, date: str | None, title: str, text: str, lead: str = "", planned: bool = False) -> int:
@@ -295,7 +295,7 @@ def scope_fit(scope: Scope, date: str | None, title: str, text: str, lead: str =
     when its text only mentions it (a 2024 report comparing with 2023), 0 when not at all. The period
     a report plans for ("triển khai nhiệm vụ quý IV") is its own only when ``planned`` (tasks asked)."""
     head = title + "\n" + lead
-    own = scopes_in(head if planned else _PLAN.sub(" ", head))
+    own = scopes_in(head if planned else PLAN.sub(" ", head))
     held = {int(date[:4])} if date and date[:4].isdigit() else set()
     named = {s.year for s in own if s.year}
 
@@ -303,6 +303,9 @@ def scope_fit(scope: Scope, date: str | None, title: str, text: str, lead: str =
         return scope.period is None or any(
             s.period == scope.period and (scope.year is None or s.year in (None, scope.year)) for s in scopes)
 
+    # held in 2026 but "tổng kết năm 2025": the year it names is the one it reports on, not the year held
+    if named and scope.year not in named:
+        held = set()
     if (scope.year is None or scope.year in held) and period_in(own):
         return 3
     if (scope.year is None or scope.year in named | held) and period_in(own):
