@@ -117,12 +117,18 @@ def role_in(question: str, people: Sequence[PersonEntry], preferred: Mapping[str
                 if len(role.split()) < 2 or not role.startswith(_FOLDED_HEADS) or role in _FOLDED_RANKS:
                     continue
                 m = re.search(rf"(?<!\w)(?<!pho ){re.escape(role)}(?!\w)", qf)
+                # "Chủ tịch huyện Mường Khê" is the Chủ tịch UBND huyện Mường Khê, when the place is the same
+                bare = re.sub(r" (?:ubnd|uy ban nhan dan)$", "", role)
+                m = m or (re.search(rf"(?<!\w)(?<!pho ){re.escape(bare)}(?=\s+(?:tinh|huyen|xa|thanh pho|quan|phuong|thi xa)\s)", qf)
+                          if bare != role else None)
                 if m is None:
                     continue
                 place = _ROLE_PLACE.search(" " + fold(part).strip())
                 asked = _ROLE_PLACE.search(" " + qf[m.end() : m.end() + 40])  # "Chủ tịch UBND thành phố Hải Ninh"
                 if place is not None and asked is not None and place.group(0).split()[:2] != asked.group(0).split()[:2]:
                     continue  # the Chủ tịch UBND of another place
+                if bare != role and m.group(0) == bare and (place is None or asked is None):
+                    continue
                 named_place = int(place is not None and place.group(0).split()[-1] in qf)
                 score = (-preferred[p.key], len(role), named_place, p.statements)
                 if best is None or score > best[0]:
