@@ -8,7 +8,7 @@ of the key facts (case-, whitespace- and accent-insensitive substring match; ``a
 Leaves out: fluency, hallucinated extra claims, and whether the cited passage really supports the
 answer; key facts are literal strings, so a correct paraphrase of a figure can be scored as missing.
 
-    python -m eval.answer_quality [--set main|blind|blind2..blind9] [--k 5] [--json OUT] [--show] [--embedder e5-onnx]
+    python -m eval.answer_quality [--set main|blind|blind2..blind11] [--k 5] [--json OUT] [--show] [--embedder e5-onnx]
                                   [--distractors]
 
 The index is built once per set in ``eval/results/answers-index-<set>/`` and rebuilt when any report
@@ -33,7 +33,9 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-SETS = {"main": HERE / "answers", **{f"blind{n}": HERE / "answers" / f"blind{n}" for n in ("", 2, 3, 4, 5, 6, 7, 8, 9)}}
+# every eval/answers/blind*/ folder with questions is a set ("blind", "blind2", ...)
+SETS = {"main": HERE / "answers", **{p.name: p for p in sorted((HERE / "answers").glob("blind*"))
+                                      if (p / "questions.jsonl").is_file()}}
 RESULTS = HERE / "results"
 KINDS = ("fact", "number", "list", "who_required", "broad", "cross", "summary", "unanswerable")
 MIN_SHARE = 0.6

@@ -72,7 +72,7 @@ CONTINUED = 0.9  # of the sentence before, for a broad answer's sentence that go
 MIN_WHAT_ALONE = 0.4  # of what is asked (not where or when), for a sentence that leaves where and when to its report
 MIN_SLOT_COVERAGE = 0.2  # a sentence holding the place/date/person asked, when the best one holds none
 _TITLES = ("chu tich", "giam doc", "bo truong", "thu truong", "truong phong", "truong ban", "bi thu", "cuc truong",
-           "chanh thanh tra", "hieu truong", "tong cuc truong", "chanh van phong")
+           "chanh thanh tra", "hieu truong", "tong cuc truong", "chanh van phong", "vien truong", "chanh an")
 
 
 class ExtractiveAnswerer:
@@ -149,8 +149,13 @@ class ExtractiveAnswerer:
             about = [fold(pool.titles[k] + "\n" + pool.article_text(k)) for k in pool.order]
             about = [a for a in about if all(fold(n) in a for n in qa.names)] or about
             for t in asked:
-                if not any(re.search(rf"(?<!\w)(?<!pho ){t}(?!\w)", a) for a in about):
-                    return f"thông tin về «{typed(qa.text, t)}»"
+                # "Giám đốc Sở Nông nghiệp và Môi trường" in a report that names only its Phó Giám đốc
+                held = re.search(rf"(?<!\w)(?<!pho ){t}((?:\s+\w+){{0,8}}?)(?=\s+(?:tinh|huyen|thanh pho|xa|phuong|quan"
+                                 rf"|hien nay|hien|la|nam|ten)(?!\w)|\s*[?,.]|$)", fold(qa.text))
+                # (its first words: "Sở Y tế Nghệ An" may be written "Sở Y tế tỉnh Nghệ An")
+                office = " ".join((t + (held.group(1) if held else "")).split()[: len(t.split()) + 3])
+                if not any(re.search(rf"(?<!\w)(?<!pho ){re.escape(office)}(?!\w)", a) for a in about):
+                    return f"thông tin về «{typed(qa.text, office)}»"
         thing = measured_thing(qa) if qa.type == "number" else ""
         if thing and not re.search(rf"(?<!\w){re.escape(thing)}(?!\w)", texts) and not any(
                 all(re.search(rf"(?<!\w){w}(?!\w)", fold(h.chunk.text)) for w in thing.split()) for h in pool.passages):
