@@ -100,6 +100,8 @@ _PERIOD = re.compile(
     r"(?<!\w)(?P<months>\d{1,2}|sau|chin|ba) thang(?:\s+(?P<half>dau|cuoi))?(?:\s+nam)?(?:\s+(?P<y1>(?:19|20)\d{2}))?(?!\w)"
     r"|quy (?P<q>iv|iii|ii|i|[1-4])(?:[/ ](?:nam )?(?P<y2>(?:19|20)\d{2}))?"
 )
+_UNTIL = re.compile(r"(?<!\w)(?:tinh den |den )?het (?:quy (?P<q>iv|iii|ii|i|[1-4])|thang (?P<n>\d{1,2}))"
+                    r"(?:(?:/|\s+nam\s+|\s+)(?P<y>(?:19|20)\d{2}))?(?![\w/])")
 _PLACE = re.compile(r"(?<!\w)(?i:tỉnh|tinh|thành phố|thanh pho|TP\.?|huyện|huyen|quận|quan|thị xã|thi xa|xã|xa|phường|phuong)\s+((?:[A-ZĐÂĂÊÔƠƯ][\w-]*\s?){1,3})")
 _CAPS = re.compile(r"(?<![\w.])([A-ZĐÂĂÊÔƠƯ][\w-]*(?:\s+[A-ZĐÂĂÊÔƠƯ][\w-]*)+)")
 _CAP_WORD = re.compile(r"(?<![\w.])([A-ZĐÂĂÊÔƠƯ][\w-]{2,})(?!\s+[A-ZĐÂĂÊÔƠƯ])")
@@ -195,7 +197,16 @@ def scopes_in(text: str) -> tuple[Scope, ...]:
     tf = fold(text)
     out: list[Scope] = []
     taken: list[tuple[int, int]] = []
+    for m in _UNTIL.finditer(tf):  # "tính đến hết quý III/2026", "đến hết tháng 9": the months so far
+        q, n = m.group("q"), m.group("n")
+        months = 3 * int({"i": 1, "ii": 2, "iii": 3, "iv": 4}.get(q, q)) if q else int(n)
+        y = m.group("y")
+        if 1 <= months < 12:
+            out.append(Scope(text[m.start() : m.end()].strip(), int(y) if y else None, "h1" if months == 6 else f"m{months}"))
+            taken.append((m.start(), m.end()))
     for m in _PERIOD.finditer(tf):
+        if any(s <= m.start() < e for s, e in taken):
+            continue
         months, q = m.group("months"), m.group("q")
         y = m.group("y1") or m.group("y2")
         if months:
