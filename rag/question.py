@@ -246,6 +246,13 @@ def _split_person(run: str) -> list[str]:
     return [run]
 
 
+def _after_acronym(run: str) -> str:
+    """"BHXH Bình Khê" is the place a report writes "BHXH tỉnh Bình Khê": an acronym opening a run is not
+    part of the name (and an acronym alone is not required: reports often write it out)."""
+    first, _, rest = run.partition(" ")
+    return _after_acronym(rest) if rest and len(first) > 1 and first.isupper() else run
+
+
 def _names(q: str) -> tuple[str, ...]:
     """Capitalised names after a place noun, other capitalised runs, and single capitalised words
     ("Broncos", "Victoria"), none at the question's start, where every word is capitalised."""
@@ -260,7 +267,7 @@ def _names(q: str) -> tuple[str, ...]:
 
     out = [place(m.group(1).strip()) for m in _PLACE.finditer(q)]
     # each part at its own offset: "Ông Trần Minh Khải ..." opens the question, the name does not
-    runs = [(m.start() + m.group(1).find(part), part) for m in caps for part in _split_person(m.group(1))]
+    runs = [(m.start() + m.group(1).find(part), part) for m in caps for part in _split_person(_after_acronym(m.group(1)))]
     for start, word in runs + [(m.start(), m.group(1)) for m in _CAP_WORD.finditer(q)]:
         m_start = start
         if _ORG_HEAD.match(word):
