@@ -335,8 +335,9 @@ def in_scope(s: Sentence, scopes: Sequence[Scope], strict: Sequence[Scope], plan
     for sc in scopes:
         if sc.year and years and sc.year not in years:
             return False
-        if sc in strict and not any(x.year in (None, sc.year) and (sc.period is None or x.period == sc.period)
-                                    and (x.year or x.period) for x in named):
+        # (a year asked is named by that year: "6 tháng đầu năm" of a report on another year is not it)
+        if sc in strict and not any((x.year == sc.year) if sc.period is None else
+                                    (x.year in (None, sc.year) and x.period == sc.period) for x in named):
             return False
     return True
 

@@ -30,6 +30,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from rag.acronyms import with_expansions
 from rag.events import Done, Event
 from rag.evidence import (
     MIN_OWN_COVERAGE,
@@ -351,7 +352,7 @@ class ExtractiveAnswerer:
                     continue
                 if names and key not in about_names:
                     continue
-                have = set(tokens(sent.text, folded=True))
+                have = set(tokens(with_expansions(sent.text), folded=True))  # "BHXH" holds "bảo hiểm xã hội"
                 for t in titles:  # "Phó Chủ tịch" does not answer "Chủ tịch ... là ai?"
                     if not re.search(rf"(?<!\w)(?<!pho ){t}(?!\w)", sent.folded):
                         have.discard(t.replace(" ", "_"))

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rag.acronyms import with_expansions
 from rag.embedders import Embedder
 from rag.lexical import BM25, Lexicon
 from rag.textnorm import has_diacritics
@@ -140,7 +141,7 @@ class HybridRetriever:
             # Accented BM25 on what the user typed (or its restored accents); folded BM25 always,
             # so a query with partial accents or a rare name still matches.
             for name, folded, q in (("bm25", False, dq), ("bm25_folded", True, query)):
-                s = self.bm25(folded).scores(q)
+                s = self.bm25(folded).scores(with_expansions(q))  # "bảo hiểm xã hội" finds "BHXH", and back
                 if mask is not None:
                     s = np.where(mask, s, 0.0)
                 top = np.argsort(-s)[:n_cand]
