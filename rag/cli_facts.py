@@ -1,8 +1,9 @@
-"""The ``rag who``, ``rag meetings`` and ``rag summarize`` commands: who said what, with citations.
+"""The ``rag who``, ``rag meetings``, ``rag tasks`` and ``rag summarize`` commands: who said what, with citations.
 
 Covers: the people directory (``rag who``), one person's statements and roles (``rag who NAME``,
 accent-insensitive and partial), every meeting with its chairs, bridge points, participants, speakers,
-tasks and decisions (``rag meetings``), and a meeting summary (``rag summarize SOURCE``: extractive,
+tasks and decisions (``rag meetings``), the task ledger filtered by assignee and deadline (``rag tasks``,
+filters from ``rag.facts.ledger``), and a meeting summary (``rag summarize SOURCE``: extractive,
 or written by the configured LLM from the extracted facts and citation-checked). Each fact printed
 carries ``[n]`` and a numbered sources list; ``--json`` prints one JSON object (shapes in
 the README, "Ai nói gì"), built by the ``*_json`` functions here so other shells can reuse them.
@@ -15,17 +16,15 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Callable
-from datetime import date
 from typing import TYPE_CHECKING, Any, TextIO
 
 from rag.errors import RagError
 from rag.facts import Facts, FactSummary, clip_text
+from rag.facts.ledger import parse_day, select_tasks
 from rag.facts.meetings import Fact, Meeting, Person
 from rag.facts.people import PersonEntry, person_key
 from rag.facts.summarize import display_date
-from rag.facts.tasks import due_before, tasks_for_articles
 from rag.library import Library
-from rag.textnorm import fold
 from rag.types import Citation
 
 if TYPE_CHECKING:
@@ -170,22 +169,13 @@ def meeting_json(facts: Facts, m: Meeting) -> dict[str, Any]:
 
 def tasks_json(facts: Facts, to: str | None = None, due: str | None = None) -> dict[str, Any]:
     """The task ledger of every document, filtered by assignee (part of the name, accent-insensitive)
-    and by a deadline on or before ``due`` (ISO date); each task cites its clause."""
-    try:
-        due_day = date.fromisoformat(due) if due else None
-    except ValueError:
-        raise RagError(f"ngày không hợp lệ “{due}”: dùng dạng YYYY-MM-DD") from None
+    and by a deadline on or before ``due`` (dd/mm/yyyy or ISO); each task cites its clause."""
+    due_day = parse_day(due) if due else None
     cites = _Cites(facts)
-    rows = []
-    for src, doc in sorted(facts.docs.items()):
-        names = {m.article: m.label for m in doc.meetings}
-        for t in tasks_for_articles(doc.text, doc.articles, doc.statements, names):
-            if to and fold(to).strip() not in fold(t.assignee):
-                continue
-            if due_day is not None and not due_before(t, due_day):
-                continue
-            rows.append({**t.to_dict(), "citation": cites.span(src, t.start, t.end, t.article)})
-    return {"filters": {"to": to, "due_before": due}, "tasks": rows, "citations": cites.to_list()}
+    rows = [{**t.to_dict(), "citation": cites.span(t.source, t.start, t.end, t.article)}
+            for t in select_tasks(facts.tasks, to, due_day)]
+    return {"filters": {"to": to, "due_before": due_day.isoformat() if due_day else None}, "tasks": rows,
+            "citations": cites.to_list()}
 
 
 def print_tasks(data: dict[str, Any], out: TextIO) -> None:
