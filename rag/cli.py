@@ -113,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--summary", action="store_true", help="roles per meeting, requests and commitments by topic")
         if name == "tasks":
             p.add_argument("--to", metavar="UNIT", help="only tasks given to this unit or person (part of the name)")
-            p.add_argument("--due-before", metavar="YYYY-MM-DD", help="only tasks due on or before this day")
+            p.add_argument("--due-before", metavar="DATE", help="only tasks due on or before this day (DD/MM/YYYY or YYYY-MM-DD)")
         if name == "summarize":
             _llm_opts(p)
             p.add_argument("source")

@@ -1,10 +1,11 @@
-"""The ``rag who``, ``rag meetings`` and ``rag summarize`` commands: who said what, with citations.
+"""The ``rag who``, ``rag meetings``, ``rag tasks`` and ``rag summarize`` commands: who said what, with citations.
 
 Covers: the people directory (``rag who``), one person's statements and, per meeting, roles and the
 titles that report gives them (``rag who NAME``, accent-insensitive and partial), the same person's
 summary (``rag who NAME --summary``: meetings, then requests and commitments by topic, from
 ``rag.facts.profile``), every meeting with its chairs, bridge points, participants, speakers,
-tasks and decisions (``rag meetings``), and a meeting summary (``rag summarize SOURCE``: extractive,
+tasks and decisions (``rag meetings``), the task ledger filtered by assignee and deadline (``rag tasks``,
+filters from ``rag.facts.ledger``), and a meeting summary (``rag summarize SOURCE``: extractive,
 or written by the configured LLM from the extracted facts and citation-checked). Each fact printed
 carries ``[n]`` and a numbered sources list; dates show the day and month the report gives and mark a
 year it only implies ("10/07/2024 (năm suy ra)", "18/09 (không rõ năm)"); ``--json`` prints one JSON
@@ -19,19 +20,17 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Callable
-from datetime import date
 from typing import TYPE_CHECKING, Any, TextIO
 
 from rag.errors import RagError
 from rag.facts import Facts, FactSummary, clip_text
 from rag.facts.facts import CitationList
+from rag.facts.ledger import parse_day, select_tasks
 from rag.facts.meetings import Fact, Meeting, Person
 from rag.facts.people import PersonEntry, person_key
 from rag.facts.profile import ROLE_LABEL, build_profile, meeting_role_json, meeting_roles, profile_json
 from rag.facts.summarize import display_date
-from rag.facts.tasks import due_before, tasks_for_articles
 from rag.library import Library
-from rag.textnorm import fold
 
 if TYPE_CHECKING:
     from rag.llm.answer import LLMAnswerer
@@ -172,22 +171,13 @@ def meeting_json(facts: Facts, m: Meeting) -> dict[str, Any]:
 
 def tasks_json(facts: Facts, to: str | None = None, due: str | None = None) -> dict[str, Any]:
     """The task ledger of every document, filtered by assignee (part of the name, accent-insensitive)
-    and by a deadline on or before ``due`` (ISO date); each task cites its clause."""
-    try:
-        due_day = date.fromisoformat(due) if due else None
-    except ValueError:
-        raise RagError(f"ngày không hợp lệ “{due}”: dùng dạng YYYY-MM-DD") from None
+    and by a deadline on or before ``due`` (dd/mm/yyyy or ISO); each task cites its clause."""
+    due_day = parse_day(due) if due else None
     cites = CitationList(facts)
-    rows = []
-    for src, doc in sorted(facts.docs.items()):
-        names = {m.article: m.label for m in doc.meetings}
-        for t in tasks_for_articles(doc.text, doc.articles, doc.statements, names):
-            if to and fold(to).strip() not in fold(t.assignee):
-                continue
-            if due_day is not None and not due_before(t, due_day):
-                continue
-            rows.append({**t.to_dict(), "citation": cites.span(src, t.start, t.end, t.article)})
-    return {"filters": {"to": to, "due_before": due}, "tasks": rows, "citations": cites.to_list()}
+    rows = [{**t.to_dict(), "citation": cites.span(t.source, t.start, t.end, t.article)}
+            for t in select_tasks(facts.tasks, to, due_day)]
+    return {"filters": {"to": to, "due_before": due_day.isoformat() if due_day else None}, "tasks": rows,
+            "citations": cites.to_list()}
 
 
 def print_tasks(data: dict[str, Any], out: TextIO) -> None:

@@ -3,7 +3,8 @@
 Without an LLM, by rules on the Vietnamese forms people use to lean on the previous turn:
 
 * "còn ông/bà X thì sao?", "thế còn X?", "X thì sao?" -> the previous question with its person (or
-  year, or meeting) replaced by X; when X is a topic, X asked in the previous question's scope;
+  year, or meeting, or the unit a task question names) replaced by X; when X is a topic, X asked in
+  the previous question's scope;
 * "người đó", "ông ấy", "bà ấy", "họ", "vị này" -> the person the previous turn was about;
 * "hội nghị đó", "cuộc họp này", "báo cáo trên" -> the meeting the previous answer cited;
 * "năm trước/năm ngoái/năm sau thì sao?" -> the previous question one year earlier/later;
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING
 from rag.conversation import Turn
 from rag.errors import LLMError
 from rag.facts.speech import TITLE_HEADS
+from rag.facts.task_answers import parse_task_question
 from rag.textnorm import fold, has_diacritics, nfc, words
 
 if TYPE_CHECKING:
@@ -173,6 +175,12 @@ def _substitute(base: str, x: str, prev: Turn, people: Sequence[PersonEntry]) ->
             return f"{base.rstrip(' ?')} {x}?"
         out = base[: times[0].start()] + x + base[times[0].end() :]
         return re.sub(r"\s+", " ", out).strip()
+    task = parse_task_question(base)
+    if task is not None and task.unit and not re.match(r"(?:hoi nghi|cuoc hop|buoi hop|phien hop)(?!\w)", fold(x)):
+        # "còn Sở Y tế thì sao?" after "Công an tỉnh được giao nhiệm vụ gì?": the same, for that unit
+        pos = base.find(task.unit)
+        if pos >= 0:
+            return base[:pos] + _clean_person(x) + base[pos + len(task.unit) :]
     if _looks_like_person(x, people):
         span = _person_span(base, people)
         if span:

@@ -198,11 +198,11 @@ def scopes_in(text: str) -> tuple[Scope, ...]:
     out: list[Scope] = []
     taken: list[tuple[int, int]] = []
     for m in _UNTIL.finditer(tf):  # "tính đến hết quý III/2026", "đến hết tháng 9": the months so far
-        q, n = m.group("q"), m.group("n")
-        months = 3 * int({"i": 1, "ii": 2, "iii": 3, "iv": 4}.get(q, q)) if q else int(n)
+        quarter, upto = m.group("q"), m.group("n")
+        count = 3 * int({"i": "1", "ii": "2", "iii": "3", "iv": "4"}.get(quarter, quarter)) if quarter else int(upto)
         y = m.group("y")
-        if 1 <= months < 12:
-            out.append(Scope(text[m.start() : m.end()].strip(), int(y) if y else None, "h1" if months == 6 else f"m{months}"))
+        if 1 <= count < 12:
+            out.append(Scope(text[m.start() : m.end()].strip(), int(y) if y else None, "h1" if count == 6 else f"m{count}"))
             taken.append((m.start(), m.end()))
     for m in _PERIOD.finditer(tf):
         if any(s <= m.start() < e for s, e in taken):

@@ -67,16 +67,16 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
         spans.append((pos, cut))
         pos = start + m.end()
     spans.append((pos, end))
-    out = []
+    out: list[tuple[int, int]] = []
     for s, e in spans:
         while s < e and text[s].isspace():
             s += 1
         while e > s and text[e - 1].isspace():
             e -= 1
-        cut = _caption_end(text, s, e)
-        if cut is not None:  # "Ảnh: Minh Châu Kết luận hội nghị, ...": the credit, then the next paragraph
-            out.append((s, cut[0]))
-            s = cut[1]
+        credit = _caption_end(text, s, e)
+        if credit is not None:  # "Ảnh: Minh Châu Kết luận hội nghị, ...": the credit, then the next paragraph
+            out.append((s, credit[0]))
+            s = credit[1]
         if e > s:
             out.append((s, e))
     return out
@@ -99,7 +99,7 @@ def _caption_end(text: str, s: int, e: int) -> tuple[int, int] | None:
     base = m.end()
     for i, w in enumerate(ws):
         word = w.group(0)
-        if i and (word.strip("(“\"") in _OPENERS or not word[:1].isupper() and not word[:1] in "(/"):
+        if i and (word.strip("(“\"") in _OPENERS or not word[:1].isupper() and word[:1] not in "(/"):
             j = i if word.strip("(“\"") in _OPENERS else i - 1
             if j < 1:
                 return None

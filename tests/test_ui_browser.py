@@ -1,7 +1,8 @@
 """The chat window in a real browser: ``rag serve`` in a subprocess on a free loopback port with an
 empty index, driven by Playwright + Debian chromium. Upload (including a broken file and a hostile
 one), the documents table, a cited answer with its "Nguồn" block and highlighted passage,
-follow-up and new conversation, search scope, delete. Screenshots go to ``test-artifacts/``."""
+follow-up and new conversation, search scope, delete, the who-said-what, summary and task tabs.
+Screenshots go to ``test-artifacts/``."""
 
 from __future__ import annotations
 
@@ -236,6 +237,34 @@ def test_6_who_said_what_and_summary(page) -> None:  # type: ignore[no-untyped-d
     sync_api.expect(summary).to_contain_text("Nguyễn Minh Tuấn")
     sync_api.expect(summary.locator("details.nguon")).to_have_count(1)
     _shot(page, "ui-summary.png")
+
+
+def test_7_tasks_tab(page) -> None:  # type: ignore[no-untyped-def]
+    """The task ledger of the two reports left: rows, the assignee filter without accents, "hạn trước"
+    typed dd/mm/yyyy, and the CSV download (UTF-8 with BOM)."""
+    page.get_by_role("tab", name="Nhiệm vụ").click()
+    table, status = page.locator("#tasks-table"), page.locator("#tasks-status")
+    sync_api.expect(table.get_by_role("gridcell", name="Sở Xây dựng", exact=True)).to_be_visible()
+    sync_api.expect(status).to_contain_text("7 / 7 nhiệm vụ")
+    page.locator("#tasks-to textarea").fill("so nong nghiep")
+    sync_api.expect(status).to_contain_text("1 / 7 nhiệm vụ")
+    sync_api.expect(table.get_by_role("gridcell", name="2024-09-20 (trước ngày 20/9/2024)")).to_be_visible()
+    due = page.locator("#tasks-due textarea")
+    due.fill("19/9/2024")
+    due.press("Enter")
+    sync_api.expect(status).to_contain_text("Không có nhiệm vụ nào khớp")
+    due.fill("20/9/2024")
+    due.press("Enter")
+    sync_api.expect(status).to_contain_text("1 / 7 nhiệm vụ")
+    _shot(page, "ui-tasks.png")
+    with page.expect_download() as dl:
+        page.locator("#tasks-csv").click()
+    data = Path(dl.value.path()).read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf") and dl.value.suggested_filename == "nhiem-vu.csv"
+    lines = data.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("Giao cho,Việc,") and len(lines) == 2
+    assert lines[1].startswith("Sở Nông nghiệp và Phát triển nông thôn,\"kiểm tra an toàn các hồ chứa, báo cáo UBND tỉnh\",")
+    assert page.outside == []
 
 
 def _bots(pg):  # type: ignore[no-untyped-def]

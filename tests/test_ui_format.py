@@ -182,10 +182,12 @@ def test_parse_auth_and_port_free() -> None:
 
 
 def test_format_and_logic_do_not_import_gradio() -> None:
+    from ui import format_facts, format_tasks
+
     assert "gradio" not in sys.modules or all(
         "gradio" not in (getattr(m, "__file__", "") or "") for m in (fmt, logic)
     )
-    for mod in (fmt, logic):
+    for mod in (fmt, logic, format_facts, format_tasks):
         src = Path(mod.__file__).read_text(encoding="utf-8")
         assert "import gradio" not in src
 
@@ -266,3 +268,50 @@ def test_unsupported_sentences_are_marked() -> None:
     assert html_.count('class="unsupported"') == 1
     marked = html_.split('class="unsupported"')[1]
     assert "Giá vàng" in marked and "<b>" not in html_ and "giấy phép" not in marked and "giấy phép" in html_
+
+
+def test_tasks_tab_rows_filters_and_csv(tmp_path: Path) -> None:
+    """The "Nhiệm vụ" tab's functions over a real index of two reports: rows, the filters of `rag tasks`
+    (assignee without accents, "hạn trước" as dd/mm/yyyy or ISO, a bad day reported), and the CSV file
+    (UTF-8 with BOM, one row per task with the clause it is read from)."""
+    import csv
+    import io
+
+    from ui import format_tasks as ft
+
+    reports = Path(__file__).resolve().parents[1] / "eval" / "whosaid" / "reports"
+    lib = Library(tmp_path / "idx")
+    files = [SAMPLES / "giao-ban-so-xay-dung-quy-3-2024.md", reports / "hop_ban_chi_dao_giai_ngan_von_dau_tu_cong_phu_van.txt"]
+    lib.ingest(files, names={str(f): f.name for f in files})
+    facts = lib.facts()
+    everything = ft.select(facts, None, None)
+    assert everything.total == len(everything.tasks) == 11 and everything.error is None
+    assert "11 / 11 nhiệm vụ" in _visible(ft.status_html(everything))
+    view = ft.select(facts, "so tai", "")
+    assert [t.assignee for t in view.tasks] == ["Sở Tài nguyên và Môi trường", "Sở Tài chính"]
+    rows = ft.task_rows(facts, view.tasks)
+    assert len(ft.TASK_HEADERS) == len(rows[0]) == 6
+    assert rows[1] == ["Sở Tài chính", "chủ trì thu hồi dứt điểm các khoản tạm ứng quá hạn",
+                       "2024-06-30 (trong 6 tháng đầu năm 2024)", "Lương Văn Chính",
+                       "Cuộc họp đánh giá tình hình giải ngân vốn đầu tư công năm 2023 và bàn giải pháp thực hiện kế "
+                       "hoạch năm 2024 (02/01/2024)", "hop_ban_chi_dao_giai_ngan_von_dau_tu_cong_phu_van.txt"]
+    # "hạn trước" as users type it; the same rule as `rag tasks --due-before`
+    assert ft.select(facts, "so tai", "31/3/2024").tasks == ft.select(facts, "so tai", "2024-03-31").tasks == view.tasks[:1]
+    bad = ft.select(facts, "so tai", "31/13/2024")
+    assert bad.tasks == view.tasks and "DD/MM/YYYY" in (bad.error or "")
+    assert "chưa được áp dụng" in _visible(ft.status_html(bad))
+    assert "Không có nhiệm vụ nào khớp" in _visible(ft.status_html(ft.select(facts, "Sở Văn hóa", None)))
+    assert "Chưa có nhiệm vụ nào" in _visible(ft.status_html(ft.select(Facts({}), None, None)))
+    data = ft.tasks_csv(facts, view.tasks)
+    assert data.startswith(b"\xef\xbb\xbf")
+    table = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert table[0] == ft.CSV_HEADERS and len(table) == 3
+    row = dict(zip(table[0], table[2], strict=True))
+    t = view.tasks[1]
+    assert row["Giao cho"] == "Sở Tài chính" and row["Hạn từ"] == "2024-01-01" and row["Hạn đến"] == "2024-06-30"
+    assert row["Loại"] == "giao" and row["Vị trí"] == f"{t.start}-{t.end}"
+    assert row["Trích đoạn"] == lib.source_text(t.source)[t.start : t.end]
+    assert row["Hạn (như trong văn bản)"] == "trong 6 tháng đầu năm 2024"
+    path = logic.export_file(data, ft.CSV_NAME, tmp_path / "exports")
+    assert path.name == "nhiem-vu.csv" and path.read_bytes() == data
+    assert logic.export_file(data, ft.CSV_NAME, tmp_path / "exports") == path  # the same content: written once

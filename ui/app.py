@@ -3,19 +3,20 @@
 Tabs: "Hỏi đáp" (streamed answers with [n] markers and a collapsible "Nguồn" block, where a source
 read by OCR shows its scanned page beside the text, follow-up
 questions, search scope by document and date, settings), "Tài liệu" (upload with progress, list,
-delete, re-index), "Ai nói gì" and "Tóm tắt" (``rag.facts``). The API
+delete, re-index), "Ai nói gì", "Nhiệm vụ" (the task ledger: a sortable table filtered by assignee
+and "hạn trước", exported as CSV) and "Tóm tắt" (``rag.facts``); the facts tabs follow every change
+of the documents. The API
 endpoint ``/ask`` returns ``Answer.to_dict()`` (the JSON of ``rag ask --json``); every other
 event is private. ``serve`` is what ``rag serve`` runs.
-Left out: how things look (``ui.format``), files and scope parsing (``ui.logic``), all retrieval
-and answering (``rag``).
+Left out: how things look (``ui.format``, ``ui.format_facts``, ``ui.format_tasks``), files, scope
+parsing and the conversation kept in the browser (``ui.logic``), all retrieval, answering and
+filtering (``rag``).
 """
 
 import argparse
 import functools
-import hashlib
 import logging
 import os
-import secrets
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -32,54 +33,13 @@ from rag.errors import RagError  # noqa: E402
 from rag.events import Done, Status, Token  # noqa: E402
 from rag.library import Answerer, Library  # noqa: E402
 from rag.llm.setup import build_answerer  # noqa: E402
-from rag.types import Answer  # noqa: E402
 from rag.vi import MAX_QUESTION_CHARS, ingest_summary  # noqa: E402
 from ui import format as fmt  # noqa: E402
 from ui import format_facts as ff  # noqa: E402
+from ui import format_tasks as ft  # noqa: E402
 from ui import logic  # noqa: E402
 
-CSS = """
-.cite { color: #1d4ed8; font-weight: 600; }
-details.nguon { margin-top: .6em; border: 1px solid #d1d5db; border-radius: 6px; padding: .3em .6em; }
-details.nguon summary { cursor: pointer; font-weight: 600; }
-details.nguon ul.sources { list-style: none; padding-left: .2em; }
-details.nguon blockquote { margin: .3em 0 .8em 0; padding-left: .6em; border-left: 3px solid #d1d5db; }
-details.nguon mark { background: #fde68a; color: inherit; }
-#docs-table, #docs-table *, #people-table, #people-table * { font-family: var(--font) !important; }
-details.nguon .file { font-style: italic; }
-.meta { color: #6b7280; font-size: .9em; }
-ol.statements li { margin-bottom: .6em; }
-.notice { color: #92400e; font-style: italic; margin-top: .4em; }
-.unsupported { color: #b91c1c; text-decoration: underline dotted; }
-details.nguon .scan { display: flex; gap: .8em; align-items: flex-start; }
-details.nguon .scan blockquote { flex: 1 1 0; }
-details.nguon .page-image { flex: 0 0 38%; }
-details.nguon .page-image img { width: 100%; border: 1px solid #d1d5db; }
-"""
 THEME = gr.themes.Soft(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
-# Gradio's own interface strings (no Vietnamese ships with it), for Vietnamese and English browsers alike.
-_STRINGS = {
-    "upload_text.drop_file": "Thả tệp vào đây",
-    "upload_text.click_to_upload": "Bấm để chọn tệp",
-    "common.or": "hoặc",
-    "common.clear": "Xoá",
-    "common.remove": "Bỏ",
-    "common.download": "Tải xuống",
-    "common.loading": "Đang tải",
-    "common.error": "Lỗi",
-    "common.settings": "Cài đặt giao diện",
-    "common.built_with_gradio": "Làm bằng Gradio",
-    "errors.use_via_api": "Dùng qua API",
-    "chatbot.clear": "Xoá cuộc trò chuyện",
-    "chatbot.copy_message": "Sao chép",
-    "chatbot.copied_message": "Đã sao chép",
-    "file.uploading": "Đang tải lên…",
-    "status.queue_position": "Đang chờ: {position}/{size}",
-    "login.login": "Đăng nhập",
-    "login.username": "tên đăng nhập",
-    "login.password": "mật khẩu",
-    "login.incorrect_credentials": "Sai tên đăng nhập hoặc mật khẩu",
-}
 log = logging.getLogger(__name__)
 PRIVATE: dict[str, Any] = {"api_visibility": "private"}
 WRITE: dict[str, Any] = {"api_visibility": "private", "concurrency_id": "index-write", "concurrency_limit": 1}
@@ -176,10 +136,10 @@ def build_app(lib: Library, answerer: Answerer | None = None) -> gr.Blocks:
 
     def restore(stored: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
         """The chat bubbles of a conversation kept in the browser (after a reload)."""
-        return fmt.conversation_messages(_answers(stored), page_image)
+        return fmt.conversation_messages(logic.stored_answers(stored), page_image)
 
     def export(stored: list[dict[str, Any]] | None) -> Any:
-        answers = _answers(stored)
+        answers = logic.stored_answers(stored)
         if not answers:
             return gr.DownloadButton(value=None, interactive=False)
         path = Path(tempfile.mkdtemp(prefix="rag-chat-")) / "cuoc-tro-chuyen.md"
@@ -240,7 +200,7 @@ def build_app(lib: Library, answerer: Answerer | None = None) -> gr.Blocks:
     app = gr.Blocks(title="Hỏi đáp báo cáo hội nghị", analytics_enabled=False, delete_cache=(3600, 3600))
     with app:
         gr.Markdown("## Hỏi đáp báo cáo hội nghị\nMọi câu trả lời đều kèm trích dẫn [n] tới đoạn văn gốc.")
-        stored = gr.BrowserState([], storage_key=_storage_key(lib), secret=_browser_secret(lib))
+        stored = gr.BrowserState([], storage_key=logic.storage_key(lib.path), secret=logic.browser_secret(lib.path))
         with gr.Tabs():
             with gr.Tab("Hỏi đáp", id="chat"):
                 empty_note = gr.Markdown(fmt.EMPTY_INDEX, visible=not docs, elem_id="empty-note")
@@ -294,51 +254,24 @@ def build_app(lib: Library, answerer: Answerer | None = None) -> gr.Blocks:
             app.load(refresh, [scope], lists, **PRIVATE),
         ]
         for ev in events:
-            ev.then(facts_tabs[0], None, facts_tabs[1], **PRIVATE)
+            ev.then(*facts_tabs, **PRIVATE)
         api(ask_api, api_name="ask", **ANSWER)
         api(chat_api, api_name="chat", **ANSWER)
     return app
 
 
-def _answers(stored: list[dict[str, Any]] | None) -> list[Answer]:
-    """The answers kept in the browser; one that does not parse (an older format) is left out."""
-    out = []
-    for d in stored or []:
-        try:
-            out.append(Answer.from_dict(d))
-        except (KeyError, TypeError, ValueError, AttributeError):
-            log.warning("a stored conversation turn could not be read; it is left out")
-    return out
+def _facts_tabs(lib: Library, answerer: Answerer | None) -> tuple[Callable[..., tuple[Any, ...]], list[Any], list[Any]]:
+    """The "Ai nói gì", "Nhiệm vụ" and "Tóm tắt" tabs (from ``rag.facts``); returns their refresh event,
+    its inputs (the task filters, kept across a refresh) and its outputs."""
 
+    def show_tasks(to: str | None, due: str | None) -> tuple[Any, ...]:
+        facts = lib.facts()
+        view = ft.select(facts, to, due)
+        path = logic.export_file(ft.tasks_csv(facts, view.tasks), ft.CSV_NAME) if view.tasks else None
+        return (gr.Dataframe(value=ft.task_rows(facts, view.tasks)), ft.status_html(view),
+                gr.DownloadButton(value=str(path) if path else None, interactive=path is not None))
 
-def _storage_key(lib: Library) -> str:
-    """One conversation per index folder in a browser's localStorage."""
-    return "rag-hoi-dap-" + hashlib.sha256(str(lib.path.resolve()).encode()).hexdigest()[:12]
-
-
-def _browser_secret(lib: Library) -> str:
-    """The key that encrypts the conversation kept in the browser, kept beside the index so a
-    conversation survives a server restart; a new random one when it cannot be stored."""
-    path = lib.path / "ui-secret"
-    try:
-        return path.read_text(encoding="ascii").strip()
-    except OSError:
-        pass
-    secret = secrets.token_urlsafe(32)
-    try:
-        lib.path.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="ascii") as f:
-            f.write(secret)
-    except OSError:
-        log.warning("could not keep the conversation key in %s; conversations will not survive a restart", path)
-    return secret
-
-
-def _facts_tabs(lib: Library, answerer: Answerer | None) -> tuple[Callable[[], tuple[Any, ...]], list[Any]]:
-    """The "Ai nói gì" and "Tóm tắt" tabs (from ``rag.facts``); returns their refresh event and outputs."""
-
-    def refresh_facts() -> tuple[Any, ...]:
+    def refresh_facts(to: str | None, due: str | None) -> tuple[Any, ...]:
         facts = lib.facts()
         meetings = ff.meeting_choices(facts)
         return (
@@ -348,6 +281,7 @@ def _facts_tabs(lib: Library, answerer: Answerer | None) -> tuple[Callable[[], t
             gr.Dropdown(choices=meetings, value=None),
             ff.statements_html(facts, ff.select_statements(facts, None, None)),
             "",
+            *show_tasks(to, due),
         )
 
     def show_statements(person: str | None, meeting: str | None, view: str | None = None) -> str:
@@ -376,13 +310,28 @@ def _facts_tabs(lib: Library, answerer: Answerer | None) -> tuple[Callable[[], t
             meeting = gr.Dropdown(label="Cuộc họp", choices=[], value=None, elem_id="who-meeting")
             view = gr.Radio([ff.STATEMENTS_VIEW, ff.PROFILE_VIEW], value=ff.STATEMENTS_VIEW, label="Xem", elem_id="who-view")
         statements = gr.HTML(elem_id="who-statements")
+    with gr.Tab("Nhiệm vụ", id="tasks"):
+        with gr.Row():
+            task_to = gr.Textbox(label="Giao cho (một phần tên đơn vị hoặc người, có dấu hay không)",
+                                 placeholder="Sở Tài chính", elem_id="tasks-to", scale=3)
+            task_due = gr.Textbox(label="Hạn trước (ngày/tháng/năm, rồi nhấn Enter)", placeholder="30/6/2024",
+                                  elem_id="tasks-due", scale=2)
+            task_csv = gr.DownloadButton("Tải CSV", elem_id="tasks-csv", interactive=False, scale=1)
+        task_status = gr.HTML(elem_id="tasks-status")
+        tasks = gr.Dataframe(headers=ft.TASK_HEADERS, interactive=False, label="Sổ nhiệm vụ", elem_id="tasks-table",
+                             wrap=True, max_height=560, column_widths=["15%", "35%", "14%", "12%", "14%", "10%"])
     with gr.Tab("Tóm tắt", id="summary"):
         pick = gr.Dropdown(label="Chọn cuộc họp", choices=[], value=None, elem_id="summary-meeting")
         summary = gr.HTML(elem_id="summary")
     for widget in (person, meeting, view):
         widget.change(show_statements, [person, meeting, view], statements, **PRIVATE)
     pick.change(summarize, pick, summary, **PRIVATE)
-    return refresh_facts, [people, person, meeting, pick, statements, summary]
+    task_out = [tasks, task_status, task_csv]
+    # the name filters as it is typed; a day once whole, on Enter (not on leaving the box: that event would
+    # land as the user opens a column's sort menu and put the table back in its own order)
+    for ev in (task_to.change, task_due.submit):
+        ev(show_tasks, [task_to, task_due], task_out, **PRIVATE)
+    return refresh_facts, [task_to, task_due], [people, person, meeting, pick, statements, summary, *task_out]
 
 
 def _progress_cb(progress: gr.Progress):  # type: ignore[no-untyped-def]
@@ -401,8 +350,8 @@ def _progress_cb(progress: gr.Progress):  # type: ignore[no-untyped-def]
 
 def launch_kwargs() -> dict[str, Any]:
     """Options every launch of this app uses (look, upload limit, no stack traces to the browser)."""
-    return {"theme": THEME, "css": CSS, "show_error": False, "max_file_size": f"{logic.MAX_UPLOAD_MB}mb",
-            "ssr_mode": False, "i18n": gr.I18n(vi=_STRINGS, en=_STRINGS)}
+    return {"theme": THEME, "css": fmt.CSS, "show_error": False, "max_file_size": f"{logic.MAX_UPLOAD_MB}mb",
+            "ssr_mode": False, "i18n": gr.I18n(vi=fmt.GRADIO_STRINGS, en=fmt.GRADIO_STRINGS)}
 
 
 def serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

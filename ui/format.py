@@ -7,6 +7,7 @@ turned into numeric entities, so a document holding ``<script>``, ``<img src=...
 meant for a Markdown-rendering chat bubble: it never contains a blank line (which would end the
 HTML block and let Markdown parse what follows). A source read by OCR from a scan says so, with its
 confidence, and shows the scanned page beside its text when the app can serve that page's image.
+Also the app's CSS and the Vietnamese text of Gradio's own controls.
 Left out: widgets and events (``ui.app``), files and search scope (``ui.logic``).
 """
 
@@ -23,6 +24,55 @@ EMPTY_INDEX = "Chưa có tài liệu nào. Mở thẻ Tài liệu để tải l�
 NO_DATE = "không rõ ngày"
 DOCS_HEADERS = ["Tiêu đề", "Ngày", "Tệp", "Số đoạn"]
 PageImage = Callable[[Citation], "str | None"]  # the URL of the scanned page a citation was read from, if any
+
+# How the app looks (its CSS, given to Gradio at launch).
+CSS = """
+.cite { color: #1d4ed8; font-weight: 600; }
+details.nguon { margin-top: .6em; border: 1px solid #d1d5db; border-radius: 6px; padding: .3em .6em; }
+details.nguon summary { cursor: pointer; font-weight: 600; }
+details.nguon ul.sources { list-style: none; padding-left: .2em; }
+details.nguon blockquote { margin: .3em 0 .8em 0; padding-left: .6em; border-left: 3px solid #d1d5db; }
+details.nguon mark { background: #fde68a; color: inherit; }
+#docs-table, #docs-table *, #people-table, #people-table *, #tasks-table, #tasks-table * {
+  font-family: var(--font) !important; }
+details.nguon .file { font-style: italic; }
+.meta { color: #6b7280; font-size: .9em; }
+ol.statements li { margin-bottom: .6em; }
+.notice { color: #92400e; font-style: italic; margin-top: .4em; }
+.unsupported { color: #b91c1c; text-decoration: underline dotted; }
+details.nguon .scan { display: flex; gap: .8em; align-items: flex-start; }
+details.nguon .scan blockquote { flex: 1 1 0; }
+details.nguon .page-image { flex: 0 0 38%; }
+details.nguon .page-image img { width: 100%; border: 1px solid #d1d5db; }
+"""
+# Gradio's own interface strings (no Vietnamese ships with it), for Vietnamese and English browsers alike.
+GRADIO_STRINGS = {
+    "upload_text.drop_file": "Thả tệp vào đây",
+    "upload_text.click_to_upload": "Bấm để chọn tệp",
+    "common.or": "hoặc",
+    "common.clear": "Xoá",
+    "common.remove": "Bỏ",
+    "common.download": "Tải xuống",
+    "common.loading": "Đang tải",
+    "common.error": "Lỗi",
+    "common.settings": "Cài đặt giao diện",
+    "common.built_with_gradio": "Làm bằng Gradio",
+    "errors.use_via_api": "Dùng qua API",
+    "chatbot.clear": "Xoá cuộc trò chuyện",
+    "dataframe.sort_ascending": "Sắp xếp tăng dần",
+    "dataframe.sort_descending": "Sắp xếp giảm dần",
+    "dataframe.clear_sort": "Bỏ sắp xếp",
+    "dataframe.filter": "Lọc",
+    "dataframe.clear_filter": "Bỏ lọc",
+    "chatbot.copy_message": "Sao chép",
+    "chatbot.copied_message": "Đã sao chép",
+    "file.uploading": "Đang tải lên…",
+    "status.queue_position": "Đang chờ: {position}/{size}",
+    "login.login": "Đăng nhập",
+    "login.username": "tên đăng nhập",
+    "login.password": "mật khẩu",
+    "login.incorrect_credentials": "Sai tên đăng nhập hoặc mật khẩu",
+}
 
 # Characters Markdown (and KaTeX) give a meaning to, written as numeric entities.
 _MD_SPECIAL = {c: f"&#{ord(c)};" for c in "\\`*_{}[]()#+-.!|~$:>=@"}

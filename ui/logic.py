@@ -4,26 +4,33 @@ Uploaded files are copied into ``<index>/uploads/`` under a sanitised version of
 name (no folders, no path escape, control and reserved characters dropped, Vietnamese letters
 kept); that name is also the source name recorded in the index. Files of an unsupported type or
 over the size limit are refused here with a reason, the rest go on to ``Library.ingest``.
-Also the URL of a scanned page's image, shown beside a source read from it by OCR.
+Also the URL of a scanned page's image, shown beside a source read from it by OCR; the conversation
+kept in the browser (its storage key, the key that encrypts it, the answers read back); and the
+files the app offers for download (one folder per content, so the same export is written once).
 Left out: rendering (``ui.format``) and widgets (``ui.app``).
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import os
 import re
+import secrets
 import shutil
 import socket
+import tempfile
 import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from rag.loaders import SUPPORTED
 from rag.ocr import IMAGE_SUFFIXES
 from rag.retrieval import Filters
-from rag.types import Citation
+from rag.types import Answer, Citation
 
 if TYPE_CHECKING:
     from rag.library import Library
@@ -33,6 +40,7 @@ ACCEPTED = SUPPORTED  # what the loader reads (images and scans through OCR): on
 UPLOAD_LABEL = (f"Tải tài liệu lên (kéo thả hoặc bấm để chọn; {' '.join(s for s in ACCEPTED if s not in IMAGE_SUFFIXES)}; "
                 f"bản quét và ảnh chụp trang {' '.join(IMAGE_SUFFIXES)} được nhận dạng chữ)")
 MAX_UPLOAD_MB = 50
+log = logging.getLogger(__name__)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _RESERVED = re.compile(r'[<>:"/\\|?*]')
 
@@ -158,3 +166,53 @@ def port_free(host: str, port: int) -> bool:
         except OSError:
             return False
     return True
+
+
+def stored_answers(stored: list[dict[str, Any]] | None) -> list[Answer]:
+    """The answers kept in the browser; one that does not parse (an older format) is left out."""
+    out = []
+    for d in stored or []:
+        try:
+            out.append(Answer.from_dict(d))
+        except (KeyError, TypeError, ValueError, AttributeError):
+            log.warning("a stored conversation turn could not be read; it is left out")
+    return out
+
+
+def storage_key(index_dir: Path) -> str:
+    """One conversation per index folder in a browser's localStorage."""
+    return "rag-hoi-dap-" + hashlib.sha256(str(index_dir.resolve()).encode()).hexdigest()[:12]
+
+
+def browser_secret(index_dir: Path) -> str:
+    """The key that encrypts the conversation kept in the browser, kept beside the index so a
+    conversation survives a server restart; a new random one when it cannot be stored."""
+    path = index_dir / "ui-secret"
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except OSError:
+        pass
+    secret = secrets.token_urlsafe(32)
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as f:
+            f.write(secret)
+    except OSError:
+        log.warning("could not keep the conversation key in %s; conversations will not survive a restart", path)
+    return secret
+
+
+def export_file(data: bytes, name: str, root: Path | None = None) -> Path:
+    """``data`` saved as ``name`` for download, in a folder named by its content (under the system's
+    temporary folder unless ``root``): filtering back and forth writes each export once."""
+    base = root or Path(tempfile.gettempdir()) / "rag-exports"
+    folder = base / hashlib.sha256(data).hexdigest()[:20]
+    path = folder / name
+    if not path.is_file():
+        base.mkdir(mode=0o700, parents=True, exist_ok=True)  # exports quote the reports: the user's alone
+        folder.mkdir(exist_ok=True)
+        tmp = folder / f".{name}.{os.getpid()}"
+        tmp.write_bytes(data)
+        os.replace(tmp, path)  # whole or absent: two exports of the same content may race
+    return path

@@ -1,7 +1,7 @@
 """Who said what over a whole index: ``Facts``, the statements, meetings and people of one generation.
 
 Covers: look-ups over the extracted facts (people by name, accent-insensitive and partial; a
-person's statements; meetings; the meeting of an article) and a structured summary of a meeting
+person's statements; meetings; the meeting of an article; the task ledger) and a structured summary of a meeting
 (extractive, or written by an LLM from the extracted facts and checked). Every statement or meeting
 fact converts to a ``rag.types.Citation`` whose ``text`` is the exact source span, so the CLI, UI and
 chat can cite it like a retrieved passage; ``CitationList`` numbers them for one answer.
@@ -24,6 +24,7 @@ from rag.facts.meetings import Meeting
 from rag.facts.people import PersonEntry, build_people, find_people, person_key
 from rag.facts.speech import Statement
 from rag.facts.summarize import HEADINGS, SummaryLine, display_date, summarize_meeting
+from rag.facts.tasks import Task, tasks_for_articles
 from rag.records import resolve_source
 from rag.textnorm import sentence_around
 from rag.types import Answer, AnswerSentence, Article, Citation
@@ -130,6 +131,17 @@ class Facts:
         """A person's statements in document order (a folded key or a name as written)."""
         key = person_key(key_or_name)
         return [s for s in self.statements if person_key(s.speaker) == key]
+
+    @cached_property
+    def tasks(self) -> tuple[Task, ...]:
+        """The task ledger of every document (``rag.facts.tasks``), by source then position. Built on
+        first use and kept with this generation: it reads every document's text, which most questions
+        never need."""
+        out: list[Task] = []
+        for _, d in sorted(self.docs.items()):
+            names = {m.article: m.label for m in d.meetings}
+            out.extend(tasks_for_articles(d.text, d.articles, d.statements, names))
+        return tuple(out)
 
     def has_facts(self, m: Meeting) -> bool:
         """Whether an article reads as a meeting report (a name, chair, speaker, task...), not just text."""

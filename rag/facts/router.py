@@ -1,9 +1,11 @@
 """Answers "who said / chaired what" questions from the extracted facts, and the rest by another answerer.
 
-Covers six question forms, in this order, matched accent-insensitively:
+Covers seven question forms, in this order, matched accent-insensitively:
 
 * "Tóm tắt hội nghị ...", "tóm lại ..." -> the structured summary (``Facts.summary``) of the meeting named,
   or of the best-ranked retrieved article (written by the LLM when there is one, else extractive);
+* "<đơn vị> được giao những việc gì?", "Những việc nào hạn trước 30/6/2024?" -> the tasks of the ledger
+  given to that unit or due then, each cited to its clause (read by ``rag.facts.task_answers``);
 * "Ai chủ trì hội nghị ...?"  -> the chairs (and bridge-point chairs) of the best-matching meeting;
 * "<người> yêu cầu / đề nghị / nói ... gì?", "<người> chủ trì hội nghị nào?" -> that person's statements
   of that kind (or the meetings they chaired); the name may be whole or partial, with or without accents;
@@ -26,6 +28,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from rag.enumeration import announces, items_after, without_bullet
@@ -47,6 +50,7 @@ from rag.facts.meetings import Meeting
 from rag.facts.people import person_key
 from rag.facts.speech import VERB_KINDS, Statement
 from rag.facts.summarize import display_date
+from rag.facts.task_answers import TaskQuestion, parse_task_question, task_lines
 from rag.textnorm import fold, nfc
 from rag.types import Answer, AnswerSentence, Citation, Hit
 from rag.vi import CHAIR_VERBS
@@ -121,6 +125,14 @@ def _idf(ex: ExtractiveAnswerer) -> Idf:
     return idf
 
 
+def _ranks(hits: Sequence[Hit]) -> dict[tuple[str, int], int]:
+    """The best hit rank of each retrieved article."""
+    ranks: dict[tuple[str, int], int] = {}
+    for i, h in enumerate(hits):
+        ranks.setdefault((h.chunk.source, h.chunk.article), i)
+    return ranks
+
+
 class FactsAwareAnswerer:
     """An ``Answerer``: facts questions from ``rag.facts``, everything else by ``inner``."""
 
@@ -153,14 +165,17 @@ class FactsAwareAnswerer:
         summary = _SUMMARY.match(fold(nfc(question)))
         if summary:
             return self._summary(question, question[summary.end() :], hits)
+        task = parse_task_question(question)
+        if task is not None:  # "Sở Y tế được giao những việc gì?"; nothing in the ledger: the other forms
+            found = self._tasks(question, task, hits)
+            if found is not None:
+                return found
         if not re.search(r"(?<!\w)(?:ai|gi|nao)(?!\w)", fold(question)) and not find_verb(question):
             return None  # cheap exit before building facts: not a who/what question at all
         facts = self.source.facts()
         if not facts.statements and not facts.meetings:
             return None
-        ranks: dict[tuple[str, int], int] = {}
-        for i, h in enumerate(hits):
-            ranks.setdefault((h.chunk.source, h.chunk.article), i)
+        ranks = _ranks(hits)
         preferred: dict[str, int] = {}  # person -> the best rank of a retrieved article they spoke in
         for st in facts.statements:
             if (st.source, st.article) in ranks:
@@ -180,9 +195,7 @@ class FactsAwareAnswerer:
         """"Tóm tắt hội nghị ...": the structured summary (``Facts.summary``) of the meeting named, or of
         the best-ranked retrieved article when none is named."""
         facts = self.source.facts()
-        ranks: dict[tuple[str, int], int] = {}
-        for i, h in enumerate(hits):
-            ranks.setdefault((h.chunk.source, h.chunk.article), i)
+        ranks = _ranks(hits)
         m = pick_meeting(facts, content, ranks, _idf(self.source.extractive()), lambda m: True)
         if m is None and hits:  # an article without a title line: the best retrieved one
             top = hits[0].chunk
@@ -191,6 +204,18 @@ class FactsAwareAnswerer:
             return None
         s = facts.summary(m.source, m.article, llm=self.inner.llm, embedder=self.source.embedder)
         return summary_answer(question, s)
+
+    def _tasks(self, question: str, task: TaskQuestion, hits: Sequence[Hit]) -> Answer | None:
+        """The ledger's tasks for a unit or a deadline (``rag.facts.task_answers``), each cited to its clause."""
+        facts = self.source.facts()
+        b = _Builder(facts)
+        lines, more = task_lines(facts, task, _ranks(hits), _idf(self.source.extractive()))
+        for line, t in lines:
+            b.add(line, t.source, t.start, t.end, t.article)
+        found = b.answer(question, "tasks")
+        if found is not None and more:
+            found = replace(found, notice=f"Còn {more} nhiệm vụ khác: xem thẻ Nhiệm vụ hoặc lệnh rag tasks.")
+        return found
 
     # -- the four forms ------------------------------------------------------------------------
     def _chairs(self, b: _Builder, facts: Facts, it: Intent, ranks: dict[tuple[str, int], int], idf: Idf) -> None:

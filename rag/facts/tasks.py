@@ -11,7 +11,8 @@ without a year is the first such day on or after the meeting, whose date is ``ra
 (the lead's "Chiều 10/7", the year from the publication line or the report's framing).
 Every task carries the absolute (start, end) of its clause. Deadlines inside conditions ("nếu … trong
 tháng 1") are not deadlines.
-Left out: proposals to higher bodies (kiến nghị, đề xuất), targets with no addressee, co-assignees.
+Left out: proposals to higher bodies (kiến nghị, đề xuất), targets with no addressee, co-assignees;
+the ledger of a whole index and its filters (``Facts.tasks``, ``rag.facts.ledger``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import calendar
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
-from datetime import date
 from typing import Any
 
 from rag.dates import meeting_date as lead_date
@@ -71,7 +71,7 @@ def meeting_date(text: str) -> tuple[int | None, int, int] | None:
 # --- deadlines ----------------------------------------------------------------------------------------
 
 _ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4}
-_DEADLINE = re.compile(
+DEADLINE = re.compile(
     r"(?P<date>(?:trước|chậm nhất(?: là)?|từ nay đến|đến hết|hạn chót|trong|vào)(?:\s+ngày)?\s+(?P<d>\d{1,2})/(?P<m>\d{1,2})(?:/(?P<y>\d{4}))?(?![\d/]))"
     r"|(?P<quarter>trong\s+quý\s+(?P<q>IV|I{1,3})(?:/(?P<qy>\d{4}))?)(?!\w)"
     r"|(?P<month>trong\s+tháng\s+(?P<mo>\d{1,2})(?:/(?P<moy>\d{4}))?(?:\s+và\s+tháng\s+(?P<mo2>\d{1,2}))?)(?![\d/])"
@@ -99,7 +99,7 @@ def _first_on_or_after(meet: tuple[int | None, int, int], m: int, d: int) -> int
 def normalise_deadline(
     m: re.Match[str], meet: tuple[int | None, int, int] | None
 ) -> tuple[str | None, str | None]:
-    """(from, to) of a deadline phrase matched by ``_DEADLINE``; from is None for a single day."""
+    """(from, to) of a deadline phrase matched by ``DEADLINE``; from is None for a single day."""
     meet = meet or (None, 1, 1)
     y0 = meet[0]
     today = _iso(y0, meet[1], meet[2])
@@ -247,7 +247,7 @@ def _last_person_before(ctx: _Ctx, pos: int) -> str | None:
 def _deadline(ctx: _Ctx, clause: str) -> tuple[str | None, str | None, str | None, int, int]:
     cond = _CONDITION.search(clause)
     scope = clause[: cond.start()] if cond else clause
-    found = list(_DEADLINE.finditer(scope))
+    found = list(DEADLINE.finditer(scope))
     if not found:
         return None, None, None, len(clause), len(clause)
     m = found[-1]
@@ -285,7 +285,7 @@ def _clauses(text: str, masked: str, s: int, e: int) -> list[tuple[int, int]]:
 
 def _split_two_deadlines(text: str, a: int, b: int) -> list[tuple[int, int]]:
     """"… trước 15/9 và hoàn tất … trong tháng 9": two tasks, cut at the "và" between the deadlines."""
-    found = list(_DEADLINE.finditer(text, a, b))
+    found = list(DEADLINE.finditer(text, a, b))
     if len(found) >= 2:
         j = text.find(" và ", found[0].end(), found[1].start())
         if j >= 0 and j - found[0].end() <= 2:
@@ -370,9 +370,3 @@ def tasks_for_articles(
                                  offset=a.start, meeting=(meetings or {}).get(a.index)))
     return out
 
-
-def due_before(task: Task, day: date) -> bool:
-    """Whether the task's deadline ends on or before ``day`` (tasks without a year or deadline: no)."""
-    if task.due_to is None or task.due_to.startswith("--"):
-        return False
-    return date.fromisoformat(task.due_to) <= day
