@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from rag.acronyms import with_expansions
 from rag.enumeration import announces, items_after
 from rag.question import COMPARED, PLAN, PROBLEMS, QUESTION_WORDS, Question, Scope, scopes_in
 from rag.sentences import Sentence, is_frame, passage_sentences
@@ -101,6 +102,8 @@ NAME_LIST = re.compile(rf"{_CAP}(?:,\s*{_CAP})+(?:,?\s+và\s+{_CAP})?")
 
 # After "bao nhiêu", words that are not what is counted ("bao nhiêu tiền" is any amount, "bao nhiêu
 # phần trăm" a percentage, "là bao nhiêu" ends the question).
+# Verbs that may follow a counted noun ("bao nhiêu người đóng / tham gia / được hưởng ...")
+_COUNT_VERBS = frozenset("dong tham gia duoc bi da co lam mac nhan huong di den ve tro dang vao ra".split())
 _NOT_COUNTED = frozenset("tien phan la nam thang ngay lan muc so ty trieu dong kinh von ngan chi gia".split())
 
 
@@ -141,7 +144,9 @@ def holds_type(qa: Question, s: Sentence) -> bool:
     if qa.type != "number":
         return True
     qf = fold(qa.text)
-    if _TARGET.search(s.folded) and not _TARGET.search(qf) and not re.search(r"(?<!\w)da(?!\w)", s.folded):
+    # ("đạt 112% kế hoạch" measures a result against the plan: not a target)
+    reached = re.sub(r"(?:%|dat|vuot|bang|so voi)\s+(?:\S+\s+){0,2}?ke hoach", " ", s.folded)
+    if _TARGET.search(reached) and not _TARGET.search(qf) and not re.search(r"(?<!\w)da(?!\w)", s.folded):
         return False  # "phấn đấu giữ vững tỷ lệ trên 98%" is a target, not the rate reached
     if s.frame and not asks_about_frame(qa):
         return False  # "... tổ chức hội nghị đánh giá ... Đề án 06 năm 2024" holds no figure that was asked
@@ -151,14 +156,15 @@ def holds_type(qa: Question, s: Sentence) -> bool:
         return "%" in s.text or "phần trăm" in s.text
     if _MONEY_ASKED.search(qf):  # "tổng mức đầu tư bao nhiêu tỷ đồng?": a length in km does not answer
         return bool(_MONEY.search(s.folded))
-    counted = re.search(r"bao nhieu\s+(\w+(?:\s+\w+)?)", qf)
+    counted = re.search(r"bao nhieu\s+(\w+(?:\s+\w+){0,2})", qf)
     if counted and counted.group(1).split()[0] not in _NOT_COUNTED:
-        noun = counted.group(1).split()
+        # ("bao nhiêu người đóng bảo hiểm", "bao nhiêu ca mắc sởi": past a verb, what they do or have)
+        noun = [w for i, w in enumerate(counted.group(1).split()) if i == 0 or w not in _COUNT_VERBS][:2]
         # "bao nhiêu vụ cướp": a count of "vụ", in a sentence about "cướp" ("làm chết 139 người" answers
         # "bao nhiêu người chết", so the second word need not follow the number)
         # ("bao nhiêu ha mặt bằng": after a unit of measure comes what is measured, often not repeated)
         if (len(noun) > 1 and noun[0] not in _MEASURES and noun[1] not in QUESTION_WORDS
-                and not re.search(rf"(?<!\w){re.escape(noun[1])}(?!\w)", s.folded)):
+                and not re.search(rf"(?<!\w){re.escape(noun[1])}(?!\w)", fold(with_expansions(s.text)))):
             return False
         return bool(re.search(rf"\d[\d.,]*\s+(?:\w+\s+){{0,2}}?{re.escape(noun[0])}(?!\w)", s.folded))
     return s.numbers > 0
@@ -280,8 +286,8 @@ def _at_period_end(qa: Question, s: Sentence) -> bool:
     """The sentence gives a figure at the day the asked period ends ("đến ngày 30/6" for "6 tháng đầu năm"),
     where a report states the period's result without naming the period again."""
     for sc in qa.scopes:
-        if not sc.period:
-            continue
+        if not sc.period or re.match(r"(?:tinh den |den )?het ", fold(sc.text)):
+            continue  # (a question that says "đến hết tháng 9" matches such a sentence by its words)
         end = _PERIOD_END.get(sc.period) or (int(sc.period[1:]) if sc.period[1:].isdigit() else 0)
         if end and re.search(rf"(?:đến|tính đến|hết)\s+(?:ngày\s+)?(?:\d{{1,2}}/0?{end}(?![\d])|tháng 0?{end}(?!\d))", s.text, re.I):
             return True

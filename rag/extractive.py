@@ -65,6 +65,7 @@ MIN_COVERAGE = 0.30  # below this the best sentence does not answer the question
 MIN_ARTICLE_COVERAGE = 0.6  # a broad question's words the chosen article must hold
 MAX_FACT_SENTENCES = 2
 MAX_BROAD_SENTENCES = 6
+WHAT_WEIGHT = 0.15  # of a fact or number sentence's share of what is asked (the question less its places and times)
 _DETAILS = re.compile(r"(?:Trong đó|Trong số đó|Trong số này|Cụ thể|Riêng|So với cùng kỳ)\b")
 WEAK_CUE_FACTOR = 0.5  # of a weakly cued sentence's score, when others ask or decide
 STRONG_CUE = 0.2  # a sentence that asks or decides (one "yêu cầu", "giao", "thống nhất" ...)
@@ -360,7 +361,9 @@ class ExtractiveAnswerer:
                 own = sum(w for t, w in terms.items() if t in have) / total if terms else 0.0
                 cov = own + 0.5 * sum(w for t, w in terms.items() if t in near) / total if terms else 0.0
                 what_cov = sum(w for t, w in what.items() if t in have) / what_total if what_total else own
-                out.append(Cand(p, sent, cov, own, what_cov, cov + type_bonus(qa, sent) + 0.04 / (1 + pool.rank(p)), pos))
+                # (what is asked counts again: "tỷ lệ bao phủ BHYT" over "tỉnh ... tính đến hết tháng 9/2025")
+                lift = WHAT_WEIGHT * what_cov if qa.type in ("number", "fact") else 0.0
+                out.append(Cand(p, sent, cov, own, what_cov, cov + lift + type_bonus(qa, sent) + 0.04 / (1 + pool.rank(p)), pos))
         return out
 
 
