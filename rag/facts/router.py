@@ -69,6 +69,7 @@ MAX_STATEMENTS = 6
 MAX_SPEAKERS = 8
 CLIP = 400
 
+_ASKING_TAIL = re.compile(r"[,;]\s*(?=[^,;]*(?:ra sao|thế nào|the nao|khi nào|khi nao|bao giờ|bao gio|bao lâu|bao lau)\W*$)")
 _CAPTION = re.compile(r"\s*\(?(?:Ảnh|Ảnh minh họa|Nguồn ảnh)\s*:\s*[^.()]{1,60}\)?\s*$")
 _VERB_SHOWN = {"theo": "cho rằng"}
 # "Tóm tắt hội nghị ...", "tóm lại nội dung ...", "hãy tóm tắt ..." (folded): the rest names the meeting.
@@ -290,7 +291,9 @@ class FactsAwareAnswerer:
                 return
             picked = [s for s in picked if m is None or (s.source, s.article) == (m.source, m.article)] or picked
         about = re.search(r"(?<!\w)(?:về|ve|liên quan đến|lien quan den)\s+(.+)", topic)
-        terms = content_terms(about.group(1), idf) if about else {}
+        # "... về xử lý rác, hạn chót ra sao?": the clause after the comma asks, it is not the topic
+        subject = re.split(_ASKING_TAIL, about.group(1))[0] if about else ""
+        terms = content_terms(subject, idf) if about else {}
         if terms:  # "... yêu cầu gì về thi đua?": the statements about that
             covs = {s: coverage(terms, facts.docs[s.source].text[s.start : s.end]) for s in picked}
             top = max(covs.values(), default=0.0)
@@ -298,7 +301,7 @@ class FactsAwareAnswerer:
             if top < MIN_TOPIC and about is not None:
                 if it.by_role:
                     return
-                b.refusal = f"Không tìm thấy ý kiến của {p.name} về {about.group(1).strip(' ?.')} trong tài liệu."
+                b.refusal = f"Không tìm thấy ý kiến của {p.name} về {subject.strip(' ?.')} trong tài liệu."
                 return
             picked = [s for s in picked if covs[s] >= 0.5 * top] or picked
         ordered = prefer_hits(picked, ranks)

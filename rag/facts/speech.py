@@ -105,6 +105,8 @@ _OPEN_CLOSE = {"“": "”", "«": "»", '"': '"'}
 _QUOTED = re.compile("|".join(f"{re.escape(o)}[^{re.escape(c)}\n]*{re.escape(c)}" for o, c in _OPEN_CLOSE.items()))
 _KIND_OVERRIDE = re.compile(r"^\s*(?:Phát biểu\s+)?[Kk]ết luận")
 # Sentence openings that name a new, non-person subject: they end a running statement.
+_OWN_VOICE = re.compile(r"(?<!\w)(?:cho biết|báo cáo|thông tin|phát biểu|cho rằng|nêu|đề nghị|kiến nghị|đề xuất|chia sẻ|"
+                        r"tham luận|khẳng định|cam kết|nhấn mạnh|thống nhất|biểu dương|trao)(?!\w)")
 _STOP_OPENINGS = re.compile(
     r"^(?:Sở|Bộ|Ban|Cục|Công an|UBND|Ủy ban|Uỷ ban|Hội nghị|Cuộc họp|Hội đồng|Tại|Dịp này|Theo|Phòng|"
     r"Trung tâm|Viễn thông|Đài|Các đại biểu|Đại biểu|Văn phòng|Thanh tra|Lực lượng|Buổi|Lễ|Kết thúc|#)"
@@ -270,6 +272,9 @@ def person_mentions(text: str, masked: str | None = None) -> list[Mention]:
         s, e, w = toks[i]
         # a name starts upper-case; most tokens are not, and need no look behind
         if w[:1].isupper() and (w in SURNAMES or _honorific_before(masked, s)):
+            if w not in SURNAMES and any(masked.startswith(h, s) for h in TITLE_HEADS):
+                i += 1  # "Đồng chí Phó Chủ tịch UBND tỉnh yêu cầu": a title after the honorific, not a name
+                continue
             j = i + 1
             while j < len(toks) and j - i < 4 and toks[j][2][:1].isupper() and masked[toks[j - 1][1] : toks[j][0]] == " ":
                 if toks[j][2].isupper() and len(toks[j][2]) > 1:  # acronyms (UBND) are not syllables of names
@@ -412,7 +417,11 @@ def extract_statements(
                                     provenance=found.provenance))
             continue
         last = opened[-1] if opened else None
-        if last and last.para == para and last.end == _prev_sentence_end(text, s) and not _STOP_OPENINGS.match(text[s:e]):
+        # ("... yêu cầu Sở A ... UBND các xã xử lý dứt điểm ...": after a directive, a unit that is given the
+        # next task without a verb of its own is still the speaker's list, not the unit speaking)
+        goes_on = not _STOP_OPENINGS.match(text[s:e]) or (
+            last is not None and last.kind in ("requirement", "assignment") and not _OWN_VOICE.search(text, s, e))
+        if last and last.para == para and last.end == _prev_sentence_end(text, s) and goes_on:
             if not person_mentions_in(mentions, s, e):
                 last.end = e  # the same speaker's statement runs on (list items, "Trong đó, ...")
     out = []
