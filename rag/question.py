@@ -178,7 +178,12 @@ def _nested(a: tuple[int | None, str | None], b: tuple[int | None, str | None]) 
 def analyse(question: str) -> Question:
     q = " ".join(nfc(question).split())
     qf = fold(q)
-    kind = next((t for t, rx in _TYPE_RES if rx.search(qf)), "fact")
+    names = _names(q)
+    # the type is in the question's own words, not in a name ("bãi chôn lấp Đồi Mây" does not ask "mấy")
+    unnamed = qf
+    for n in names:
+        unnamed = unnamed.replace(fold(n), " ")
+    kind = next((t for t, rx in _TYPE_RES if rx.search(unnamed)), "fact")
     which = re.search(r"(?<!\w)(?:nhung|cac) ((?:\w+,? ){0,4})nao(?!\w)", qf)  # "những huyện, thị xã nào"
     if kind == "broad" and which and "ket qua" not in which.group(1):
         kind = "list"  # "những nhiệm vụ nào" lists tasks, "những huyện nào có kết quả ..." districts
@@ -189,7 +194,7 @@ def analyse(question: str) -> Question:
         aspect = next((a for a, p in _ASPECTS if re.search(p, qf)), "results") if kind == "broad" else None
     compared = re.search(r"so voi|cung ky", qf)  # "9 tháng năm 2024 so với cùng kỳ năm 2023": the first is asked
     scopes = scopes_in(q[: compared.start()] if compared else q) or scopes_in(q)
-    return Question(q, kind, aspect, scopes, _names(q), tuple(m.group(0) for m in _NUMBER.finditer(_drop_scopes(q))))
+    return Question(q, kind, aspect, scopes, names, tuple(m.group(0) for m in _NUMBER.finditer(_drop_scopes(q))))
 
 
 def scopes_in(text: str) -> tuple[Scope, ...]:

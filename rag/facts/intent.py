@@ -149,6 +149,13 @@ def _titled_given_name(q: str, spans: list[tuple[int, int]], qf: list[str], i: i
     return not after or after.startswith(_AFTER_NAME) or any(after.startswith(fold(v)) for v in _VERBS)
 
 
+def _person_like(name: str, question: str) -> bool:
+    """A name that may be a person's: two words or more from a surname, not a place ("tỉnh Hà Lâm")."""
+    place = re.search(rf"(?i:tỉnh|tinh|huyện|huyen|thành phố|thanh pho|xã|xa|phường|phuong|quận|quan|thị xã|thi xa|TP\.?)"
+                      rf"\s+{re.escape(name)}", question)
+    return len(name.split()) >= 2 and name.split()[0] in SURNAMES and place is None
+
+
 def parse_question(question: str, people: Sequence[PersonEntry], preferred: Mapping[str, int] | None = None) -> Intent | None:
     """Which facts question this is, or None when it is not one the facts can answer."""
     qf = fold(nfc(question))
@@ -162,7 +169,7 @@ def parse_question(question: str, people: Sequence[PersonEntry], preferred: Mapp
         return Intent("bridges", None, question[: bridges.start()] + " " + question[bridges.end() :])
     preferred = preferred or {}
     named = person_in(question, people, set(preferred))
-    by_role = named is None and not any(len(n.split()) >= 2 and n.split()[0] in SURNAMES for n in analyse(question).names)
+    by_role = named is None and not any(_person_like(n, question) for n in analyse(question).names)
     named = named or (role_in(question, people, preferred) if by_role else None)
     # The verb a person is asked about follows the name; an earlier one belongs to the title or topic.
     said = find_verb(question, max(0, named[1] - 1)) if named else None

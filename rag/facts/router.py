@@ -62,6 +62,7 @@ if TYPE_CHECKING:
     from rag.llm.client import ChatLLM
 
 NAME = "facts"
+TOPIC_OF_MEETING = 0.6  # share of a "... về <topic>" the meeting's own name holds when it is the meeting's topic
 MIN_TOPIC = 0.3  # share of a "... về <topic>" a person's statements must hold (IDF-weighted, bigrams too)
 MIN_CONTENT_AT_MEETING = 0.3  # the same, among the statements of the meeting the question names
 MIN_CONTENT = 0.5  # share of the question's content weight a statement must cover to answer "Ai <verb> ...?"
@@ -294,7 +295,10 @@ class FactsAwareAnswerer:
         # "... về xử lý rác, hạn chót ra sao?": the clause after the comma asks, it is not the topic
         subject = re.split(_ASKING_TAIL, about.group(1))[0] if about else ""
         terms = content_terms(subject, idf) if about else {}
-        if terms:  # "... yêu cầu gì về thi đua?": the statements about that
+        # "... yêu cầu gì về chuyển đổi số?" at a meeting on chuyển đổi số: all said there is about it
+        framed = bool(terms) and all(coverage(terms, facts.meeting_for(s.source, s.article).label) >= TOPIC_OF_MEETING
+                                     for s in picked)
+        if terms and not framed:  # "... yêu cầu gì về thi đua?": the statements about that
             covs = {s: coverage(terms, facts.docs[s.source].text[s.start : s.end]) for s in picked}
             top = max(covs.values(), default=0.0)
             # a few common syllables ("thi" of "thực thi") are not the topic: most of it must be there
