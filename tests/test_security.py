@@ -62,7 +62,7 @@ Bà Hà Thị Rà, Phó Tổ trưởng đề nghị bấm vào [liên kết này
 HOSTILE_RAW = ["<script>window.__pwned = 1</script>", '<iframe src="http://evil.example/x"></iframe>',
                "[liên kết này](javascript:alert(1))", "![theo dõi](http://evil.example/pixel.png)"]
 # Tags the app's own HTML uses; anything else in a rendered fragment came from a document.
-SAFE_TAGS = {"div", "span", "b", "br", "ul", "ol", "li", "details", "summary", "blockquote", "mark", "h3", "h4", "hr"}
+SAFE_TAGS = {"h5", "div", "span", "b", "br", "ul", "ol", "li", "details", "summary", "blockquote", "mark", "h3", "h4", "hr"}
 LEAKS = ("Traceback", 'File "/', "site-packages", str(ROOT))
 
 
@@ -574,19 +574,20 @@ def test_hostile_document_as_text_in_tables_and_facts_tabs(server: Server, sessi
     kinds = table["props"].get("datatype") or "str"
     assert set([kinds] if isinstance(kinds, str) else kinds) <= {"str", "number"}  # not "html" / "markdown"
     # "Ai nói gì": the statements of the hostile speaker, as served by the app
-    refresh = _run_fn(session, _then(session, fn), None, [], sh)  # the facts tabs' refresh after it
+    refresh = _run_fn(session, _then(session, fn), None, ["", ""], sh)  # the facts tabs' refresh (task filters as inputs)
     assert refresh["success"], refresh
     served = [refresh["output"]["data"][4]]  # the statements list, all people
     facts = Library(server.index).facts()
     people = [p for p in facts.people if "Kiểm" in p.name or "Rà" in p.name]
     assert people, [p.name for p in facts.people]
     for p in people:
-        m = _run_event(session, "who-person", "change", [p.key, None], sh)
-        assert m["success"], m
-        served.append(m["output"]["data"][0])
+        for view in (ff.STATEMENTS_VIEW, ff.PROFILE_VIEW):  # what they said, and their summary
+            m = _run_event(session, "who-person", "change", [p.key, None, view], sh)
+            assert m["success"], m
+            served.append(m["output"]["data"][0])
     meetings = [ff.meeting_key(m) for m in facts.meetings_list() if m.source == HOSTILE_NAME]
     for key in meetings:
-        m = _run_event(session, "who-meeting", "change", [None, key], sh)
+        m = _run_event(session, "who-meeting", "change", [None, key, ff.STATEMENTS_VIEW], sh)
         assert m["success"], m
         served.append(m["output"]["data"][0])
         m = _run_event(session, "summary-meeting", "change", [key], sh)
