@@ -267,6 +267,8 @@ def type_bonus(qa: Question, s: Sentence) -> float:
                                  fold(s.text[: names.start()]))
                 bonus += 0.15 if near else -0.1
     elif t == "fact":
+        if _names_which(qa, s):
+            bonus += 0.15  # "Doanh nghiệp nào ...?": "Công ty TNHH Giày Vĩnh Thành đã dừng hoạt động ..." names one
         head = asked_head(qa)
         if head and fold(s.text).startswith(head):
             bonus += 0.2  # "Nguyên nhân chủ yếu ... là gì?": "Nguyên nhân chủ yếu do ..." says it
@@ -280,6 +282,24 @@ def type_bonus(qa: Question, s: Sentence) -> float:
 
 
 _PERIOD_END = {"h1": 6, "h2": 12, "q1": 3, "q2": 6, "q3": 9, "q4": 12}
+
+
+_WHICH = re.compile(r"(?<!\w)(doanh nghiep|cong ty|don vi|co quan|benh vien|truong|xa|huyen|phuong|tinh|du an|nha may"
+                    r"|khu cong nghiep|cum cong nghiep|cho|ben|ho|so|nganh|dia phuong) nao(?!\w)")
+_WHICH_AS = {"doanh nghiep": "doanh nghiep|cong ty", "don vi": "don vi|cong ty|doanh nghiep|co quan|so|phong|ban",
+             "dia phuong": "tinh|huyen|xa|phuong|thi xa|thanh pho|quan", "so": "so", "nganh": "nganh|so"}
+
+
+def _names_which(qa: Question, s: Sentence) -> bool:
+    """Whether a "<noun> nào?" question's sentence names one such thing: the noun, then a capitalised name."""
+    m = _WHICH.search(fold(qa.text))
+    if m is None:
+        return False
+    nouns = _WHICH_AS.get(m.group(1), m.group(1))
+    for x in re.finditer(rf"(?<!\w)(?:{nouns})(?!\w)", s.folded):
+        if re.match(r"(?:\s+[a-zđ]\w*){0,3}?\s+[A-ZĐ]", s.text[x.end():]):
+            return True
+    return False
 
 
 def _at_period_end(qa: Question, s: Sentence) -> bool:
