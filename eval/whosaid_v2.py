@@ -30,8 +30,9 @@ from pathlib import Path
 from typing import Any
 
 from eval.whosaid_eval import Counts, print_results
+from rag.facts.lexicon import SURNAMES
 from rag.facts.meetings import Meeting, extract_meeting
-from rag.facts.speech import SURNAMES, Statement, extract_statements
+from rag.facts.speech import Statement, extract_statements
 from rag.textnorm import fold, nfc
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,6 +1,7 @@
 """Who said what: statements, meetings and people read from the indexed reports, and the answers built on them.
 
-Modules: ``speech`` (statements in reported speech), ``meetings`` (each article's meeting: name, date,
+Modules: ``lexicon`` (surnames, titles, reporting verbs), ``mentions`` (people named with a title and
+their short forms), ``speech`` (statements in reported speech), ``meetings`` (each article's meeting: name, date,
 place, chairs, bridge points, participants, tasks, decisions), ``people`` (one entry per person,
 however written), ``profile`` (one person across meetings: titles per meeting, requests and
 commitments by topic), ``summarize`` (the extractive meeting summary), ``facts`` (``Facts``: all of them

@@ -24,7 +24,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from rag.dates import meeting_date as lead_date
-from rag.facts.speech import Statement, is_person_speaker, mask_quotes
+from rag.facts.lexicon import mask_quotes
+from rag.facts.speech import Statement, is_person_speaker
 from rag.textnorm import nfc, sentence_spans
 from rag.types import Article
 
