@@ -29,7 +29,8 @@ _POSITION_HEADS = (
     "Tổng cục trưởng", "Vụ trưởng", "Viện trưởng", "Hiệu trưởng", "Chánh Văn phòng", "Chánh Thanh tra",
     "Chánh án", "Trưởng", "Bí thư", "Ủy viên", "Uỷ viên", "Chỉ huy trưởng", "Tư lệnh", "Chính ủy",
     "Thủ trưởng", "Chủ nhiệm", "Tổng Thư ký", "Thư ký", "Đại biểu", "Tổng Biên tập", "Kiểm sát viên",
-    "Thẩm phán", "Điều tra viên", "Đội trưởng", "Tổ trưởng", "Tổng Tham mưu trưởng", "Trạm trưởng", "Kế toán trưởng", "Người phát ngôn",
+    "Thẩm phán", "Điều tra viên", "Đội trưởng", "Tổ trưởng", "Tổng Tham mưu trưởng", "Trạm trưởng", "Kế toán trưởng",
+    "Người phát ngôn", "Chi cục trưởng",
     "Đại diện", "GS", "PGS", "TS", "ThS", "BS", "Luật sư", "Nhà báo", "Đồng chí", "Ông", "Bà",
     "Tỉnh ủy viên", "Tỉnh uỷ viên", "Thành ủy viên", "Thành uỷ viên", "Huyện ủy viên", "Quận ủy viên",
 )
@@ -40,15 +41,16 @@ HONORIFICS = ("đồng chí", "ông", "bà")
 VERB_KINDS: dict[str, str] = {
     "yêu cầu": "requirement", "lưu ý": "requirement", "nhắc nhở": "requirement", "đề nghị": "proposal",
     "đề xuất": "proposal", "kiến nghị": "proposal", "mong muốn": "proposal", "báo cáo": "report",
-    "cho biết": "report", "thông tin": "report", "thông báo": "report", "trình bày": "report",
-    "giải trình": "report", "kết luận": "conclusion", "cam kết": "commitment", "hứa": "commitment",
+    "cho biết": "report", "cho biết thêm": "report", "thông tin": "report", "thông báo": "report",
+    "trình bày": "report", "giải trình": "report", "kết luận": "conclusion", "cam kết": "commitment",
+    "hứa": "commitment",
     "chỉ đạo": "direction", "quán triệt": "direction", "chỉ thị": "direction", "phát động": "direction",
     "giao": "assignment", "khẳng định": "statement", "nhấn mạnh": "statement", "phát biểu": "statement",
     "nói": "statement", "cho rằng": "statement", "nêu rõ": "statement", "đánh giá cao": "statement",
     "đánh giá": "statement", "biểu dương": "statement", "ghi nhận": "statement", "chia sẻ": "statement",
     "bày tỏ": "statement", "tiếp thu": "statement", "hoan nghênh": "statement", "chúc mừng": "statement",
     "phân tích": "statement", "chia sẻ thêm": "statement", "chỉ ra": "statement", "nhận định": "statement",
-    "đề cập": "statement", "thừa nhận": "statement", "phản ánh": "report",
+    "đề cập": "statement", "thừa nhận": "statement", "phản ánh": "report", "chỉ rõ": "statement",
 }
 KINDS = frozenset(VERB_KINDS.values())
 VERBS_ALT = "|".join(sorted(map(re.escape, VERB_KINDS), key=len, reverse=True))

@@ -4,7 +4,11 @@ short forms that follow ("bà Lan Anh", "Chủ tịch Chung") resolved to the fu
 
 Covers appositive title chains with commas inside a body's name ("Trưởng ban Chỉ đạo phòng, chống tội phạm
 tỉnh"), place names that end right before a name ("tỉnh Hòa Lâm Mạc Văn Hiển"), and the title or short form
-of a later reference (``SHORT_REF``, ``full_name_for``). Names inside quotes are not mentions.
+of a later reference (``SHORT_REF``, ``full_name_for``). A full name found once (after an honorific or a
+listed surname) is found again wherever it is written whole, so a surname missing from the list costs nothing
+after the introduction ("Ông Kha Minh Triết …" then "Phó Chủ tịch UBND tỉnh Kha Minh Triết"). A
+representative's role written before the name ("Đại diện Công ty …, ông X, Giám đốc Công ty") is a title.
+Names inside quotes are not mentions.
 Left out: who says what (``rag.facts.speech``), names without any title or honorific, and named-entity
 recognition beyond these patterns.
 """
@@ -37,6 +41,9 @@ _BREAK_WORD = re.compile(r"(?:và|có|của|với|tại|từ|cho|là|thì|do|nh�
 _PLACE_WORD = re.compile(r"(?:tỉnh|thành phố|huyện|xã|phường|quận|thị xã|thị trấn|TP\.?|điểm cầu|tại|ở)\s$")
 _PLACE_BEFORE_WORD = re.compile(r"(?:tỉnh|thành phố|huyện|xã|phường|quận|thị xã)\s+[A-ZĐ]\w*\s$")
 _PLACE_NAMES = frozenset({"ho chi minh", "ba ria vung tau", "thua thien hue"})
+# A representative's role fronted before the name it introduces: "Đại diện Công ty …, ông X, …" (sentence or
+# clause start, the role, a comma, an honorific, the name).
+_FRONTED_ROLE = re.compile(r"(?:^|(?<=[.;:\n])\s*|,\s*)(Đại diện\s+[^,;:.“”\"\n]{3,150}),\s*(?:ông|bà|đồng chí)\s+$")
 
 
 @dataclass(frozen=True)
@@ -170,16 +177,48 @@ def person_mentions(text: str, masked: str | None = None) -> list[Mention]:
                 i = j
                 continue
         i += 1
+    raw = sorted(raw + _known_name_repeats(text, masked, toks, raw))
     out: list[Mention] = []
     for k, (ns, ne, name) in enumerate(raw):
         stop = raw[k + 1][0] if k + 1 < len(raw) else len(masked)
         ps, prefix = _title_prefix(masked, ns)
         appos, aend = _appositive(masked, ne, stop)
-        title = ", ".join(t for t in (_strip_honorific(prefix), appos) if t)
+        role = _FRONTED_ROLE.search(masked, max(0, ns - 200), ns) if _strip_honorific(prefix) == "" else None
+        # "Đại diện Công ty …, ông X, Giám đốc Công ty, khẳng định …": the role fronted before the name is a title
+        title = ", ".join(t for t in (role.group(1) if role else "", _strip_honorific(prefix), appos) if t)
         if not prefix and not appos:
             continue
         out.append(Mention(nfc(name), title, ps, ns, ne, aend))
     return _resolve_short_forms(out)
+
+
+def _known_name_repeats(
+    text: str, masked: str, toks: Sequence[tuple[int, int, str]], raw: Sequence[tuple[int, int, str]]
+) -> list[tuple[int, int, str]]:
+    """Later occurrences of a full name already found (three syllables or more) whose surname is not a listed
+    one: once "ông Kha Minh Triết" introduces him, "Phó Chủ tịch UBND tỉnh Kha Minh Triết" names him too.
+
+    The whole run of capitalised words must be the name, so a longer name that contains it is not matched."""
+    known: dict[str, set[tuple[str, ...]]] = {}  # first syllable -> full names
+    for _, _, n in raw:
+        if len(n.split()) >= 3:
+            known.setdefault(n.split()[0], set()).add(tuple(n.split()))
+    spans = [(s, e) for s, e, _ in raw]
+    out: list[tuple[int, int, str]] = []
+    for i, (s, _, w) in enumerate(toks):
+        if w not in known or w in SURNAMES or any(a <= s < b for a, b in spans):
+            continue
+        if i > 0 and toks[i - 1][2][:1].isupper() and masked[toks[i - 1][1] : s] == " ":
+            continue  # inside a longer capitalised run
+        for parts in known[w]:
+            j = i + len(parts)
+            run = toks[i:j]
+            longer = j < len(toks) and masked[toks[j - 1][1] : toks[j][0]] == " " and toks[j][2][:1].isupper()
+            if (len(run) == len(parts) and tuple(t[2] for t in run) == parts and not longer
+                    and all(masked[a[1] : b[0]] == " " for a, b in zip(run, run[1:], strict=False))):
+                out.append((s, run[-1][1], text[s : run[-1][1]]))
+                break
+    return out
 
 
 def _resolve_short_forms(mentions: list[Mention]) -> list[Mention]:

@@ -3,9 +3,12 @@
 Covers the forms these reports use: "<cấp bậc/chức danh> <Họ tên>[, <chức vụ>...] yêu cầu / đề nghị /
 báo cáo / cho biết / khẳng định ... <nội dung>", the same after an opening clause ("Phát biểu tại Hội
 nghị, ...", "Kết luận cuộc họp, ...", "Tại điểm cầu ..., ..."), titles written before the name
-("Giám đốc Sở Xây dựng Nguyễn Minh Tuấn"), "Theo <người>, <nội dung>", direct quotes attributed after
-the closing mark ("“...”, bà Hà nhấn mạnh."), and follow-up sentences of the same speaker ("Ông cũng
-cho biết ...", "Đồng thời, Giám đốc Công an tỉnh giao ...", list continuations in the same paragraph).
+("Giám đốc Sở Xây dựng Nguyễn Minh Tuấn"), "Theo <người>, <nội dung>" (also "Theo ông, …" after the
+speaker was named), direct quotes attributed after the closing mark ("“...”, bà Hà nhấn mạnh."), a second
+verb on the same subject ("… cho biết …, đồng thời khẳng định …"), and follow-up sentences of the same
+speaker ("Ông cũng cho biết ...", "Đồng thời, Giám đốc Công an tỉnh giao ...", list continuations in the
+same paragraph). A list a statement announces ("… các nhiệm vụ sau:") is not part of it: its items are read
+with ``rag.enumeration`` where they are shown, and as tasks by ``rag.facts.tasks``.
 Every statement carries absolute (start, end) offsets of its sentence(s) in the source text.
 Organisations as subjects ("Sở Xây dựng đề xuất ...") and names inside quotes or contest titles are
 not speakers. Also group statements ("Các đại biểu kiến nghị …"), a body's representative, "Theo báo cáo
@@ -189,7 +192,10 @@ def extract_statements(
 
 # A second reporting verb on the same subject in one sentence: "phản ánh … và kiến nghị …",
 # "ghi nhận …, song thẳng thắn chỉ ra …", "…; đồng thời yêu cầu …".
-_SECOND_VERBS = ("kiến nghị", "đề nghị", "yêu cầu", "chỉ ra", "đề xuất", "giao", "nhấn mạnh", "cho rằng", "lưu ý")
+_SECOND_VERBS = (
+    "kiến nghị", "đề nghị", "yêu cầu", "chỉ ra", "đề xuất", "giao", "nhấn mạnh", "cho rằng", "lưu ý", "khẳng định",
+    "cam kết",
+)
 _SECOND_CLAUSE = re.compile(
     r"(?:,\s*song\s+|\s+và\s+|;\s*đồng thời\s+|,\s*đồng thời\s+)(?:(?:cũng|thẳng thắn|đã)\s+)*"
     r"(" + "|".join(map(re.escape, _SECOND_VERBS)) + r")\s"
@@ -282,6 +288,9 @@ def _attribute(
                 who = head[0] if head else m
         elif short and short.group(1)[:1].isupper() and (r := _resolve_short(short.group(1), mentions, p)):
             who, vpos = r, p + short.end()
+        elif theo and (tp := re.match(r"([Ôô]ng|[Bb]à|[Đđ]ồng chí)(?=\s*,)", masked[p:e])):
+            # "Theo ông, …": the pronoun is the speaker in the paragraph's running account
+            who, vpos = _resolve_pronoun(tp.group(1), speakers, opened, para), p + tp.end()
         if theo and who is not None and vpos is not None:
             cm = re.match(r"\s*,\s*", masked[vpos:e])
             if cm:
