@@ -82,8 +82,9 @@ def _write(name: str, data: Any) -> Path:
 
 def dump_patterns(set_name: str) -> Path:
     from eval.whosaid_v2 import _is_person, _predict_tasks
+    from rag.facts.lexicon import HONORIFICS, RANKS, SURNAMES, TITLE_HEADS, VERB_KINDS
     from rag.facts.meetings import extract_meeting
-    from rag.facts.speech import _HONORIFICS, RANKS, SURNAMES, TITLE_HEADS, VERB_KINDS, extract_statements
+    from rag.facts.speech import extract_statements
     from rag.vi import CHAIR_VERBS
 
     _, texts = _reports(set_name)
@@ -101,7 +102,7 @@ def dump_patterns(set_name: str) -> Path:
         for n in names:
             seen.setdefault(_key(n), _nfc(n))
         out[fname] = sorted(seen.values())
-    lexicon = {"titles": sorted({*TITLE_HEADS, *RANKS, *_HONORIFICS}), "verbs": sorted({*VERB_KINDS, *CHAIR_VERBS})}
+    lexicon = {"titles": sorted({*TITLE_HEADS, *RANKS, *HONORIFICS}), "verbs": sorted({*VERB_KINDS, *CHAIR_VERBS})}
     return _write(f"patterns-{set_name}.json", {"set": set_name, "people": out, "lexicon": lexicon})
 
 

@@ -1,7 +1,8 @@
-"""Measure who-said-what v2 (issue #12) against eval/whosaid/gold.json (``--set main``) or the blind set.
+"""Measure who-said-what v2 (issue #12) against eval/whosaid/gold.json (``--set main``) or another gold set.
 
-Run ``python -m eval.whosaid_v2 [--set main|blind|both] [--verbose] [--json]``. Each report is read as one
-article. Scores, pooled over the reports of a set:
+Run ``python -m eval.whosaid_v2 [--set main|blind|blind2|dev2|both] [--verbose] [--json]``: ``dev2`` is a
+development set (eval/whosaid/dev2/), ``blind`` and ``blind2`` are blind sets (scored once, never tuned on),
+``both`` is main and blind. Each report is read as one article. Scores, pooled over the reports of a set:
 
 - chairs: the meeting's chairs (or the head of a working delegation) against ``meeting.chairs``;
 - people: predicted person names (speakers that are people, chairs, participants, task assignees that are
@@ -30,14 +31,17 @@ from pathlib import Path
 from typing import Any
 
 from eval.whosaid_eval import Counts, print_results
+from rag.facts.lexicon import SURNAMES
 from rag.facts.meetings import Meeting, extract_meeting
-from rag.facts.speech import SURNAMES, Statement, extract_statements
+from rag.facts.speech import Statement, extract_statements
 from rag.textnorm import fold, nfc
 
 ROOT = Path(__file__).resolve().parents[1]
 SETS = {
     "main": ROOT / "eval" / "whosaid" / "gold.json",
     "blind": ROOT / "eval" / "whosaid" / "blind" / "gold.json",
+    "blind2": ROOT / "eval" / "whosaid" / "blind2" / "gold.json",
+    "dev2": ROOT / "eval" / "whosaid" / "dev2" / "gold.json",
 }
 
 
@@ -257,7 +261,7 @@ def format_table(results: list[Result]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
-    ap.add_argument("--set", choices=["main", "blind", "both"], default="main")
+    ap.add_argument("--set", choices=[*SETS, "both"], default="main")
     ap.add_argument("--verbose", action="store_true", help="list missed, spurious and wrong items")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from rag.conversation import Turn
 from rag.errors import LLMError
-from rag.facts.speech import TITLE_HEADS
+from rag.facts.lexicon import TITLE_HEADS
 from rag.facts.task_answers import parse_task_question
 from rag.textnorm import fold, has_diacritics, nfc, words
 

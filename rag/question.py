@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from itertools import zip_longest
 
-from rag.facts.speech import SURNAMES
+from rag.facts.lexicon import SURNAMES
 from rag.textnorm import fold, has_diacritics, nfc, words
 from rag.types import Hit
 

@@ -11,10 +11,12 @@ import pytest
 from rag.articles import split_articles
 from rag.dates import date_label, meeting_date
 from rag.facts.facts import DocFacts, Facts
+from rag.facts.lexicon import KINDS
 from rag.facts.meetings import extract_meeting, meetings_for_articles
+from rag.facts.mentions import person_mentions
 from rag.facts.people import build_people, find_people, split_titles
 from rag.facts.profile import build_profile, meeting_roles, topic_of
-from rag.facts.speech import KINDS, extract_statements, person_mentions, statements_for_articles
+from rag.facts.speech import extract_statements, statements_for_articles
 from rag.facts.summarize import summarize_meeting
 from rag.textnorm import fold, nfc
 

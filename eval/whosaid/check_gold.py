@@ -1,6 +1,7 @@
 """Check the who-said-what gold sets in eval/whosaid/ (issue #12) against their reports.
 
-Run ``python eval/whosaid/check_gold.py`` (add ``--counts`` for a per-file table only). Checks: both gold files parse;
+Run ``python eval/whosaid/check_gold.py`` (add ``--counts`` for a per-file table only, ``--set NAME`` for one set:
+main, blind, dev2, blind2; sets whose folder is absent are skipped). Checks: every gold file parses;
 every report file has a gold entry and the other way round; reports are NFC, ascii snake_case .txt, 600-1100 words;
 every verbatim field (meeting name/organiser/date_text/year_evidence, people names/titles/short forms/title refs/ranks,
 not_people, statement spans, task what/deadline_text/span, non-person speakers/assigners/assignees) occurs verbatim in
@@ -18,7 +19,9 @@ import unicodedata
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SETS = {"main": (HERE / "gold.json", HERE / "reports"), "blind": (HERE / "blind" / "gold.json", HERE / "blind" / "reports")}
+SETS = {"main": (HERE / "gold.json", HERE / "reports")} | {
+    name: (HERE / name / "gold.json", HERE / name / "reports") for name in ("blind", "dev2", "blind2")
+}
 PROVENANCE = {"quote", "reported", "summary", "group"}
 KINDS = {"assignment", "commitment"}
 ISO = re.compile(r"^(\d{4}|-)-(\d{2})-(\d{2})$")  # 2024-07-10 or --07-10
@@ -195,7 +198,9 @@ def check_set(name: str, gold_path: Path, rep_dir: Path, errors: list[str]) -> l
 
 def main() -> int:
     errors: list[str] = []
-    tables = {name: check_set(name, gp, rd, errors) for name, (gp, rd) in SETS.items()}
+    only = sys.argv[sys.argv.index("--set") + 1] if "--set" in sys.argv[:-1] else None
+    tables = {name: check_set(name, gp, rd, errors) for name, (gp, rd) in SETS.items()
+              if (only is None or name == only) and gp.exists()}
     for name, rows in tables.items():
         print(f"{name}: {'file':<52} {'words':>5} {'people':>6} {'stmts':>5} {'tasks':>5}")
         for r in rows:

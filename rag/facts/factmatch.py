@@ -14,8 +14,9 @@ import re
 from collections.abc import Callable, Sequence
 
 from rag.facts.facts import Facts
+from rag.facts.lexicon import VERB_KINDS
 from rag.facts.meetings import Meeting
-from rag.facts.speech import VERB_KINDS, Statement
+from rag.facts.speech import Statement
 from rag.lexical import tokens
 from rag.vi import FRAME_WORDS
 

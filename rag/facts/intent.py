@@ -13,8 +13,8 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from rag.facts.factmatch import ANY_KIND
+from rag.facts.lexicon import RANKS, SURNAMES, TITLE_HEADS, VERB_KINDS
 from rag.facts.people import PersonEntry
-from rag.facts.speech import RANKS, SURNAMES, TITLE_HEADS, VERB_KINDS
 from rag.question import analyse
 from rag.textnorm import fold, has_diacritics, nfc
 from rag.vi import CHAIR_VERBS, GIAO_OTHER_WORD_FOLDED

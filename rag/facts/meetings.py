@@ -25,7 +25,9 @@ from typing import Any
 
 from rag.articles import date_span
 from rag.dates import DATE_LINE, date_label, meeting_date
-from rag.facts.speech import Mention, Statement, extract_statements, mask_quotes, person_mentions
+from rag.facts.lexicon import mask_quotes
+from rag.facts.mentions import Mention, person_mentions
+from rag.facts.speech import Statement, extract_statements
 from rag.textnorm import nfc, sentence_spans
 from rag.types import Article
 from rag.vi import CHAIR_VERB, GIAO_OTHER_WORD_RE, PUBLISHED

@@ -17,8 +17,9 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from rag.facts.lexicon import RANKS, TITLE_HEADS
 from rag.facts.meetings import Meeting, Person
-from rag.facts.speech import RANKS, TITLE_HEADS, Statement, is_person_speaker
+from rag.facts.speech import Statement, is_person_speaker
 from rag.textnorm import fold, has_diacritics, nfc
 
 

@@ -28,9 +28,10 @@ from typing import Any
 
 from rag.dates import date_label
 from rag.facts.facts import Facts
+from rag.facts.lexicon import VERB_KINDS
 from rag.facts.meetings import Meeting, Person
 from rag.facts.people import PersonEntry, person_key, split_titles
-from rag.facts.speech import VERB_KINDS, Statement
+from rag.facts.speech import Statement
 from rag.facts.tasks import Task, tasks_for_articles
 
 OTHER = "Việc khác"

@@ -46,9 +46,10 @@ from rag.facts.factmatch import (
 )
 from rag.facts.facts import Facts, clip_text, summary_answer
 from rag.facts.intent import Intent, find_verb, parse_question
+from rag.facts.lexicon import VERB_KINDS
 from rag.facts.meetings import Meeting
 from rag.facts.people import person_key
-from rag.facts.speech import VERB_KINDS, Statement
+from rag.facts.speech import Statement
 from rag.facts.summarize import display_date
 from rag.facts.task_answers import TaskQuestion, parse_task_question, task_lines
 from rag.textnorm import fold, nfc

@@ -3,13 +3,18 @@
 Covers the forms these reports use: "<cấp bậc/chức danh> <Họ tên>[, <chức vụ>...] yêu cầu / đề nghị /
 báo cáo / cho biết / khẳng định ... <nội dung>", the same after an opening clause ("Phát biểu tại Hội
 nghị, ...", "Kết luận cuộc họp, ...", "Tại điểm cầu ..., ..."), titles written before the name
-("Giám đốc Sở Xây dựng Nguyễn Minh Tuấn"), "Theo <người>, <nội dung>", direct quotes attributed after
-the closing mark ("“...”, bà Hà nhấn mạnh."), and follow-up sentences of the same speaker ("Ông cũng
-cho biết ...", "Đồng thời, Giám đốc Công an tỉnh giao ...", list continuations in the same paragraph).
+("Giám đốc Sở Xây dựng Nguyễn Minh Tuấn"), "Theo <người>, <nội dung>" (also "Theo ông, …" after the
+speaker was named), direct quotes attributed after the closing mark ("“...”, bà Hà nhấn mạnh."), a second
+verb on the same subject ("… cho biết …, đồng thời khẳng định …"), and follow-up sentences of the same
+speaker ("Ông cũng cho biết ...", "Đồng thời, Giám đốc Công an tỉnh giao ...", list continuations in the
+same paragraph). A list a statement announces ("… các nhiệm vụ sau:") is not part of it: its items are read
+with ``rag.enumeration`` where they are shown, and as tasks by ``rag.facts.tasks``.
 Every statement carries absolute (start, end) offsets of its sentence(s) in the source text.
 Organisations as subjects ("Sở Xây dựng đề xuất ...") and names inside quotes or contest titles are
-not speakers. Left out: speech reported without any name or title ("các đại biểu thảo luận"), indirect
-speakers resolved across articles, and named-entity recognition beyond these patterns.
+not speakers. Also group statements ("Các đại biểu kiến nghị …"), a body's representative, "Theo báo cáo
+của …" and the meeting's own conclusions ("Hội nghị đã thống nhất …"), each with its provenance.
+Left out: finding the people named (``rag.facts.mentions``) and the vocabulary (``rag.facts.lexicon``),
+speech reported without any subject ("thảo luận, làm rõ …"), and speakers resolved across articles.
 """
 
 from __future__ import annotations
@@ -19,58 +24,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from rag.facts.lexicon import OPEN_CLOSE, SUBJECT_VERB, TITLE_HEADS, VERB_KINDS, mask_quotes
+from rag.facts.mentions import SHORT_REF, Mention, full_name_for, person_mentions, person_mentions_in
 from rag.textnorm import fold, nfc, sentence_spans
 from rag.types import Article
-from rag.vi import CHAIR_VERB, GIAO_OTHER_WORD_RE
 
-SURNAMES = frozenset(
-    "Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đào Đinh Lương Trịnh Mai Tô Tạ "
-    "Hà Lâm Cao Chu Châu Đoàn Đàm Kiều Khúc Lại Lò Lục Mạc Nông Quách Thái Thân Tống Triệu Trương "
-    "Vương Vi Kim Diệp Hứa Lưu Mẫn Nghiêm Phí Phùng Tăng Thạch Từ Hầu Cù Khổng Biện Bạch Chế Doãn Lăng "
-    "Quản Tiêu Trình Ứng".split()
-)
-# Ranks and positions that stand before a name or head an appositive ("Phó Giám đốc Công an tỉnh").
-RANKS = (
-    "Đại tướng", "Thượng tướng", "Trung tướng", "Thiếu tướng", "Đại tá", "Thượng tá", "Trung tá",
-    "Thiếu tá", "Đại úy", "Thượng úy", "Trung úy", "Thiếu úy",
-)
-_POSITION_HEADS = (
-    "Thủ tướng", "Bộ trưởng", "Thứ trưởng", "Chủ tịch", "Giám đốc", "Tổng Giám đốc", "Cục trưởng",
-    "Tổng cục trưởng", "Vụ trưởng", "Viện trưởng", "Hiệu trưởng", "Chánh Văn phòng", "Chánh Thanh tra",
-    "Chánh án", "Trưởng", "Bí thư", "Ủy viên", "Uỷ viên", "Chỉ huy trưởng", "Tư lệnh", "Chính ủy",
-    "Thủ trưởng", "Chủ nhiệm", "Tổng Thư ký", "Thư ký", "Đại biểu", "Tổng Biên tập", "Kiểm sát viên",
-    "Thẩm phán", "Điều tra viên", "Đội trưởng", "Tổ trưởng", "Tổng Tham mưu trưởng", "Trạm trưởng", "Kế toán trưởng", "Người phát ngôn",
-    "Đại diện", "GS", "PGS", "TS", "ThS", "BS", "Luật sư", "Nhà báo", "Đồng chí", "Ông", "Bà",
-    "Tỉnh ủy viên", "Tỉnh uỷ viên", "Thành ủy viên", "Thành uỷ viên", "Huyện ủy viên", "Quận ủy viên",
-)
-TITLE_HEADS = tuple(sorted({*RANKS, *_POSITION_HEADS, *("Phó " + h for h in _POSITION_HEADS)}, key=len, reverse=True))
-_HONORIFICS = ("đồng chí", "ông", "bà")
-_HONORIFIC_END = re.compile(r"(?:đồng chí|ông|bà|Đồng chí|Ông|Bà|" + "|".join(RANKS) + r")\s$")
-
-# verb -> kind; multi-word verbs first so "đánh giá cao" wins over "đánh giá".
-VERB_KINDS: dict[str, str] = {
-    "yêu cầu": "requirement", "lưu ý": "requirement", "nhắc nhở": "requirement", "đề nghị": "proposal",
-    "đề xuất": "proposal", "kiến nghị": "proposal", "mong muốn": "proposal", "báo cáo": "report",
-    "cho biết": "report", "thông tin": "report", "thông báo": "report", "trình bày": "report",
-    "giải trình": "report", "kết luận": "conclusion", "cam kết": "commitment", "hứa": "commitment",
-    "chỉ đạo": "direction", "quán triệt": "direction", "chỉ thị": "direction", "phát động": "direction",
-    "giao": "assignment", "khẳng định": "statement", "nhấn mạnh": "statement", "phát biểu": "statement",
-    "nói": "statement", "cho rằng": "statement", "nêu rõ": "statement", "đánh giá cao": "statement",
-    "đánh giá": "statement", "biểu dương": "statement", "ghi nhận": "statement", "chia sẻ": "statement",
-    "bày tỏ": "statement", "tiếp thu": "statement", "hoan nghênh": "statement", "chúc mừng": "statement",
-    "phân tích": "statement", "chia sẻ thêm": "statement", "chỉ ra": "statement", "nhận định": "statement",
-    "đề cập": "statement", "thừa nhận": "statement", "phản ánh": "report",
-}
-KINDS = frozenset(VERB_KINDS.values())
-_VERBS_ALT = "|".join(sorted(map(re.escape, VERB_KINDS), key=len, reverse=True))
-# A verb as its own word, lower-case as written; "giao ban" is a meeting, not an assignment.
-_NOT_VERB = (
-    r"(?<!Truyền )(?<!truyền )(?<!Ban )(?<!ban )"
-    rf"(?!giao {GIAO_OTHER_WORD_RE})(?!nói chung)(?!hứa hẹn)(?!thông tin\w)"
-)
-_VERB_RE = re.compile(rf"(?<!\w){_NOT_VERB}({_VERBS_ALT})(?!\w)")
-_ADVERBS = r"(?:(?:cũng|đã|sẽ|tiếp tục|đồng thời|trực tiếp|thẳng thắn|một lần nữa)\s+)*"
-_SUBJECT_VERB = re.compile(rf"\s*{_ADVERBS}{_NOT_VERB}({_VERBS_ALT})(?!\w)")
 _APPOSITIVE = re.compile(r"(?:\s*,\s*[A-ZĐ][^,;:.“”\"]{2,120}?)?,(?=\s)")
 _FRAME_ONLY = re.compile(
     r"\W*(?:(?:chỉ đạo|kết luận|tham luận|khai mạc|bế mạc)\s+)?(?:tại\s+)?"
@@ -96,13 +54,6 @@ _MEETING_SUBJECT = re.compile(
 )
 _THEO_BAO_CAO = re.compile(r"Theo báo cáo của\s+([^,.;:]{3,80}?)\s*,\s*")
 _CAPTION = re.compile(r"Ảnh:\s+(?:[A-ZĐ]\w*\s+){1,3}(?=[A-ZĐ])")
-_ACRONYM = re.compile(r"\([A-ZĐ0-9&]{2,10}\)")
-# Words that start upper-case: the only ones a name can start or continue with (most words are not).
-_UPPER = "".join(sorted({c for c in map(chr, range(0x41, 0x2000)) if c.isupper()}))
-_CAPITALISED = re.compile(r"\b[" + re.escape(_UPPER) + r"]\w*")
-_OPEN_CLOSE = {"“": "”", "«": "»", '"': '"'}
-# Scanning left to right, each opening mark is closed by the first closing mark on its line.
-_QUOTED = re.compile("|".join(f"{re.escape(o)}[^{re.escape(c)}\n]*{re.escape(c)}" for o, c in _OPEN_CLOSE.items()))
 _KIND_OVERRIDE = re.compile(r"^\s*(?:Phát biểu\s+)?[Kk]ết luận")
 # Sentence openings that name a new, non-person subject: they end a running statement.
 _OWN_VOICE = re.compile(r"(?<!\w)(?:cho biết|báo cáo|thông tin|phát biểu|cho rằng|nêu|đề nghị|kiến nghị|đề xuất|chia sẻ|"
@@ -111,18 +62,6 @@ _STOP_OPENINGS = re.compile(
     r"^(?:Sở|Bộ|Ban|Cục|Công an|UBND|Ủy ban|Uỷ ban|Hội nghị|Cuộc họp|Hội đồng|Tại|Dịp này|Theo|Phòng|"
     r"Trung tâm|Viễn thông|Đài|Các đại biểu|Đại biểu|Văn phòng|Thanh tra|Lực lượng|Buổi|Lễ|Kết thúc|#)"
 )
-
-
-@dataclass(frozen=True)
-class Mention:
-    """A person named in the text: ``text[start:end]`` is title prefix + name (+ appositive title)."""
-
-    name: str  # canonical full name, NFC
-    title: str  # ranks/positions as written, prefix and appositive joined by ", "
-    start: int  # local offsets within the analysed text
-    name_start: int
-    name_end: int
-    end: int  # end of the appositive title (== name_end when none)
 
 
 @dataclass(frozen=True)
@@ -149,185 +88,6 @@ def is_person_speaker(st: Statement) -> bool:
     words = st.speaker.split()
     return st.provenance not in ("group", "summary") and len(words) >= 2 and all(w[:1].isupper() for w in words)
 
-
-def mask_quotes(text: str) -> str:
-    """``text`` with the inside of quotation marks replaced by "_" (same length, newlines kept).
-
-    A quotation closes on the same line; an opening mark without its closing one is left as is."""
-    return _QUOTED.sub(lambda m: m.group()[0] + "_" * (len(m.group()) - 2) + m.group()[-1], text)
-
-
-def _title_prefix(masked: str, name_start: int) -> tuple[int, str]:
-    """Start and text of a title written before a name ("Giám đốc Sở Xây dựng ")."""
-    lo = max(0, name_start - 90)
-    window = masked[lo:name_start]
-    cut = max(
-        i for i in [-1, *range(len(window))]
-        if i < 0 or (window[i] in ",;:\n“”\"(-–" or (window[i] == "." and window[i + 1 : i + 2] in (" ", "")))
-    )
-    seg_start = lo + cut + 1
-    word_starts = [seg_start + m.start(1) for m in re.finditer(r"(?:^|\s)(\S)", masked[seg_start:name_start])]
-    best: tuple[int, str] = (name_start, "")
-    for n, s in enumerate(reversed(word_starts)):
-        if n >= 10 or _BREAK_WORD.match(masked, s) or _VERB_RE.match(masked, s):
-            break
-        cand = masked[s:name_start].strip()
-        up = cand[:1].upper() + cand[1:]
-        if any(up.startswith(h) and (len(up) == len(h) or not up[len(h)].isalnum()) for h in TITLE_HEADS):
-            best = (s, cand)
-    return best
-
-
-_HEAD_AFTER = re.compile(r"\s*(?:" + "|".join(map(re.escape, TITLE_HEADS)) + r")(?!\w)")
-_AND_STOP = re.compile(
-    r"(?:\d|hơn|các|những|nhiều|toàn|đại diện|lãnh đạo|đồng chí|ông|bà|"
-    + "|".join(map(re.escape, TITLE_HEADS))
-    + r")(?!\w)"
-)
-_SHORT_REF = re.compile(
-    r"(?:[Đđ]ồng chí|[Ôô]ng|[Bb]à|" + "|".join(map(re.escape, TITLE_HEADS)) + r")\s+(\w+)(?!\s+[A-ZĐÂĂÊÔƠƯ])"
-)
-_BREAK_WORD = re.compile(r"(?:và|có|của|với|tại|từ|cho|là|thì|do|như|gồm|dự|trao|tặng|về)\s")
-_PLACE_WORD = re.compile(r"(?:tỉnh|thành phố|huyện|xã|phường|quận|thị xã|thị trấn|TP\.?|điểm cầu|tại|ở)\s$")
-_PLACE_BEFORE_WORD = re.compile(r"(?:tỉnh|thành phố|huyện|xã|phường|quận|thị xã)\s+[A-ZĐ]\w*\s$")
-_PLACE_NAMES = frozenset({"ho chi minh", "ba ria vung tau", "thua thien hue"})
-
-
-def _strip_honorific(title: str) -> str:
-    t = title.strip()
-    changed = True
-    while changed:
-        changed = False
-        for h in _HONORIFICS:
-            if fold(t).startswith(fold(h) + " ") or fold(t) == fold(h):
-                t, changed = t[len(h) :].strip(), True
-    return t
-
-
-def _appositive(masked: str, pos: int, stop: int) -> tuple[str, int]:
-    """Comma/dash separated positions after a name, up to the first verb, lower-case clause or ``stop``."""
-    parts: list[str] = []
-    end = pos
-    while True:
-        m = re.match(r"\s*(?:,|\s[-–])\s*", masked[end:stop]) if end < stop else None
-        if not m:
-            break
-        s = end + m.end()
-        if s >= stop or not masked[s].isupper() or not any(masked.startswith(h, s) for h in TITLE_HEADS):
-            break
-        e = s
-        limit = min(stop, s + 160)
-        while e < limit:
-            ch = masked[e]
-            if ch == "," and masked[e - 6 : e].lower() == " phòng" and masked.startswith(", chống", e):
-                e += 1
-                continue
-            if ch == "," and re.match(r", [a-zđ]", masked[e : e + 3]) and _name_tail_before_verb(masked, e + 2):
-                e += 1  # "Chủ tịch Ủy ban Quốc gia ứng phó sự cố, thiên tai và …": a comma inside a body's name
-                continue
-            acronym = _ACRONYM.match(masked, e) if ch == "(" else None
-            if acronym:  # "Trưởng Ban Chỉ đạo giải phóng mặt bằng (GPMB) các dự án trọng điểm"
-                e = acronym.end()
-                continue
-            if ch in ",;.:\n“”\"(" or (ch in "-–" and masked[e - 1 : e] == " " and _HEAD_AFTER.match(masked, e + 1)):
-                break
-            if masked.startswith(" và ", e) and _AND_STOP.match(masked, e + 4):
-                break
-            if masked[e - 1 : e] == " " and (_VERB_RE.match(masked, e) or CHAIR_VERB.match(masked, e)):
-                break
-            e += 1
-        seg = masked[s:e].strip()
-        seg = re.sub(r"\s+và$", "", seg)
-        if not seg:
-            break
-        parts.append(seg)
-        end = s + len(masked[s:e].rstrip())
-        if end < e and masked[e - 1 : e] == " " and (_VERB_RE.match(masked, e) or CHAIR_VERB.match(masked, e)):
-            break
-    return ", ".join(parts), end
-
-
-def _name_tail_before_verb(masked: str, pos: int) -> bool:
-    """Whether a short lower-case run at ``pos`` ends a body's name right before the predicate
-    ("…, thiên tai và tìm kiếm cứu nạn chủ trì hội nghị"), not a clause of its own."""
-    m = re.match(r"[^,;.:“”\"()]{1,60}", masked[pos:])
-    if not m:
-        return False
-    seg = m.group()
-    v = next((x for x in (_VERB_RE.search(seg), CHAIR_VERB.search(seg)) if x is not None and x.start() > 0), None)
-    if v is None or seg[v.start() - 1] != " " or len(seg[: v.start()].split()) > 8 or v.group(1) == "giao":
-        return False
-    return pos + m.end() >= len(masked) or masked[pos + m.end()] != ","
-
-
-def person_mentions(text: str, masked: str | None = None) -> list[Mention]:
-    """People named with a title (prefix or appositive), outside quotes, in text order."""
-    masked = mask_quotes(text) if masked is None else masked
-    # Only capitalised words: a name's syllables are, and two of them are adjacent when only a space
-    # separates them, exactly as when every word is listed.
-    toks = [(m.start(), m.end(), m.group()) for m in _CAPITALISED.finditer(masked)]
-    raw: list[tuple[int, int, str]] = []
-    i = 0
-    while i < len(toks):
-        s, e, w = toks[i]
-        # a name starts upper-case; most tokens are not, and need no look behind
-        if w[:1].isupper() and (w in SURNAMES or _honorific_before(masked, s)):
-            if w not in SURNAMES and any(masked.startswith(h, s) for h in TITLE_HEADS):
-                i += 1  # "Đồng chí Phó Chủ tịch UBND tỉnh yêu cầu": a title after the honorific, not a name
-                continue
-            j = i + 1
-            while j < len(toks) and j - i < 4 and toks[j][2][:1].isupper() and masked[toks[j - 1][1] : toks[j][0]] == " ":
-                if toks[j][2].isupper() and len(toks[j][2]) > 1:  # acronyms (UBND) are not syllables of names
-                    break
-                j += 1
-            if j - i >= 3 and toks[i + 1][2] in SURNAMES and _PLACE_BEFORE_WORD.search(masked, max(0, s - 24), s):
-                i += 1  # "tỉnh Hòa Lâm Mạc Văn Hiển": "Lâm" ends the place, the name starts after it
-                continue
-            placeish = _PLACE_WORD.search(masked, max(0, s - 14), s) is not None
-            if placeish and (j - i < 3 or fold(text[s : toks[j - 1][1]]) in _PLACE_NAMES):
-                i += 1
-                continue
-            if j - i >= 2 and w[:1].isupper() and not (w.isupper() and len(w) > 1):
-                raw.append((s, toks[j - 1][1], text[s : toks[j - 1][1]]))
-                i = j
-                continue
-        i += 1
-    out: list[Mention] = []
-    for k, (ns, ne, name) in enumerate(raw):
-        stop = raw[k + 1][0] if k + 1 < len(raw) else len(masked)
-        ps, prefix = _title_prefix(masked, ns)
-        appos, aend = _appositive(masked, ne, stop)
-        title = ", ".join(t for t in (_strip_honorific(prefix), appos) if t)
-        if not prefix and not appos:
-            continue
-        out.append(Mention(nfc(name), title, ps, ns, ne, aend))
-    return _resolve_short_forms(out)
-
-
-def _resolve_short_forms(mentions: list[Mention]) -> list[Mention]:
-    """Short forms ("bà Lan Anh", "Chủ tịch Chung") named by the full name introduced earlier.
-
-    A mention of one or two syllables not starting with a surname becomes the unique earlier full
-    name (three syllables or more) ending with the same syllables; its own title is kept when it has one."""
-    out: list[Mention] = []
-    for m in mentions:
-        words = m.name.split()
-        full = _full_name_for(words, out) if len(words) <= 2 and words[0] not in SURNAMES else None
-        if full is not None:
-            m = Mention(full.name, m.title or full.title, m.start, m.name_start, m.name_end, m.end)
-        out.append(m)
-    return out
-
-
-def _full_name_for(words: Sequence[str], known: Sequence[Mention]) -> Mention | None:
-    """The unique full name among ``known`` that ends with ``words`` (exact accents), else None."""
-    n = len(words)
-    names = {k.name: k for k in known if len(k.name.split()) >= n + 1 and k.name.split()[-n:] == list(words)}
-    return next(iter(names.values())) if len(names) == 1 else None
-
-
-def _honorific_before(masked: str, pos: int) -> bool:
-    return _HONORIFIC_END.search(masked, max(0, pos - 40), pos) is not None
 
 
 @dataclass
@@ -395,7 +155,7 @@ def extract_statements(
     mentions = person_mentions(text, masked)
     by_start = {m.start: m for m in mentions} | {m.name_start: m for m in mentions}
     heads_alt = "|".join(map(re.escape, TITLE_HEADS))
-    title_ref = re.compile(rf"({heads_alt})((?:\s+[^\s,.;:“”\"]+){{0,6}}?)(?={_SUBJECT_VERB.pattern})")
+    title_ref = re.compile(rf"({heads_alt})((?:\s+[^\s,.;:“”\"]+){{0,6}}?)(?={SUBJECT_VERB.pattern})")
     opened: list[_Open] = []
     para, prev_end = 0, 0
     speakers: list[Mention] = []  # mentions that have spoken, for pronoun resolution
@@ -438,7 +198,10 @@ def extract_statements(
 
 # A second reporting verb on the same subject in one sentence: "phản ánh … và kiến nghị …",
 # "ghi nhận …, song thẳng thắn chỉ ra …", "…; đồng thời yêu cầu …".
-_SECOND_VERBS = ("kiến nghị", "đề nghị", "yêu cầu", "chỉ ra", "đề xuất", "giao", "nhấn mạnh", "cho rằng", "lưu ý")
+_SECOND_VERBS = (
+    "kiến nghị", "đề nghị", "yêu cầu", "chỉ ra", "đề xuất", "giao", "nhấn mạnh", "cho rằng", "lưu ý", "khẳng định",
+    "cam kết",
+)
 _SECOND_CLAUSE = re.compile(
     r"(?:,\s*song\s+|\s+và\s+|;\s*đồng thời\s+|,\s*đồng thời\s+)(?:(?:cũng|thẳng thắn|đã)\s+)*"
     r"(" + "|".join(map(re.escape, _SECOND_VERBS)) + r")\s"
@@ -458,9 +221,9 @@ def _second_clause(masked: str, o: _Open, e: int) -> tuple[int, str, int] | None
 def _whole_quote(content: str) -> bool:
     """Whether ``content`` is one direct quotation ("“...”." after "nhấn mạnh:")."""
     c = content.strip().rstrip(".;")
-    if len(c) <= 2 or c[0] not in _OPEN_CLOSE or c.count(c[0]) != 1:
+    if len(c) <= 2 or c[0] not in OPEN_CLOSE or c.count(c[0]) != 1:
         return False
-    close = _OPEN_CLOSE[c[0]]
+    close = OPEN_CLOSE[c[0]]
     # the sentence may end inside the quote, before its closing mark (".” Ông cũng …")
     return c[-1] == close or close not in c[1:]
 
@@ -499,9 +262,6 @@ def _collective(text: str, masked: str, s: int, e: int, para: int) -> _Open | No
     return None
 
 
-def person_mentions_in(mentions: Iterable[Mention], s: int, e: int) -> list[Mention]:
-    return [m for m in mentions if s <= m.name_start < e]
-
 
 def _prev_sentence_end(text: str, s: int) -> int:
     i = s
@@ -520,13 +280,13 @@ def _attribute(
         theo = re.match(r"(?:[Cc]ũng\s+)?[Tt]heo\s+(?!báo cáo)", masked[b:e])
         p = b + theo.end() if theo else b
         m = by_start.get(p)
-        short = _SHORT_REF.match(masked[p:e])
+        short = SHORT_REF.match(masked[p:e])
         vpos = None
         if m is not None:
             who, vpos = m, m.end
             # "ông X, Phó Giám đốc Sở Tài chính, đề nghị ...": the comma closing an appositive title
             ap = _APPOSITIVE.match(masked, vpos, e)
-            if ap and not _SUBJECT_VERB.match(masked, vpos, e) and _SUBJECT_VERB.match(masked, ap.end(), e):
+            if ap and not SUBJECT_VERB.match(masked, vpos, e) and SUBJECT_VERB.match(masked, ap.end(), e):
                 vpos = ap.end()
                 # "bà X, Hiệu trưởng Trường THPT chuyên Y Z, chia sẻ": a name inside the appositive is
                 # not the speaker; the person the appositive describes is
@@ -534,6 +294,9 @@ def _attribute(
                 who = head[0] if head else m
         elif short and short.group(1)[:1].isupper() and (r := _resolve_short(short.group(1), mentions, p)):
             who, vpos = r, p + short.end()
+        elif theo and (tp := re.match(r"([Ôô]ng|[Bb]à|[Đđ]ồng chí)(?=\s*,)", masked[p:e])):
+            # "Theo ông, …": the pronoun is the speaker in the paragraph's running account
+            who, vpos = _resolve_pronoun(tp.group(1), speakers, opened, para), p + tp.end()
         if theo and who is not None and vpos is not None:
             cm = re.match(r"\s*,\s*", masked[vpos:e])
             if cm:
@@ -552,13 +315,13 @@ def _attribute(
             elif tm and not person_mentions_in(mentions, p, tm.end()):
                 ref = tm.group(1) + tm.group(2)
                 given = tm.group(2).split()
-                by_name = (_full_name_for(given, [k for k in mentions if k.start < p])
+                by_name = (full_name_for(given, [k for k in mentions if k.start < p])
                            if given and all(w[:1].isupper() for w in given) else None)
                 who = by_name or _resolve_title(ref, mentions, p, _female(masked[p:at]))
                 vpos = tm.end()
         if who is None or vpos is None:
             continue
-        vm = _SUBJECT_VERB.match(masked, vpos, e)
+        vm = SUBJECT_VERB.match(masked, vpos, e)
         if not vm:
             continue
         verb = vm.group(1)

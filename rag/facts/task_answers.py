@@ -24,10 +24,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from rag.facts.deadlines import DEADLINE, normalise_deadline
 from rag.facts.factmatch import Idf, pick_meeting, question_parts
 from rag.facts.facts import Facts, clip_text
 from rag.facts.ledger import deadline_label, last_day, select_tasks, task_meeting
-from rag.facts.tasks import DEADLINE, Task, normalise_deadline
+from rag.facts.tasks import Task
 from rag.textnorm import fold, has_diacritics, nfc
 from rag.vi import GIAO_OTHER_WORD_RE
 

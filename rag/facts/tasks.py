@@ -5,28 +5,33 @@ Covers the forms of Vietnamese meeting reports: "<người/cơ quan> giao / yêu
 thời yêu cầu …", "; rà soát …", "; UBND các huyện tổ chức …"), inside a quote ("“Tôi đề nghị Công an tỉnh
 …”, ông Hậu yêu cầu"), passive ("Sở Tài chính được giao …", the assigner being the last one), decisions of
 the meeting ("Cuộc họp đã thống nhất thành lập tổ công tác …"), and commitments ("cam kết / khẳng định
-[đơn vị] sẽ …"). Deadlines: dates with or without a year ("trước ngày 30/9/2024", "trước 15/8"), quarters,
-months, "6 tháng đầu/cuối năm", "từ nay đến (hết) cuối năm / hết tháng 3/2024", "vào cuối năm"; a date
-without a year is the first such day on or after the meeting, whose date is ``rag.dates.meeting_date``
-(the lead's "Chiều 10/7", the year from the publication line or the report's framing).
+[đơn vị] sẽ …"). Deadlines are normalised by ``rag.facts.deadlines`` against the meeting's date (the lead's
+"Chiều 10/7", the year from the publication line or the report's framing).
+A clause that announces a list ("… yêu cầu các sở, ngành thực hiện các nhiệm vụ sau:") is no task itself:
+each item (``rag.enumeration``: "- Sở Tài chính tham mưu … trước ngày 5/3;", "Thứ nhất, …") is one, given to
+the body it opens with, else to the announced addressee. An action after "Đối với <đơn vị>, X yêu cầu" is the
+fronted body's.
 Every task carries the absolute (start, end) of its clause. Deadlines inside conditions ("nếu … trong
-tháng 1") are not deadlines.
+tháng 1") are not deadlines, a consequence after ";" ("; trường hợp vi phạm sẽ bị xử lý …") is not a task,
+and a time given as an event ("…, trước khi mùa mưa đến") is neither a deadline nor part of the action.
 Left out: proposals to higher bodies (kiến nghị, đề xuất), targets with no addressee, co-assignees;
 the ledger of a whole index and its filters (``Facts.tasks``, ``rag.facts.ledger``).
 """
 
 from __future__ import annotations
 
-import calendar
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from rag.dates import meeting_date as lead_date
-from rag.facts.speech import Statement, is_person_speaker, mask_quotes
+from rag.enumeration import ENUMERATOR, items_after
+from rag.facts.deadlines import DEADLINE, meeting_date, normalise_deadline
+from rag.facts.lexicon import mask_quotes
+from rag.facts.speech import Statement, is_person_speaker
 from rag.textnorm import nfc, sentence_spans
 from rag.types import Article
+from rag.vi import GIAO_OTHER_WORD_RE
 
 
 @dataclass(frozen=True)
@@ -59,79 +64,6 @@ class Task:
         return d
 
 
-# --- the meeting's date -------------------------------------------------------------------------------
-
-
-def meeting_date(text: str) -> tuple[int | None, int, int] | None:
-    """(year or None, month, day) of the meeting named in the lead: ``rag.dates.meeting_date``'s."""
-    md = lead_date(text)
-    return md.ymd if md is not None else None
-
-
-# --- deadlines ----------------------------------------------------------------------------------------
-
-_ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4}
-DEADLINE = re.compile(
-    r"(?P<date>(?:trước|chậm nhất(?: là)?|từ nay đến|đến hết|hạn chót|trong|vào)(?:\s+ngày)?\s+(?P<d>\d{1,2})/(?P<m>\d{1,2})(?:/(?P<y>\d{4}))?(?![\d/]))"
-    r"|(?P<quarter>trong\s+quý\s+(?P<q>IV|I{1,3})(?:/(?P<qy>\d{4}))?)(?!\w)"
-    r"|(?P<month>trong\s+tháng\s+(?P<mo>\d{1,2})(?:/(?P<moy>\d{4}))?(?:\s+và\s+tháng\s+(?P<mo2>\d{1,2}))?)(?![\d/])"
-    r"|(?P<half>trong\s+6\s+tháng\s+(?P<h>đầu|cuối)\s+năm(?:\s+(?P<hy>\d{4}))?)"
-    r"|(?P<yearend>từ nay đến\s+(?:hết\s+)?cuối\s+năm(?:\s+(?P<yey>\d{4}))?)"
-    r"|(?P<monthend>từ nay đến\s+hết\s+tháng\s+(?P<me>\d{1,2})(?:/(?P<mey>\d{4}))?)(?![\d/])"
-    r"|(?P<byend>vào\s+cuối\s+năm(?:\s+(?P<bey>\d{4}))?)"
-)
-_CONDITION = re.compile(r",?\s+nếu\s")
-
-
-def _iso(y: int | None, m: int, d: int) -> str:
-    return f"{y:04d}-{m:02d}-{d:02d}" if y is not None else f"--{m:02d}-{d:02d}"
-
-
-def _last_day(y: int | None, m: int) -> int:
-    return calendar.monthrange(y if y is not None else 2001, m)[1] if m != 2 or y is not None else 29
-
-
-def _first_on_or_after(meet: tuple[int | None, int, int], m: int, d: int) -> int | None:
-    y = meet[0]
-    return None if y is None else (y if (m, d) >= (meet[1], meet[2]) else y + 1)
-
-
-def normalise_deadline(
-    m: re.Match[str], meet: tuple[int | None, int, int] | None
-) -> tuple[str | None, str | None]:
-    """(from, to) of a deadline phrase matched by ``DEADLINE``; from is None for a single day."""
-    meet = meet or (None, 1, 1)
-    y0 = meet[0]
-    today = _iso(y0, meet[1], meet[2])
-    if m.group("date"):
-        mo, d = int(m.group("m")), int(m.group("d"))
-        y = int(m.group("y")) if m.group("y") else _first_on_or_after(meet, mo, d)
-        day = _iso(y, mo, d)
-        return (today, day) if m.group("date").startswith("từ nay") else (None, day)
-    if m.group("quarter"):
-        q = _ROMAN[m.group("q")]
-        fm, lm = 3 * q - 2, 3 * q
-        y = int(m.group("qy")) if m.group("qy") else _first_on_or_after(meet, lm, _last_day(y0, lm))
-        return _iso(y, fm, 1), _iso(y, lm, _last_day(y, lm))
-    if m.group("month"):
-        fm = int(m.group("mo"))
-        lm = int(m.group("mo2") or fm)
-        y = int(m.group("moy")) if m.group("moy") else _first_on_or_after(meet, lm, _last_day(y0, lm))
-        return _iso(y, fm, 1), _iso(y, lm, _last_day(y, lm))
-    if m.group("half"):
-        y = int(m.group("hy")) if m.group("hy") else y0
-        return (_iso(y, 1, 1), _iso(y, 6, 30)) if m.group("h") == "đầu" else (_iso(y, 7, 1), _iso(y, 12, 31))
-    if m.group("yearend"):
-        y = int(m.group("yey")) if m.group("yey") else y0
-        return today, _iso(y, 12, 31)
-    if m.group("monthend"):
-        lm = int(m.group("me"))
-        y = int(m.group("mey")) if m.group("mey") else _first_on_or_after(meet, lm, _last_day(y0, lm))
-        return today, _iso(y, lm, _last_day(y, lm))
-    y = int(m.group("bey")) if m.group("bey") else y0
-    return None, _iso(y, 12, 31)
-
-
 # --- assignees ----------------------------------------------------------------------------------------
 
 _ACTIONS = (
@@ -142,13 +74,14 @@ _ACTIONS = (
     "đảm bảo", "giải ngân", "có", "cần", "ban hành", "cập nhật", "hướng dẫn", "làm", "theo dõi", "kiểm tra",
     "nghiệm thu", "di dời", "chấm dứt", "quan tâm", "hỗ trợ", "khởi công", "thanh toán", "rà", "gửi", "lập",
     "giao", "thành lập", "nâng cao", "đề xuất", "tham gia", "vận động", "tuyên truyền", "số hóa", "chuẩn bị",
-    "kịp thời", "nghiêm túc", "tích cực", "thường xuyên", "đẩy nhanh", "tổng hợp", "phân bổ", "điều tra", "truy xét",
+    "kịp thời", "trực tiếp", "nghiêm túc", "tích cực", "thường xuyên", "đẩy nhanh", "tổng hợp", "phân bổ", "điều tra",
+    "truy xét",
     "xác minh", "thanh tra", "ngăn chặn", "lắp đặt", "phun", "tiêu diệt", "vệ sinh", "xét nghiệm", "điều trị",
     "cưỡng chế", "truy thu", "công khai", "tập huấn", "bổ sung", "điều chỉnh", "sắp xếp", "xử phạt", "đình chỉ",
     "niêm phong", "sơ tán", "dứt điểm", "cung cấp", "khảo sát", "đánh giá", "tổng kết", "sơ kết", "duy trì",
     "mở rộng", "cải tạo", "sửa chữa", "nâng cấp", "thẩm tra", "phê duyệt", "tăng", "giảm", "ra quân", "ký", "nộp",
     "phát động", "vào cuộc", "quán triệt", "đề ra", "làm rõ", "chịu trách nhiệm", "đưa", "ứng phó", "siết chặt",
-    "rút ngắn", "phân công", "phấn đấu", "tuyệt đối", "không", "nghiêm cấm", "lưu ý", "cần thiết", "kiểm soát chặt", "xác định", "thống kê", "rà", "khoanh vùng", "xử lý dứt điểm",
+    "gia cố", "rút ngắn", "phân công", "phấn đấu", "tuyệt đối", "không", "nghiêm cấm", "lưu ý", "cần thiết", "kiểm soát chặt", "xác định", "thống kê", "rà", "khoanh vùng", "xử lý dứt điểm",
 )
 _ACTION_RE = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, sorted(_ACTIONS, key=len, reverse=True))) + r")(?!\w)")
 _UNIT_HEAD = (
@@ -163,6 +96,17 @@ _LOWER_UNIT = re.compile(
 # Addressees above the speaker: "đề nghị tỉnh / Chính phủ …" is a proposal, not a task.
 _HIGHER = re.compile(r"(?:tỉnh|UBND tỉnh|Chính phủ|Trung ương|Thủ tướng(?: Chính phủ)?|cấp trên|Quốc hội)$")
 _PERSON_ADDRESSEE = re.compile(r"(?:đồng chí|ông|bà)\s+([A-ZĐ]\w*(?:\s+[A-ZĐ]\w*){1,4})(?:\s*,|$)")
+# "có" right after a plural addressee ("các xã, phường có …") restricts it, unless what follows is what a body is
+# told to produce ("có văn bản", "có kế hoạch", "có trách nhiệm").
+_PLURAL_BEFORE = re.compile(r"(?<!\w)(?:các|những)\s+[^\s,]+(?:,\s*[^\s,]+)*\s$")
+_HAVE_OBJECT = re.compile(r"\s+(?:trách nhiệm|kế hoạch|văn bản|phương án|giải pháp|báo cáo|ý kiến|hướng dẫn)(?!\w)")
+_GIAO_NOUN = re.compile(rf"\s{GIAO_OTHER_WORD_RE}(?!\w)")
+# What a body's name looks like at the start of a list item: a unit head or a lower-case collective, several
+# capitalised words ("Kho bạc Nhà nước"), or a level of government at its end ("Thuế tỉnh"). An item that opens
+# with a verb ("- Phân loại chính xác …", "- Ưu tiên …") has none.
+_ITEM_UNIT = re.compile(
+    rf"(?:{_UNIT_HEAD}\s|\w+\s+[A-ZĐ]|.*\s(?:tỉnh|huyện|xã|phường|thành phố|thị xã|cơ sở|khu vực)$)"
+)
 _SPLIT_LEAD = re.compile(rf"(?:,|\s+và)\s+(?={_UNIT_HEAD}\s)")
 
 
@@ -174,6 +118,10 @@ def split_assignee(s: str) -> tuple[str, int]:
             continue
         if s[m.start() : m.end()] == "xây dựng" and s[: m.start()].rstrip().endswith(("đầu tư", "lý")):
             continue  # "Cục Kinh tế - Quản lý đầu tư xây dựng", "Phòng Quản lý xây dựng"
+        if m.group() == "giao" and _GIAO_NOUN.match(s, m.end()):
+            continue  # "Phòng Cảnh sát giao thông": part of the name, not the action
+        if m.group() == "có" and _PLURAL_BEFORE.search(s, 0, m.start()) and not _HAVE_OBJECT.match(s, m.end()):
+            continue  # "UBND các xã, phường có khu công nghiệp rà soát …": which communes, not the action
         pos = m.start()
         break
     if not pos:
@@ -186,20 +134,29 @@ def split_assignee(s: str) -> tuple[str, int]:
     if lead:
         unit = unit[: lead.start()]
     unit = unit.strip()
-    if len(unit.split()) > 14 or not (unit[:1].isupper() or _LOWER_UNIT.match(unit)):
+    if not _is_unit(unit):
         return "", 0  # "bổ sung kinh phí …": an action, not an addressee
     return unit, pos
 
 
+def _is_unit(unit: str) -> bool:
+    """Whether ``unit`` can name an addressee: a body's name or a lower-case collective ("các sở, ngành")."""
+    return len(unit.split()) <= 14 and bool(unit[:1].isupper() or _LOWER_UNIT.match(unit))
+
+
 # --- tasks --------------------------------------------------------------------------------------------
 
-_FRONT = r"(?:(?:Đối với|Đồng thời|Kết luận|Phát biểu|Tại|Về|Riêng)[^;“”]{0,160}?,\s*)?"
+_FRONT = (
+    r"(?:Đối với\s+(?P<front>[^,;“”]{1,80}?),\s*(?=[^,;“”]{0,80}?(?:giao|yêu cầu|đề nghị|lưu ý)\s)"
+    r"|(?:Đối với|Đồng thời|Kết luận|Phát biểu|Tại|Về|Riêng)[^;“”]{0,160}?,\s*)?"
+)
 _ASSIGN = re.compile(
     rf"{_FRONT}(?:“)?(?P<subj>(?:(?:[A-ZĐÂĂÊÔƠƯ]|ông\s|bà\s|đồng chí\s)[^,;“”]{{0,80}}?)?)\s*"
     r"(?:(?:cũng|đồng thời|đã|tiếp tục)\s+)*(?<!bàn )(?<!Bàn )(?<!được )(?P<verb>giao|yêu cầu|đề nghị|lưu ý)\s+(?!(?:của|về|này|đó|tại|trên|và|thì|là)\b)"
 )
 _COMMIT = re.compile(
     r"(?P<verb>cam kết|khẳng định|cho biết)\s+(?:(?:rằng)\s+)?(?P<unit>(?:tỉnh|huyện|thành phố|thị xã|xã|"
+    r"chi nhánh|công ty|doanh nghiệp|đơn vị|ngành|nhà thầu|liên danh|"
     + _UNIT_HEAD + r")[^,;“”]{0,60}?\s+)?(?:cũng\s+)?sẽ\s+"
 )
 _PASSIVE = re.compile(rf"{_FRONT}(?P<unit>{_UNIT_HEAD}\s[^,;“”]{{1,80}}?)\s+được giao\s+(?:nhiệm vụ\s+)?")
@@ -210,6 +167,10 @@ _MEETING_DECISION = re.compile(
 _UNIT_WILL = re.compile(rf"(?:[^,;“”]{{0,60}},\s*)?(?P<unit>{_UNIT_HEAD}\s[^,;“”]{{1,60}}?)\s+(?:cũng\s+)?sẽ\s+")
 _CLAUSE_UNIT = re.compile(rf"(?:{_UNIT_HEAD}|các|Các)\s")
 _TAIL_DONE = re.compile(r",\s*(?:hoàn thành|xong)\s*$")
+_CONDITION = re.compile(r",?\s+nếu\s")  # a deadline after it is the condition's, not the task's
+# A time given as an event, at the end of the action: a deadline that has no date ("…, trước khi mùa mưa đến").
+_TAIL_WHEN = re.compile(r",?\s+trước khi\s[^,;]*$")
+_CONDITION_OPENING = re.compile(r"(?:trường hợp|nếu|khi)\s", re.IGNORECASE)
 
 
 @dataclass
@@ -260,7 +221,7 @@ def _make(ctx: _Ctx, kind: str, assigner: str | None, assignee: str, clause: str
     what = clause[what_start : ds if ds > what_start else len(clause)]
     what = what.split("”")[0] if "“" not in what else what  # a request inside a quote ends with it
     what = re.sub(r"^(?:[^,;]*?,\s*có nhiệm vụ\s+)?(?:phải\s+)?", "", what.strip(" ,"))
-    what = _TAIL_DONE.sub("", what).strip(" ,")
+    what = _TAIL_DONE.sub("", _TAIL_WHEN.sub("", what)).strip(" ,")
     return Task(kind, assigner, assignee, what, f, t, dtext, ctx.meeting, ctx.source, ctx.article,
                 ctx.offset + cs, ctx.offset + cs + len(clause))
 
@@ -311,6 +272,9 @@ def _clause_task(ctx: _Ctx, clause: str, cs: int, prev: Task | None) -> Task | N
         am = None  # participants' proposals ("Các đại biểu đề nghị tỉnh …") are not tasks
     if am:
         unit, p = split_assignee(clause[am.end() :])
+        front = am.group("front")
+        if not unit and front and _ACTION_RE.match(clause, am.end()) and _is_unit(front):
+            unit, p = front.strip(), 0  # "Đối với Ban Quản lý …, đồng chí Bảo yêu cầu phối hợp …": the fronted unit
         if unit and am.group("verb") == "đề nghị" and _HIGHER.match(unit):
             unit = ""
         if unit:
@@ -328,6 +292,8 @@ def _clause_task(ctx: _Ctx, clause: str, cs: int, prev: Task | None) -> Task | N
         if who is not None:
             return _make(ctx, "commitment", who, um.group("unit").strip(), clause, cs, um.end())
     if prev is not None:  # "; rà soát …" or "; UBND các huyện tổ chức …" continue the previous task
+        if _CONDITION_OPENING.match(clause):
+            return None  # "; trường hợp vi phạm sẽ bị xử lý …": a consequence, not a further task
         if clause[:1].islower() and not _CLAUSE_UNIT.match(clause):
             return _make(ctx, prev.kind, prev.assigner, prev.assignee, clause, cs, 0)
         if _CLAUSE_UNIT.match(clause):
@@ -346,16 +312,53 @@ def extract_tasks(
     masked = mask_quotes(text)
     ctx = _Ctx(text, statements, meeting_date(text), meeting, source, article, offset)
     out: list[Task] = []
+    items_end = 0  # the end of the list items already read with the clause that announced them
     for s, e in sentence_spans(text):
+        if s < items_end:
+            continue
         prev: Task | None = None
         for cs, ce in _clauses(text, masked, s, e):
             # a clause inside a quote is read from the quote's own words
             t = _clause_task(ctx, text[cs:ce], cs, prev)
+            items = items_after(text, e) if t is not None and text[cs:ce].endswith(":") else []
+            if t is not None and items:
+                # "… tập trung thực hiện các nhiệm vụ sau:" announces the tasks of its items and is none itself
+                for a, b in items:
+                    out.extend(_list_item_tasks(ctx, text, masked, a, b, t))
+                items_end = items[-1][1]
+                continue
             if t is not None:
                 out.append(t)
                 if t.assigner:
                     ctx.last_assigner = t.assigner if t.kind == "assignment" else ctx.last_assigner
                 prev = t
+    return out
+
+
+def _list_item_tasks(ctx: _Ctx, text: str, masked: str, s: int, e: int, listing: Task) -> list[Task]:
+    """The tasks of one list item (``rag.enumeration``) after an announcing clause: "- Sở Tài chính tham mưu …,
+    trình UBND tỉnh trước ngày 5/3;" is Sở Tài chính's task from the announcer; an item that opens with the
+    action ("- Rà soát …") is the announced addressee's."""
+    out: list[Task] = []
+    prev: Task | None = None
+    marker = ENUMERATOR.match(text, s)
+    s = marker.end() if marker else s
+    s += len(text[s:e]) - len(text[s:e].lstrip(" ,"))  # "Thứ nhất, …"
+    for cs, ce in _clauses(text, masked, s, e):
+        clause = text[cs:ce].rstrip(";")
+        if prev is not None:
+            t = _clause_task(ctx, clause, cs, prev)
+        else:
+            unit, p = ("", 0) if _ACTION_RE.match(clause[:1].lower() + clause[1:]) else split_assignee(clause)
+            if unit and not (_ITEM_UNIT.match(unit) or _LOWER_UNIT.match(unit)):
+                unit, p = "", 0
+            # an item with no addressee of its own is the announced addressee's
+            t = _make(ctx, listing.kind, listing.assigner, unit or listing.assignee, clause, cs, p)
+        if t is not None:
+            out.append(t)
+            prev = t
+    if out and listing.assigner and listing.kind == "assignment":
+        ctx.last_assigner = listing.assigner
     return out
 
 
