@@ -69,6 +69,7 @@ WHAT_WEIGHT = 0.15  # of a fact or number sentence's share of what is asked (the
 _DETAILS = re.compile(r"(?:Trong đó|Trong số đó|Trong số này|Cụ thể|Riêng|So với cùng kỳ)\b")
 WEAK_CUE_FACTOR = 0.5  # of a weakly cued sentence's score, when others ask or decide
 STRONG_CUE = 0.2  # a sentence that asks or decides (one "yêu cầu", "giao", "thống nhất" ...)
+ANNOUNCED = 0.3  # added for a tasks question to a directive that announces the items that follow it
 DIRECTION = 0.15  # added for a tasks question to the sentences of the meeting's conclusion or direction
 CONTINUED = 0.9  # of the sentence before, for a broad answer's sentence that goes on with its figures
 MIN_WHAT_ALONE = 0.4  # of what is asked (not where or when), for a sentence that leaves where and when to its report
@@ -280,6 +281,9 @@ class ExtractiveAnswerer:
         if qa.aspect == "tasks":
             # the tasks a meeting sets are in its conclusion; a speaker's proposals come second
             scores = [x + DIRECTION if d and x > 0 else x for x, d in zip(scores, in_direction(pool, cands))]
+            # ("... yêu cầu các đơn vị triển khai các nhiệm vụ sau:" is the list asked for, items to follow)
+            scores = [x + ANNOUNCED if x > 0 and cues[i] >= STRONG_CUE and announced(pool, c) else x
+                      for i, (x, c) in enumerate(zip(scores, cands))]
             for i in range(1, len(cands)):
                 if cues[i - 1] > 0 and cands[i - 1].sent.directives and UNIT_FIRST.match(cands[i].sent.text):
                     scores[i] = max(scores[i], CONTINUED * scores[i - 1])

@@ -192,6 +192,8 @@ def analyse(question: str) -> Question:
         aspect: str | None = "problems"
     else:
         aspect = next((a for a, p in _ASPECTS if re.search(p, qf)), "results") if kind == "broad" else None
+        if aspect == "decisions" and re.search(r"(?:nhiem vu|muc tieu|giai phap|ke hoach)(?:,? \w+){0,3} (?:gi|nao)(?!\w)", qf):
+            aspect = "tasks"  # "thống nhất những mục tiêu, nhiệm vụ gì": what is asked are the tasks
     compared = re.search(r"so voi|cung ky", qf)  # "9 tháng năm 2024 so với cùng kỳ năm 2023": the first is asked
     scopes = scopes_in(q[: compared.start()] if compared else q) or scopes_in(q)
     return Question(q, kind, aspect, scopes, names, tuple(m.group(0) for m in _NUMBER.finditer(_drop_scopes(q))))
