@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -74,10 +75,13 @@ def test_unit_question_lists_its_tasks_cited_to_their_clauses(lib: Library) -> N
     check_cited(lib, a, [t for t in gold_tasks() if t["assignee"] == "Công an tỉnh"])
     assert "hạn: trong tháng 10 (01/10/2024 – 31/10/2024)" in a.answer  # the report's year
     assert "hạn: trong tháng 11 (01/11 – 30/11)" in a.answer  # a report without a year
-    # accents left out, another form, the same tasks
+    # accents left out, another form, the same tasks (the retrieved meeting first: the order may differ)
+    def tasks_of(answer: str) -> set[str]:
+        return {re.sub(r"\s*\[\d+\]$", "", line) for line in answer.splitlines()}
+
     for q in ("cong an tinh duoc giao nhiem vu gi?", "Những việc nào được giao cho Công an tỉnh?",
               "Công an tỉnh phải làm những việc gì?"):
-        assert lib.ask(q).answer == a.answer
+        assert tasks_of(lib.ask(q).answer) == tasks_of(a.answer)
 
 
 def test_sample_unit_and_a_meeting_named(lib: Library) -> None:
