@@ -66,6 +66,7 @@ MIN_ARTICLE_COVERAGE = 0.6  # a broad question's words the chosen article must h
 MAX_FACT_SENTENCES = 2
 MAX_BROAD_SENTENCES = 6
 WHAT_WEIGHT = 0.15  # of a fact or number sentence's share of what is asked (the question less its places and times)
+_MORE = re.compile(r"(?:Bên cạnh đó|Đồng thời|Ngoài ra|Cùng với đó|Mặt khác)\b")
 _DETAILS = re.compile(r"(?:Trong đó|Trong số đó|Trong số này|Cụ thể|Riêng|So với cùng kỳ)\b")
 WEAK_CUE_FACTOR = 0.5  # of a weakly cued sentence's score, when others ask or decide
 STRONG_CUE = 0.2  # a sentence that asks or decides (one "yêu cầu", "giao", "thống nhất" ...)
@@ -284,6 +285,10 @@ class ExtractiveAnswerer:
             # ("... yêu cầu các đơn vị triển khai các nhiệm vụ sau:" is the list asked for, items to follow)
             scores = [x + ANNOUNCED if x > 0 and cues[i] >= STRONG_CUE and announced(pool, c) else x
                       for i, (x, c) in enumerate(zip(scores, cands))]
+            # "nhiệm vụ trọng tâm ... là gì?": "... tập trung vào các nhiệm vụ trọng tâm, gồm: ..." names them
+            focus = re.search(r"(?:nhiem vu|giai phap) (?:trong tam|trong diem|chu yeu|uu tien)", fold(qa.text))
+            if focus:
+                scores = [x + ANNOUNCED if x > 0 and focus.group(0) in c.sent.folded else x for x, c in zip(scores, cands)]
             for i in range(1, len(cands)):
                 if cues[i - 1] > 0 and cands[i - 1].sent.directives and UNIT_FIRST.match(cands[i].sent.text):
                     scores[i] = max(scores[i], CONTINUED * scores[i - 1])
@@ -300,6 +305,9 @@ class ExtractiveAnswerer:
         # "Trong đó, vi phạm nồng độ cồn là 3.406 trường hợp" details the sentence before: it comes with it
         index = {c.pos: i for i, c in enumerate(cands)}
         picked += [cands[index[c.pos] - 1] for c in picked if _DETAILS.match(c.sent.text) and index[c.pos] > 0]
+        if qa.aspect == "tasks":  # "... yêu cầu toàn ngành ... Bên cạnh đó, các phòng nghiệp vụ phải ...": more of it
+            picked += [cands[index[c.pos] + 1] for c in picked if cues[index[c.pos]] >= STRONG_CUE
+                       and index[c.pos] + 1 < len(cands) and _MORE.match(cands[index[c.pos] + 1].sent.text)]
         picked = sorted({c.pos: c for c in picked}.values(), key=lambda c: c.pos)
         # "... tập trung thực hiện các nhiệm vụ sau:" is answered with the items that follow it
         out: list[Cand] = []
