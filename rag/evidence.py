@@ -156,7 +156,7 @@ def holds_type(qa: Question, s: Sentence) -> bool:
         return "%" in s.text or "phần trăm" in s.text
     if _MONEY_ASKED.search(qf):  # "tổng mức đầu tư bao nhiêu tỷ đồng?": a length in km does not answer
         return bool(_MONEY.search(s.folded))
-    counted = re.search(r"bao nhieu\s+(\w+(?:\s+\w+){0,2})", qf)
+    counted = re.search(r"(?:bao nhieu|^\W*(?:so sanh\s+)?(?:tong\s+)?so)\s+(\w+(?:\s+\w+){0,2})", qf)
     if counted and counted.group(1).split()[0] not in _NOT_COUNTED:
         # ("bao nhiêu người đóng bảo hiểm", "bao nhiêu ca mắc sởi": past a verb, what they do or have)
         noun = [w for i, w in enumerate(counted.group(1).split()) if i == 0 or w not in _COUNT_VERBS][:2]
@@ -272,7 +272,7 @@ def type_bonus(qa: Question, s: Sentence) -> float:
         head = asked_head(qa)
         if head and fold(s.text).startswith(head):
             bonus += 0.2  # "Nguyên nhân chủ yếu ... là gì?": "Nguyên nhân chủ yếu do ..." says it
-    if t != "broad" and _at_period_end(qa, s):
+    if t == "number" and _at_period_end(qa, s):
         bonus += 0.12  # "đến ngày 30/6, toàn tỉnh giải ngân ..." is the figure of "6 tháng đầu năm"
     qf = fold(qa.text)
     about_meeting = asks_about_frame(qa) or (t in ("date", "place", "person") and _MEETING_ASKED.search(qf))

@@ -65,6 +65,7 @@ MIN_COVERAGE = 0.30  # below this the best sentence does not answer the question
 MIN_ARTICLE_COVERAGE = 0.6  # a broad question's words the chosen article must hold
 MAX_FACT_SENTENCES = 2
 MAX_BROAD_SENTENCES = 6
+CROSS_WHAT_WEIGHT = 0.3  # the same, more, within one part of a question on two reports
 WHAT_WEIGHT = 0.15  # of a fact or number sentence's share of what is asked (the question less its places and times)
 _MORE = re.compile(r"(?:Bên cạnh đó|Đồng thời|Ngoài ra|Cùng với đó|Mặt khác)\b")
 _DETAILS = re.compile(r"(?:Trong đó|Trong số đó|Trong số này|Cụ thể|Riêng|So với cùng kỳ)\b")
@@ -235,7 +236,9 @@ class ExtractiveAnswerer:
         slotted = [c for c in typed_ if c.cov >= MIN_SLOT_COVERAGE and has_slot(qa, c.sent)
                    and (c.own >= MIN_OWN_COVERAGE or c.sent.frame or qa.type == "list")]
         cands = slotted or cands
-        cands.sort(key=lambda c: -c.score)
+        # one part of a question on two periods: each report names its own period and place throughout, so
+        # what is asked decides ("số người hưởng trợ cấp thất nghiệp", not the figures that open the report)
+        cands.sort(key=lambda c: -(c.score + (CROSS_WHAT_WEIGHT * c.what if share < 1 else 0.0)))
         best = cands[0]
         picked = [best]
         limit = 2 if qa.type == "list" else MAX_FACT_SENTENCES

@@ -30,7 +30,7 @@ from rag.types import Hit
 
 # (type, folded pattern), first match wins; "những ... nào" is a list unless it asks for a number.
 _TYPES: tuple[tuple[str, str], ...] = (
-    ("number", r"bao nhieu|^\W*(?:tong\s+)?so\s+(?:vu|nguoi|tien|truong hop|ca|luot|ho|xe|phuong tien|doi tuong|tai nan)(?!\w)|(?<!\w)may(?!\w)(?! bay)|ty le|bao lau|muc nao|xep thu|dat (?:muc|ty le)"
+    ("number", r"bao nhieu|(?:^\W*|so sanh\s+)(?:tong\s+)?so\s+(?:vu|nguoi|tien|truong hop|ca|luot|ho|xe|phuong tien|doi tuong|tai nan)(?!\w)|(?<!\w)may(?!\w)(?! bay)|ty le|bao lau|muc nao|xep thu|dat (?:muc|ty le)"
                r"|(?:so sanh|lon hon|nhieu hon|cao hon).*(?:kinh phi|von|so tien)|(?:kinh phi|von|so tien).*(?:lon hon|nhieu hon|cao hon)"),
     ("date", r"khi nao|ngay nao|bao gio|thoi gian nao|luc nao|thang nao|(?<!\w)hom nao|thoi diem nao|thoi han nao|han chot|(?:truoc|den|cham nhat) (?:ngay|thoi diem|thoi han) nao"),
     ("place", r"o dau|tai dau|dia diem nao|dia diem|noi nao|(?<!\w)dau\s*\??$"),
