@@ -19,6 +19,11 @@ SURNAMES = frozenset(
     "Vương Vi Kim Diệp Hứa Lưu Mẫn Nghiêm Phí Phùng Tăng Thạch Từ Hầu Cù Khổng Biện Bạch Chế Doãn Lăng "
     "Quản Tiêu Trình Ứng".split()
 )
+# Surnames of the upland ethnic groups (Hmông, Thái, Tày, Dao: "Vàng A Sính", "Lường Văn Lâm"), matched with
+# their accents only. Kept apart from SURNAMES, which questions match folded: folded, several of these are
+# syllables of common place names ("Giàng"/"Hà Giang", "Lã"/"Sơn La", "Sầm"/"Sầm Sơn", "Cầm"/"Cam Ranh").
+UPLAND_SURNAMES = frozenset("Vàng Giàng Thào Sùng Lầu Vừ Hờ Chảo Tẩn Phàn Sầm Lường Lã Tòng Quàng Cầm".split())
+NAME_STARTS = SURNAMES | UPLAND_SURNAMES
 # Ranks and positions that stand before a name or head an appositive ("Phó Giám đốc Công an tỉnh").
 RANKS = (
     "Đại tướng", "Thượng tướng", "Trung tướng", "Thiếu tướng", "Đại tá", "Thượng tá", "Trung tá",

@@ -6,7 +6,10 @@ Covers appositive title chains with commas inside a body's name ("Trưởng ban 
 tỉnh"), place names that end right before a name ("tỉnh Hòa Lâm Mạc Văn Hiển"), and the title or short form
 of a later reference (``SHORT_REF``, ``full_name_for``). A full name found once (after an honorific or a
 listed surname) is found again wherever it is written whole, so a surname missing from the list costs nothing
-after the introduction ("Ông Kha Minh Triết …" then "Phó Chủ tịch UBND tỉnh Kha Minh Triết"). A
+after the introduction ("Ông Kha Minh Triết …" then "Phó Chủ tịch UBND tỉnh Kha Minh Triết"). A title before
+the name may hold "và" inside a body's name ("Giám đốc Sở Nông nghiệp và Môi trường Lã Thị Thu Hằng"), and
+upland surnames start a name after a place ("Chủ tịch UBND xã Khau Mận Vàng A Sính"). A surname-first pair after
+an honorific ("bà Mai Phương") is a short form of the earlier full name that ends with it. A
 representative's role written before the name ("Đại diện Công ty …, ông X, Giám đốc Công ty") is a title.
 Names inside quotes are not mentions.
 Left out: who says what (``rag.facts.speech``), names without any title or honorific, and named-entity
@@ -19,7 +22,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from rag.facts.lexicon import HONORIFICS, RANKS, SURNAMES, TITLE_HEADS, VERB_RE, mask_quotes
+from rag.facts.lexicon import HONORIFICS, NAME_STARTS, RANKS, TITLE_HEADS, VERB_RE, mask_quotes
 from rag.textnorm import fold, nfc
 from rag.vi import CHAIR_VERB
 
@@ -34,10 +37,16 @@ _AND_STOP = re.compile(
     + "|".join(map(re.escape, TITLE_HEADS))
     + r")(?!\w)"
 )
+# "thầy"/"cô" are how a report refers back to a teacher or headmaster ("Thầy Hòe cho biết …").
 SHORT_REF = re.compile(
-    r"(?:[Đđ]ồng chí|[Ôô]ng|[Bb]à|" + "|".join(map(re.escape, TITLE_HEADS)) + r")\s+(\w+)(?!\s+[A-ZĐÂĂÊÔƠƯ])"
+    r"(?:[Đđ]ồng chí|[Ôô]ng|[Bb]à|[Tt]hầy|[Cc]ô|" + "|".join(map(re.escape, TITLE_HEADS)) + r")\s+(\w+)(?!\s+[A-ZĐÂĂÊÔƠƯ])"
 )
 _BREAK_WORD = re.compile(r"(?:và|có|của|với|tại|từ|cho|là|thì|do|như|gồm|dự|trao|tặng|về)\s")
+# "và" between two capitalised words joins a body's name ("Giám đốc Sở Nông nghiệp và Môi trường Lã Thị Thu
+# Hằng"), unless a title or an honorific follows it ("… và Phó Giám đốc …": a second person).
+_AND_IN_BODY = re.compile(
+    r"và\s+(?!(?:" + "|".join(map(re.escape, TITLE_HEADS)) + r")(?!\w))[" + re.escape(_UPPER) + r"]"
+)
 _PLACE_WORD = re.compile(r"(?:tỉnh|thành phố|huyện|xã|phường|quận|thị xã|thị trấn|TP\.?|điểm cầu|tại|ở)\s$")
 _PLACE_BEFORE_WORD = re.compile(r"(?:tỉnh|thành phố|huyện|xã|phường|quận|thị xã)\s+[A-ZĐ]\w*\s$")
 _PLACE_NAMES = frozenset({"ho chi minh", "ba ria vung tau", "thua thien hue"})
@@ -71,7 +80,9 @@ def _title_prefix(masked: str, name_start: int) -> tuple[int, str]:
     word_starts = [seg_start + m.start(1) for m in re.finditer(r"(?:^|\s)(\S)", masked[seg_start:name_start])]
     best: tuple[int, str] = (name_start, "")
     for n, s in enumerate(reversed(word_starts)):
-        if n >= 10 or _BREAK_WORD.match(masked, s) or VERB_RE.match(masked, s):
+        if n >= 10 or VERB_RE.match(masked, s):
+            break
+        if _BREAK_WORD.match(masked, s) and (n == 0 or not _AND_IN_BODY.match(masked, s)):
             break
         cand = masked[s:name_start].strip()
         up = cand[:1].upper() + cand[1:]
@@ -159,8 +170,8 @@ def person_mentions(text: str, masked: str | None = None) -> list[Mention]:
     while i < len(toks):
         s, e, w = toks[i]
         # a name starts upper-case; most tokens are not, and need no look behind
-        if w[:1].isupper() and (w in SURNAMES or _honorific_before(masked, s)):
-            if w not in SURNAMES and any(masked.startswith(h, s) for h in TITLE_HEADS):
+        if w[:1].isupper() and (w in NAME_STARTS or _honorific_before(masked, s)):
+            if w not in NAME_STARTS and any(masked.startswith(h, s) for h in TITLE_HEADS):
                 i += 1  # "Đồng chí Phó Chủ tịch UBND tỉnh yêu cầu": a title after the honorific, not a name
                 continue
             j = i + 1
@@ -168,7 +179,7 @@ def person_mentions(text: str, masked: str | None = None) -> list[Mention]:
                 if toks[j][2].isupper() and len(toks[j][2]) > 1:  # acronyms (UBND) are not syllables of names
                     break
                 j += 1
-            if j - i >= 3 and toks[i + 1][2] in SURNAMES and _PLACE_BEFORE_WORD.search(masked, max(0, s - 24), s):
+            if j - i >= 3 and toks[i + 1][2] in NAME_STARTS and _PLACE_BEFORE_WORD.search(masked, max(0, s - 24), s):
                 i += 1  # "tỉnh Hòa Lâm Mạc Văn Hiển": "Lâm" ends the place, the name starts after it
                 continue
             placeish = _PLACE_WORD.search(masked, max(0, s - 14), s) is not None
@@ -209,7 +220,7 @@ def _known_name_repeats(
     spans = [(s, e) for s, e, _ in raw]
     out: list[tuple[int, int, str]] = []
     for i, (s, _, w) in enumerate(toks):
-        if w not in known or w in SURNAMES or any(a <= s < b for a, b in spans):
+        if w not in known or w in NAME_STARTS or any(a <= s < b for a, b in spans):
             continue
         if i > 0 and toks[i - 1][2][:1].isupper() and masked[toks[i - 1][1] : s] == " ":
             continue  # inside a longer capitalised run
@@ -232,7 +243,10 @@ def _resolve_short_forms(mentions: list[Mention]) -> list[Mention]:
     out: list[Mention] = []
     for m in mentions:
         words = m.name.split()
-        full = full_name_for(words, out) if len(words) <= 2 and words[0] not in SURNAMES else None
+        # a surname-first pair after an honorific alone ("bà Mai Phương") is a short form too, when an earlier
+        # full name ends with it ("Thân Thị Mai Phương")
+        short = len(words) <= 2 and (words[0] not in NAME_STARTS or not m.title)
+        full = full_name_for(words, out) if short else None
         if full is not None:
             m = Mention(full.name, m.title or full.title, m.start, m.name_start, m.name_end, m.end)
         out.append(m)

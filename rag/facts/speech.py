@@ -3,7 +3,7 @@
 Covers the forms these reports use: "<cấp bậc/chức danh> <Họ tên>[, <chức vụ>...] yêu cầu / đề nghị /
 báo cáo / cho biết / khẳng định ... <nội dung>", the same after an opening clause ("Phát biểu tại Hội
 nghị, ...", "Kết luận cuộc họp, ...", "Tại điểm cầu ..., ..."), titles written before the name
-("Giám đốc Sở Xây dựng Nguyễn Minh Tuấn"), "Theo <người>, <nội dung>" (also "Theo ông, …" after the
+("Giám đốc Sở Xây dựng Nguyễn Minh Tuấn"), "Thầy Hòe" for a teacher, "Theo <người>, <nội dung>" (also "Theo ông, …" after the
 speaker was named), direct quotes attributed after the closing mark ("“...”, bà Hà nhấn mạnh."), a second
 verb on the same subject ("… cho biết …, đồng thời khẳng định …"), and follow-up sentences of the same
 speaker ("Ông cũng cho biết ...", "Đồng thời, Giám đốc Công an tỉnh giao ...", list continuations in the
@@ -30,9 +30,11 @@ from rag.textnorm import fold, nfc, sentence_spans
 from rag.types import Article
 
 _APPOSITIVE = re.compile(r"(?:\s*,\s*[A-ZĐ][^,;:.“”\"]{2,120}?)?,(?=\s)")
+# What a caption or an attendance line says: only where ("phát biểu tại hội nghị", "… tại điểm cầu xã. Ảnh: …").
 _FRAME_ONLY = re.compile(
     r"\W*(?:(?:chỉ đạo|kết luận|tham luận|khai mạc|bế mạc)\s+)?(?:tại\s+)?"
-    r"(?:hội nghị|buổi làm việc|cuộc họp|phiên họp|buổi lễ)\W*(?:$|Ảnh:)", re.IGNORECASE
+    r"(?:hội nghị|buổi làm việc|cuộc họp|phiên họp|buổi lễ|điểm cầu(?:\s[^.;:“”\"\n]{1,40})?)\W*(?:$|Ảnh:)",
+    re.IGNORECASE
 )
 # Provenance of a statement: direct speech, reported speech, the reporter's summary of the meeting, a group.
 PROVENANCES = ("quote", "reported", "summary", "group")

@@ -5,7 +5,8 @@ Covers the forms of Vietnamese meeting reports: "<người/cơ quan> giao / yêu
 thời yêu cầu …", "; rà soát …", "; UBND các huyện tổ chức …"), inside a quote ("“Tôi đề nghị Công an tỉnh
 …”, ông Hậu yêu cầu"), passive ("Sở Tài chính được giao …", the assigner being the last one), decisions of
 the meeting ("Cuộc họp đã thống nhất thành lập tổ công tác …"), and commitments ("cam kết / khẳng định
-[đơn vị] sẽ …"). Deadlines are normalised by ``rag.facts.deadlines`` against the meeting's date (the lead's
+[đơn vị] sẽ …", also after a fronted time: "cho biết thêm, trong tháng 3, ngành … sẽ …"). A person told to act
+("giao đồng chí Kiên …", "giao Phó Chủ tịch UBND thành phố Đồng Sĩ Nguyên …") is given by full name. Deadlines are normalised by ``rag.facts.deadlines`` against the meeting's date (the lead's
 "Chiều 10/7", the year from the publication line or the report's framing).
 A clause that announces a list ("… yêu cầu các sở, ngành thực hiện các nhiệm vụ sau:") is no task itself:
 each item (``rag.enumeration``: "- Sở Tài chính tham mưu … trước ngày 5/3;", "Thứ nhất, …") is one, given to
@@ -28,6 +29,7 @@ from typing import Any
 from rag.enumeration import ENUMERATOR, items_after
 from rag.facts.deadlines import DEADLINE, meeting_date, normalise_deadline
 from rag.facts.lexicon import mask_quotes
+from rag.facts.mentions import Mention, full_name_for, person_mentions
 from rag.facts.speech import Statement, is_person_speaker
 from rag.textnorm import nfc, sentence_spans
 from rag.types import Article
@@ -95,7 +97,8 @@ _LOWER_UNIT = re.compile(
 )
 # Addressees above the speaker: "đề nghị tỉnh / Chính phủ …" is a proposal, not a task.
 _HIGHER = re.compile(r"(?:tỉnh|UBND tỉnh|Chính phủ|Trung ương|Thủ tướng(?: Chính phủ)?|cấp trên|Quốc hội)$")
-_PERSON_ADDRESSEE = re.compile(r"(?:đồng chí|ông|bà)\s+([A-ZĐ]\w*(?:\s+[A-ZĐ]\w*){1,4})(?:\s*,|$)")
+# A person told by name: "đồng chí Lục Văn Dũng, …", or by a short form ("đồng chí Kiên") resolved later.
+_PERSON_ADDRESSEE = re.compile(r"(?:đồng chí|ông|bà)\s+([A-ZĐ]\w*(?:\s+[A-ZĐ]\w*){0,4})(?:\s*,|$)")
 # "có" right after a plural addressee ("các xã, phường có …") restricts it, unless what follows is what a body is
 # told to produce ("có văn bản", "có kế hoạch", "có trách nhiệm").
 _PLURAL_BEFORE = re.compile(r"(?<!\w)(?:các|những)\s+[^\s,]+(?:,\s*[^\s,]+)*\s$")
@@ -147,16 +150,19 @@ def _is_unit(unit: str) -> bool:
 # --- tasks --------------------------------------------------------------------------------------------
 
 _FRONT = (
-    r"(?:Đối với\s+(?P<front>[^,;“”]{1,80}?),\s*(?=[^,;“”]{0,80}?(?:giao|yêu cầu|đề nghị|lưu ý)\s)"
+    r"(?:Đối với\s+(?P<front>[^;“”]{1,80}?),\s*(?=[^,;“”]{0,80}?(?:giao|yêu cầu|đề nghị|lưu ý)\s)"
     r"|(?:Đối với|Đồng thời|Kết luận|Phát biểu|Tại|Về|Riêng)[^;“”]{0,160}?,\s*)?"
 )
 _ASSIGN = re.compile(
     rf"{_FRONT}(?:“)?(?P<subj>(?:(?:[A-ZĐÂĂÊÔƠƯ]|ông\s|bà\s|đồng chí\s)[^,;“”]{{0,80}}?)?)\s*"
     r"(?:(?:cũng|đồng thời|đã|tiếp tục)\s+)*(?<!bàn )(?<!Bàn )(?<!được )(?P<verb>giao|yêu cầu|đề nghị|lưu ý)\s+(?!(?:của|về|này|đó|tại|trên|và|thì|là)\b)"
 )
+# "cho biết thêm, trong tháng 3, ngành … sẽ …": a time phrase may be fronted before the unit that commits.
 _COMMIT = re.compile(
-    r"(?P<verb>cam kết|khẳng định|cho biết)\s+(?:(?:rằng)\s+)?(?P<unit>(?:tỉnh|huyện|thành phố|thị xã|xã|"
-    r"chi nhánh|công ty|doanh nghiệp|đơn vị|ngành|nhà thầu|liên danh|"
+    r"(?P<verb>cam kết|khẳng định|cho biết)(?:\s+thêm)?(?:\s*,)?\s+(?:(?:rằng)\s+)?"
+    r"(?:(?:trong|trước|từ nay đến|đến hết|chậm nhất|vào)\s[^,;“”]{1,30},\s*)?"
+    r"(?P<unit>(?:tỉnh|huyện|thành phố|thị xã|xã|"
+    r"chi nhánh|công ty|doanh nghiệp|đơn vị|ngành|nhà thầu|liên danh|nhà trường|trường|bệnh viện|"
     + _UNIT_HEAD + r")[^,;“”]{0,60}?\s+)?(?:cũng\s+)?sẽ\s+"
 )
 _PASSIVE = re.compile(rf"{_FRONT}(?P<unit>{_UNIT_HEAD}\s[^,;“”]{{1,80}}?)\s+được giao\s+(?:nhiệm vụ\s+)?")
@@ -182,6 +188,7 @@ class _Ctx:
     source: str
     article: int
     offset: int
+    people: Sequence[Mention] = ()
     last_assigner: str | None = None
 
 
@@ -203,6 +210,19 @@ def _speaker_at(ctx: _Ctx, pos: int) -> str | None:
 def _last_person_before(ctx: _Ctx, pos: int) -> str | None:
     people = [st for st in ctx.statements if st.start - ctx.offset < pos and is_person_speaker(st)]
     return people[-1].speaker if people else None
+
+
+def _addressee(ctx: _Ctx, unit: str, at: int) -> str:
+    """A person told to act, by full name: "Phó Chủ tịch UBND thành phố Đồng Sĩ Nguyên" (title and name) or
+    "Kiên" (after "đồng chí"), resolved against the people named before; any other addressee as written."""
+    for m in ctx.people:
+        if at <= m.name_start and m.name_end == at + len(unit):
+            return m.name
+    words = unit.split()
+    if len(words) <= 2 and all(w[:1].isupper() and not w.isupper() for w in words):
+        full = full_name_for(words, [m for m in ctx.people if m.start < at])
+        return full.name if full else unit
+    return unit
 
 
 def _deadline(ctx: _Ctx, clause: str) -> tuple[str | None, str | None, str | None, int, int]:
@@ -266,6 +286,7 @@ def _clause_task(ctx: _Ctx, clause: str, cs: int, prev: Task | None) -> Task | N
             return _make(ctx, "assignment", body, md.group("new").strip(), clause, cs, md.end())
         unit, p = split_assignee(clause[md.end() :])
         if unit:
+            unit = _addressee(ctx, unit, cs + md.end())
             return _make(ctx, "assignment", body, unit, clause, cs, md.end() + p)
     am = _ASSIGN.match(clause)
     if am and (st := _statement_at(ctx, cs + am.start("verb"))) is not None and st.provenance == "group":
@@ -278,6 +299,7 @@ def _clause_task(ctx: _Ctx, clause: str, cs: int, prev: Task | None) -> Task | N
         if unit and am.group("verb") == "đề nghị" and _HIGHER.match(unit):
             unit = ""
         if unit:
+            unit = _addressee(ctx, unit, cs + am.end())
             who = _speaker_at(ctx, cs + am.start("verb")) or (prev.assigner if prev else None)
             return _make(ctx, "assignment", who, unit, clause, cs, am.end() + p)
     cm = _COMMIT.search(clause)
@@ -310,7 +332,7 @@ def extract_tasks(
     """Tasks of one article's text (``statements`` from the same text, ``offset``-shifted alike)."""
     text = nfc(text)
     masked = mask_quotes(text)
-    ctx = _Ctx(text, statements, meeting_date(text), meeting, source, article, offset)
+    ctx = _Ctx(text, statements, meeting_date(text), meeting, source, article, offset, person_mentions(text, masked))
     out: list[Task] = []
     items_end = 0  # the end of the list items already read with the clause that announced them
     for s, e in sentence_spans(text):
