@@ -43,6 +43,7 @@ SETS = {
     "blind": ROOT / "eval" / "whosaid" / "blind" / "gold.json",
     "blind2": ROOT / "eval" / "whosaid" / "blind2" / "gold.json",
     "dev2": ROOT / "eval" / "whosaid" / "dev2" / "gold.json",
+    "blind3": ROOT / "eval" / "whosaid" / "blind3" / "gold.json",
 }
 
 
