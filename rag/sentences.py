@@ -39,7 +39,8 @@ _COUNT = re.compile(
     r"(?!(?:của|và|là|đã|được|với|tại|trong|từ|đến|so|cho|theo|các|những|năm|tháng|ngày|giờ|hoặc|với|thì|mà|này|đó)(?!\w))"
     r"[^\W\d_]{2,}"
 )
-_DATE = re.compile(r"(?<!\d)\d{1,2}/\d{1,2}(?:/\d{2,4})?(?!\d)|ngày \d{1,2}|tháng \d{1,2}|năm (?:19|20)\d{2}", re.I)
+_DATE = re.compile(r"(?<!\d)\d{1,2}/\d{1,2}(?:/\d{2,4})?(?!\d)|ngày \d{1,2}|tháng \d{1,2}|năm (?:19|20)\d{2}"
+                   r"|quý (?:IV|III|II|I|[1-4])(?:/(?:19|20)\d{2})?(?!\w)", re.I)  # "trong quý II/2027" dates it too
 _PLACE = re.compile(r"(?<!\w)(?:tại|ở)\s+(?:[\w-]+\s+){0,4}?[A-ZĐÂĂÊÔƠƯ]")
 _PERSON = re.compile(r"(?:ông|bà|đồng chí|[Đđ]ại tá|[Tt]hượng tá|[Tt]rung tá|[Tt]hiếu tướng|[Tt]rung tướng|Giám đốc|Chủ tịch|"
                      r"Trưởng|Phó|Bí thư|Thứ trưởng|Bộ trưởng)[\w\s,]{0,40}?[A-ZĐ]\w+\s+[A-ZĐ]\w+")
