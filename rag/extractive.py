@@ -67,6 +67,8 @@ MAX_FACT_SENTENCES = 2
 MAX_BROAD_SENTENCES = 6
 CROSS_WHAT_WEIGHT = 0.3  # the same, more, within one part of a question on two reports
 WHAT_WEIGHT = 0.15  # of a fact or number sentence's share of what is asked (the question less its places and times)
+# a unit named by its number: "khu vực 6", "tổ 12", "phường 3"
+_NUMBERED = re.compile(r"(?<!\w)(khu vuc|to|doi|ap|thon|khu pho|tieu khu|cum|lo|phan khu|quan|phuong|tram|chot|so) (\d{1,3})(?![\d.,/%])")
 _MORE = re.compile(r"(?:Bên cạnh đó|Đồng thời|Ngoài ra|Cùng với đó|Mặt khác)\b")
 _DETAILS = re.compile(r"(?:Trong đó|Trong số đó|Trong số này|Cụ thể|Riêng|So với cùng kỳ)\b")
 WEAK_CUE_FACTOR = 0.5  # of a weakly cued sentence's score, when others ask or decide
@@ -174,6 +176,9 @@ class ExtractiveAnswerer:
             day = rf"(?<![\d])0?{int(d)}\s*[/.-]\s*0?{int(m)}(?![\d])|(?<!\w)0?{int(d)} thang 0?{int(m)}(?!\d)"
             if not re.search(day, texts):
                 return f"thông tin về ngày {d}/{m}"
+        for m in _NUMBERED.finditer(fold(qa.text)):  # "Phòng THADS khu vực 6" in reports of khu vực 1 to 5
+            if not re.search(rf"(?<!\w){m.group(1)} 0?{m.group(2)}(?!\d)", texts):
+                return f"thông tin về «{typed(qa.text, m.group(0))}»"
         for n in qa.numbers:
             if len(n) > 1 and not re.search(rf"(?<![\d.,]){re.escape(n)}(?![\d]|[.,]\d)", texts):
                 return f"«{n}»"
