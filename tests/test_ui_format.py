@@ -294,7 +294,7 @@ def test_tasks_tab_rows_filters_and_csv(tmp_path: Path) -> None:
     assert rows[1] == ["Sở Tài chính", "chủ trì thu hồi dứt điểm các khoản tạm ứng quá hạn",
                        "2024-06-30 (trong 6 tháng đầu năm 2024)", "Lương Văn Chính",
                        "Cuộc họp đánh giá tình hình giải ngân vốn đầu tư công năm 2023 và bàn giải pháp thực hiện kế "
-                       "hoạch năm 2024 (02/01/2024)", "hop_ban_chi_dao_giai_ngan_von_dau_tu_cong_phu_van.txt"]
+                       "hoạch năm 2024 (29/12/2023)", "hop_ban_chi_dao_giai_ngan_von_dau_tu_cong_phu_van.txt"]
     # "hạn trước" as users type it; the same rule as `rag tasks --due-before`
     assert ft.select(facts, "so tai", "31/3/2024").tasks == ft.select(facts, "so tai", "2024-03-31").tasks == view.tasks[:1]
     bad = ft.select(facts, "so tai", "31/13/2024")
