@@ -306,7 +306,11 @@ def _at_period_end(qa: Question, s: Sentence) -> bool:
     """The sentence gives a figure at the day the asked period ends ("đến ngày 30/6" for "6 tháng đầu năm"),
     where a report states the period's result without naming the period again."""
     for sc in qa.scopes:
-        if not sc.period or re.match(r"(?:tinh den |den )?het ", fold(sc.text)):
+        if sc.period is None and sc.year and re.search(rf"(?:cuoi|het) nam {sc.year}", fold(qa.text)):
+            if re.search(rf"31/12(?:/{sc.year})?(?!\d)", s.text):  # "cuối năm 2025": "đến ngày 31/12/2025, ..."
+                return True
+            continue
+        if not sc.period or re.match(r"(?:tinh den |den )?(?:het|cuoi) ", fold(sc.text)):
             continue  # (a question that says "đến hết tháng 9" matches such a sentence by its words)
         end = _PERIOD_END.get(sc.period) or (int(sc.period[1:]) if sc.period[1:].isdigit() else 0)
         if end and re.search(rf"(?:đến|tính đến|hết)\s+(?:ngày\s+)?(?:\d{{1,2}}/0?{end}(?![\d])|tháng 0?{end}(?!\d))", s.text, re.I):

@@ -100,7 +100,7 @@ _PERIOD = re.compile(
     r"(?<!\w)(?P<months>\d{1,2}|sau|chin|ba) thang(?:\s+(?P<half>dau|cuoi))?(?:\s+nam)?(?:\s+(?P<y1>(?:19|20)\d{2}))?(?!\w)"
     r"|quy (?P<q>iv|iii|ii|i|[1-4])(?:[/ ](?:nam )?(?P<y2>(?:19|20)\d{2}))?"
 )
-_UNTIL = re.compile(r"(?<!\w)(?:tinh den |den )?het (?:quy (?P<q>iv|iii|ii|i|[1-4])|thang (?P<n>\d{1,2}))"
+_UNTIL = re.compile(r"(?<!\w)(?:tinh den |den )?(?:het|cuoi) (?:quy (?P<q>iv|iii|ii|i|[1-4])|thang (?P<n>\d{1,2}))"
                     r"(?:(?:/|\s+nam\s+|\s+)(?P<y>(?:19|20)\d{2}))?(?![\w/])")
 _PLACE = re.compile(r"(?<!\w)(?i:tỉnh|tinh|thành phố|thanh pho|TP\.?|huyện|huyen|quận|quan|thị xã|thi xa|xã|xa|phường|phuong)\s+((?:[A-ZĐÂĂÊÔƠƯ][\w-]*\s?){1,3})")
 _CAPS = re.compile(r"(?<![\w.])([A-ZĐÂĂÊÔƠƯ][\w-]*(?:\s+[A-ZĐÂĂÊÔƠƯ][\w-]*)+)")
@@ -194,7 +194,10 @@ def analyse(question: str) -> Question:
         aspect = next((a for a, p in _ASPECTS if re.search(p, qf)), "results") if kind == "broad" else None
         if aspect == "decisions" and re.search(r"(?:nhiem vu|muc tieu|giai phap|ke hoach)(?:,? \w+){0,3} (?:gi|nao)(?!\w)", qf):
             aspect = "tasks"  # "thống nhất những mục tiêu, nhiệm vụ gì": what is asked are the tasks
-    compared = re.search(r"so voi|cung ky", qf)  # "9 tháng năm 2024 so với cùng kỳ năm 2023": the first is asked
+    # "9 tháng năm 2024 so với cùng kỳ năm 2023": the first is asked; "… cuối năm 2025 so với cuối tháng 9/2026
+    # thay đổi ra sao?" asks for both
+    change = re.search(r"thay doi|tang hay giam|giam hay tang|chenh lech|khac (?:nhau|gi)|bien dong|so sanh", qf)
+    compared = None if change else re.search(r"so voi|cung ky", qf)
     scopes = scopes_in(q[: compared.start()] if compared else q) or scopes_in(q)
     return Question(q, kind, aspect, scopes, names, tuple(m.group(0) for m in _NUMBER.finditer(_drop_scopes(q))))
 
