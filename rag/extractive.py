@@ -30,27 +30,22 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from rag import refusals
 from rag.acronyms import with_expansions
+from rag.cues import UNIT_FIRST, aspect_cue, has_slot, holds_type, type_bonus
 from rag.events import Done, Event
 from rag.evidence import (
     MIN_OWN_COVERAGE,
-    UNIT_FIRST,
     ArticleChunks,
     Cand,
     Pool,
     announced,
-    aspect_cue,
     aspect_score,
     following,
-    has_slot,
-    holds_type,
     in_direction,
     in_scope,
     list_items,
-    measured_thing,
     near_duplicate,
-    type_bonus,
-    typed,
 )
 from rag.lexical import tokens
 from rag.question import CUE_WORDS, QUESTION_WORDS, Question, Scope, analyse, asking_mask, scope_fit
@@ -67,8 +62,6 @@ MAX_FACT_SENTENCES = 2
 MAX_BROAD_SENTENCES = 6
 CROSS_WHAT_WEIGHT = 0.3  # the same, more, within one part of a question on two reports
 WHAT_WEIGHT = 0.15  # of a fact or number sentence's share of what is asked (the question less its places and times)
-# a unit named by its number: "khu vực 6", "tổ 12", "phường 3"
-_NUMBERED = re.compile(r"(?<!\w)(khu vuc|to|doi|ap|thon|khu pho|tieu khu|cum|lo|phan khu|quan|phuong|tram|chot|so) (\d{1,3})(?![\d.,/%])")
 _MORE = re.compile(r"(?:Bên cạnh đó|Đồng thời|Ngoài ra|Cùng với đó|Mặt khác)\b")
 _DETAILS = re.compile(r"(?:Trong đó|Trong số đó|Trong số này|Cụ thể|Riêng|So với cùng kỳ)\b")
 WEAK_CUE_FACTOR = 0.5  # of a weakly cued sentence's score, when others ask or decide
@@ -78,8 +71,6 @@ DIRECTION = 0.15  # added for a tasks question to the sentences of the meeting's
 CONTINUED = 0.9  # of the sentence before, for a broad answer's sentence that goes on with its figures
 MIN_WHAT_ALONE = 0.4  # of what is asked (not where or when), for a sentence that leaves where and when to its report
 MIN_SLOT_COVERAGE = 0.2  # a sentence holding the place/date/person asked, when the best one holds none
-_TITLES = ("chu tich", "giam doc", "bo truong", "thu truong", "truong phong", "truong ban", "bi thu", "cuc truong",
-           "chanh thanh tra", "hieu truong", "tong cuc truong", "chanh van phong", "vien truong", "chanh an")
 
 
 class ExtractiveAnswerer:
@@ -120,7 +111,7 @@ class ExtractiveAnswerer:
         if not hits:
             return _refuse(question, qa, NOT_FOUND)
         pool = Pool(hits, self.article_chunks, widen=qa.type in ("broad", "list") or qa.cross)
-        missing = self._missing(question, qa, terms, pool)
+        missing = refusals.missing(qa, pool, lambda sc, key: self._fit(sc, pool, key))
         if missing:
             return _refuse(question, qa, f"Không tìm thấy {missing} trong tài liệu.")
         if qa.cross:
@@ -141,52 +132,6 @@ class ExtractiveAnswerer:
         return [(c.cov, c.p, c.sent.start, c.sent.end) for c in sorted(cands, key=lambda c: -c.score)]
 
     # -- steps -----------------------------------------------------------------------------------
-    def _missing(self, question: str, qa: Question, terms: dict[str, float], pool: Pool) -> str | None:
-        """What the question names that none of the retrieved reports holds, as the user wrote it."""
-        texts = fold("\n".join(h.chunk.title + "\n" + h.chunk.text for h in pool.passages))
-        for name in qa.names:
-            # whole words for a unit ("Sở Y tế", not "số yêu cầu"); a foreign name may take an ending ("Franks")
-            end = r"(?!\w)" if " " in name else ""
-            if not re.search(rf"(?<!\w){re.escape(fold(name))}{end}", texts):
-                return f"thông tin về «{name}»"
-        # a title the question names ("Chủ tịch UBND tỉnh", not "Phó Chủ tịch") in a report that names
-        # the places asked about: "Phó Chủ tịch" does not answer "ai là Chủ tịch ...?"
-        asked = [t for t in _TITLES if re.search(rf"(?<!\w)(?<!pho ){t}(?!\w)", fold(qa.text))]
-        if asked:
-            about = [fold(pool.titles[k] + "\n" + pool.article_text(k)) for k in pool.order]
-            about = [a for a in about if all(fold(n) in a for n in qa.names)] or about
-            for t in asked:
-                # "Giám đốc Sở Nông nghiệp và Môi trường" in a report that names only its Phó Giám đốc
-                held = re.search(rf"(?<!\w)(?<!pho ){t}((?:\s+\w+){{0,8}}?)(?=\s+(?:tinh|huyen|thanh pho|xa|phuong|quan"
-                                 rf"|hien nay|hien|la|nam|ten)(?!\w)|\s*[?,.]|$)", fold(qa.text))
-                # (its first words: "Sở Y tế Nghệ An" may be written "Sở Y tế tỉnh Nghệ An")
-                office = " ".join((t + (held.group(1) if held else "")).split()[: len(t.split()) + 3])
-                if not any(re.search(rf"(?<!\w)(?<!pho ){re.escape(office)}(?!\w)", a) for a in about):
-                    return f"thông tin về «{typed(qa.text, office)}»"
-        thing = measured_thing(qa) if qa.type == "number" else ""
-        if thing and not re.search(rf"(?<!\w){re.escape(thing)}(?!\w)", texts) and not any(
-                all(re.search(rf"(?<!\w){w}(?!\w)", fold(h.chunk.text)) for w in thing.split()) for h in pool.passages):
-            return f"thông tin về «{typed(qa.text, thing)}»"  # "bao nhiêu kg cần sa" in a report on heroin
-        flow = re.search(r"(?<!\w)tong (thu|chi)(?!\w)", fold(qa.text)) if qa.type == "number" else None
-        if flow and not re.search(rf"(?<!\w)(?:tong {flow.group(1)}|{flow.group(1)} (?:ngan sach|thuong xuyen|dau tu)[^.;,]{{0,50}}\d[\d.,]*\s*(?:ty|trieu|nghin))", texts):
-            return f"thông tin về «{typed(qa.text, flow.group(0))}»"  # "Tổng chi ..." in reports of "tổng thu"
-        dates = re.findall(r"(?:ngày|dịp|lễ|sáng|chiều|tối|trưa|hôm|ngay|dip|le|sang|chieu|toi|trua|hom)\s+(?:\w+\s+){0,2}?"
-                           r"(\d{1,2})/(\d{1,2})(?![\d/])", qa.text, re.I)
-        for d, m in dates:  # "dịp lễ Quốc khánh 2/9", "ngày 10/7" (not "1/3 dân số")
-            day = rf"(?<![\d])0?{int(d)}\s*[/.-]\s*0?{int(m)}(?![\d])|(?<!\w)0?{int(d)} thang 0?{int(m)}(?!\d)"
-            if not re.search(day, texts):
-                return f"thông tin về ngày {d}/{m}"
-        for m in _NUMBERED.finditer(fold(qa.text)):  # "Phòng THADS khu vực 6" in reports of khu vực 1 to 5
-            if not re.search(rf"(?<!\w){m.group(1)} 0?{m.group(2)}(?!\d)", texts):
-                return f"thông tin về «{typed(qa.text, m.group(0))}»"
-        for n in qa.numbers:
-            if len(n) > 1 and not re.search(rf"(?<![\d.,]){re.escape(n)}(?![\d]|[.,]\d)", texts):
-                return f"«{n}»"
-        for sc in qa.scopes:
-            if not any(self._fit(sc, pool, key) for key in pool.order):
-                return f"thông tin về {sc.text}"
-        return None
-
     def _relevant(self, terms: dict[str, float], pool: Pool) -> list[tuple[str, int]]:
         """The retrieved articles that hold most of the question's words (a scope then chooses among
         them, so a report of the right year on another subject never wins)."""
@@ -345,7 +290,7 @@ class ExtractiveAnswerer:
         # (single words: a bigram across two phrases, "công chậm", would decide it alone)
         what = {t: w for t, w in terms.items() if "_" not in t and t not in where_when}
         what_total = sum(what.values())
-        titles = [t for t in _TITLES if re.search(rf"(?<!\w)(?<!pho ){t}(?!\w)", fold(qa.text))]
+        titles = [t for t in refusals.TITLES if re.search(rf"(?<!\w)(?<!pho ){t}(?!\w)", fold(qa.text))]
         names = [fold(n) for n in qa.names]
         # an answer about "Broncos" is in an article about the Broncos: one whose title, lead or retrieved
         # passages name them (a report names its subject once, "Dengue", paragraphs before the answer)
