@@ -50,6 +50,7 @@ _PERSON_ADDRESSEE = re.compile(r"(?:đồng chí|ông|bà)\s+([A-ZĐ]\w*(?:\s+[A
 # told to produce ("có văn bản", "có kế hoạch", "có trách nhiệm").
 _PLURAL_BEFORE = re.compile(r"(?<!\w)(?:các|những)\s+[^\s,]+(?:,\s*[^\s,]+)*\s$")
 _HAVE_OBJECT = re.compile(r"\s+(?:trách nhiệm|kế hoạch|văn bản|phương án|giải pháp|báo cáo|ý kiến|hướng dẫn)(?!\w)")
+_CONG_BEFORE = re.compile(r"(?<!\w)công\s$")
 _GIAO_NOUN = re.compile(rf"\s{GIAO_OTHER_WORD_RE}(?!\w)")
 # What a body's name looks like at the start of a list item: a unit head or a lower-case collective, several
 # capitalised words ("Kho bạc Nhà nước"), or a level of government at its end ("Thuế tỉnh"). An item that opens
@@ -57,6 +58,9 @@ _GIAO_NOUN = re.compile(rf"\s{GIAO_OTHER_WORD_RE}(?!\w)")
 ITEM_UNIT = re.compile(
     rf"(?:{UNIT_HEAD}\s|\w+\s+[A-ZĐ]|.*\s(?:tỉnh|huyện|xã|phường|thành phố|thị xã|cơ sở|khu vực)$)"
 )
+# A body's name as the subject of a clause, with commas inside it when what follows each comma is capitalised and
+# heads no second body: "Sở Văn hóa, Thể thao và Du lịch", not "Sở Y tế, Sở Tài chính".
+BODY_NAME = rf"{UNIT_HEAD}\s[^,;“”]{{1,80}}?(?:,\s*(?!{UNIT_HEAD}\s)[A-ZĐ][^,;“”]{{0,40}}?)*"
 _SPLIT_LEAD = re.compile(rf"(?:,|\s+và)\s+(?={UNIT_HEAD}\s)")
 
 
@@ -68,6 +72,8 @@ def split_assignee(s: str) -> tuple[str, int]:
             continue
         if s[m.start() : m.end()] == "xây dựng" and s[: m.start()].rstrip().endswith(("đầu tư", "lý")):
             continue  # "Cục Kinh tế - Quản lý đầu tư xây dựng", "Phòng Quản lý xây dựng"
+        if m.group() == "trình" and _CONG_BEFORE.search(s, 0, m.start()):
+            continue  # "Công ty … Khai thác công trình thủy lợi": "công trình" (works) is a noun of the name
         if m.group() == "giao" and _GIAO_NOUN.match(s, m.end()):
             continue  # "Phòng Cảnh sát giao thông": part of the name, not the action
         if m.group() == "có" and _PLURAL_BEFORE.search(s, 0, m.start()) and not _HAVE_OBJECT.match(s, m.end()):

@@ -2,8 +2,9 @@
 
 Covers the forms of Vietnamese meeting reports: "<người/cơ quan> giao / yêu cầu / đề nghị / lưu ý <đơn vị>
 <việc> [hạn]", the same fronted ("Đối với …, Phó Thủ tướng yêu cầu …") or continued after ";" ("đồng
-thời yêu cầu …", "; rà soát …", "; UBND các huyện tổ chức …"), inside a quote ("“Tôi đề nghị Công an tỉnh
-…”, ông Hậu yêu cầu"), passive ("Sở Tài chính được giao …", the assigner being the last one), decisions of
+thời yêu cầu …", "; đồng thời chỉ đạo Chi cục …", "; rà soát …", "; UBND các huyện tổ chức …"), inside a quote ("“Tôi đề nghị Công an tỉnh
+…”, ông Hậu yêu cầu"), passive ("Sở Tài chính được giao …", "Sở Văn hóa, Thể thao và Du lịch được giao …",
+the assigner being the last one), decisions of
 the meeting ("Cuộc họp đã thống nhất thành lập tổ công tác …"), and commitments ("cam kết / khẳng định
 [đơn vị] sẽ …", also after a fronted time: "cho biết thêm, trong tháng 3, ngành … sẽ …"). A person told to act
 ("giao đồng chí Kiên …", "giao Phó Chủ tịch UBND thành phố Đồng Sĩ Nguyên …") is given by full name. Deadlines are normalised by ``rag.facts.deadlines`` against the meeting's date (the lead's
@@ -28,7 +29,16 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from rag.enumeration import ENUMERATOR, items_after
-from rag.facts.assignees import ACTION_RE, HIGHER, ITEM_UNIT, LOWER_UNIT, UNIT_HEAD, is_unit, split_assignee
+from rag.facts.assignees import (
+    ACTION_RE,
+    BODY_NAME,
+    HIGHER,
+    ITEM_UNIT,
+    LOWER_UNIT,
+    UNIT_HEAD,
+    is_unit,
+    split_assignee,
+)
 from rag.facts.deadlines import DEADLINE, meeting_date, normalise_deadline
 from rag.facts.lexicon import mask_quotes
 from rag.facts.mentions import Mention, full_name_for, person_mentions
@@ -75,17 +85,20 @@ _FRONT = (
 )
 _ASSIGN = re.compile(
     rf"{_FRONT}(?:“)?(?P<subj>(?:(?:[A-ZĐÂĂÊÔƠƯ]|ông\s|bà\s|đồng chí\s)[^,;“”]{{0,80}}?)?)\s*"
-    r"(?:(?:cũng|đồng thời|đã|tiếp tục)\s+)*(?<!bàn )(?<!Bàn )(?<!được )(?P<verb>giao|yêu cầu|đề nghị|lưu ý)\s+(?!(?:của|về|này|đó|tại|trên|và|thì|là)\b)"
+    r"(?:(?:cũng|đồng thời|đã|tiếp tục)\s+)*(?<!bàn )(?<!Bàn )(?<!được )(?P<verb>giao|yêu cầu|đề nghị|lưu ý|(?<=đồng thời )chỉ đạo)\s+"
+    r"(?!(?:của|về|này|đó|tại|trên|và|thì|là)\b)"
 )
-# "cho biết thêm, trong tháng 3, ngành … sẽ …": a time phrase may be fronted before the unit that commits.
+# "cho biết thêm, trong tháng 3, ngành … sẽ …": a time phrase may be fronted before the unit that commits. The
+# unit is the speaker's own body, often by its common noun ("trung tâm sẽ …", "lực lượng Biên phòng sẽ …", "quận
+# Hòa Bình sẽ …").
 _COMMIT = re.compile(
     r"(?P<verb>cam kết|khẳng định|cho biết)(?:\s+thêm)?(?:\s*,)?\s+(?:(?:rằng)\s+)?"
     r"(?:(?:trong|trước|từ nay đến|đến hết|chậm nhất|vào)\s[^,;“”]{1,30},\s*)?"
-    r"(?P<unit>(?:tỉnh|huyện|thành phố|thị xã|xã|"
+    r"(?P<unit>(?:tỉnh|huyện|thành phố|thị xã|xã|quận|phường|hợp tác xã|lực lượng|trung tâm|chi cục|sở|cơ quan|"
     r"chi nhánh|công ty|doanh nghiệp|đơn vị|ngành|nhà thầu|liên danh|nhà trường|trường|bệnh viện|"
-    + UNIT_HEAD + r")[^,;“”]{0,60}?\s+)?(?:cũng\s+)?sẽ\s+"
+    + UNIT_HEAD + r")(?!\w)[^,;“”]{0,60}?\s+)?(?:cũng\s+)?sẽ\s+"
 )
-_PASSIVE = re.compile(rf"{_FRONT}(?P<unit>{UNIT_HEAD}\s[^,;“”]{{1,80}}?)\s+được giao\s+(?:nhiệm vụ\s+)?")
+_PASSIVE = re.compile(rf"{_FRONT}(?P<unit>{BODY_NAME})\s+được giao\s+(?:nhiệm vụ\s+)?")
 _MEETING_DECISION = re.compile(
     r"(?P<body>Hội nghị|Cuộc họp|Buổi làm việc|Phiên họp)\s+(?:(?:cũng|đã)\s+)*thống nhất\s+"
     r"(?:(?P<verb>giao|đề nghị|yêu cầu)\s+|thành lập\s+(?P<new>[^,;]+?)(?:\s+do\s|\s*,))"
@@ -209,6 +222,8 @@ def _clause_task(ctx: _Ctx, clause: str, cs: int, prev: Task | None) -> Task | N
             unit = _addressee(ctx, unit, cs + md.end())
             return _make(ctx, "assignment", body, unit, clause, cs, md.end() + p)
     am = _ASSIGN.match(clause)
+    if am and am.group("verb") == "chỉ đạo" and am.group("subj").strip():
+        am = None  # "Sở Y tế đồng thời chỉ đạo các bệnh viện …": the body's own action, not the speaker's directive
     if am and (st := _statement_at(ctx, cs + am.start("verb"))) is not None and st.provenance == "group":
         am = None  # participants' proposals ("Các đại biểu đề nghị tỉnh …") are not tasks
     if am:
