@@ -50,6 +50,7 @@ _PERSON_ADDRESSEE = re.compile(r"(?:đồng chí|ông|bà)\s+([A-ZĐ]\w*(?:\s+[A
 # told to produce ("có văn bản", "có kế hoạch", "có trách nhiệm").
 _PLURAL_BEFORE = re.compile(r"(?<!\w)(?:các|những)\s+[^\s,]+(?:,\s*[^\s,]+)*\s$")
 _HAVE_OBJECT = re.compile(r"\s+(?:trách nhiệm|kế hoạch|văn bản|phương án|giải pháp|báo cáo|ý kiến|hướng dẫn)(?!\w)")
+_ADVERB_TAIL = re.compile(r"\s+(?:cũng|đồng thời|đã|sẽ|tiếp tục)$")
 _CONG_BEFORE = re.compile(r"(?<!\w)công\s$")
 _GIAO_NOUN = re.compile(rf"\s{GIAO_OTHER_WORD_RE}(?!\w)")
 # What a body's name looks like at the start of a list item: a unit head or a lower-case collective, several
@@ -89,7 +90,7 @@ def split_assignee(s: str) -> tuple[str, int]:
     lead = _SPLIT_LEAD.search(unit)
     if lead:
         unit = unit[: lead.start()]
-    unit = unit.strip()
+    unit = _ADVERB_TAIL.sub("", unit.strip())  # "Sở Y tế đồng thời chỉ đạo …": the adverb is no part of the name
     if not is_unit(unit):
         return "", 0  # "bổ sung kinh phí …": an action, not an addressee
     return unit, pos

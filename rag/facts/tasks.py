@@ -98,7 +98,8 @@ _COMMIT = re.compile(
     r"chi nhánh|công ty|doanh nghiệp|đơn vị|ngành|nhà thầu|liên danh|nhà trường|trường|bệnh viện|"
     + UNIT_HEAD + r")(?!\w)[^,;“”]{0,60}?\s+)?(?:cũng\s+)?sẽ\s+"
 )
-_PASSIVE = re.compile(rf"{_FRONT}(?P<unit>{BODY_NAME})\s+được giao\s+(?:nhiệm vụ\s+)?")
+# "Sở Y tế, Sở Tài chính được giao …": the first body leads, as after "giao" (``split_assignee``)
+_PASSIVE = re.compile(rf"{_FRONT}(?P<unit>{BODY_NAME})(?:,\s*{BODY_NAME})*\s+được giao\s+(?:nhiệm vụ\s+)?")
 _MEETING_DECISION = re.compile(
     r"(?P<body>Hội nghị|Cuộc họp|Buổi làm việc|Phiên họp)\s+(?:(?:cũng|đã)\s+)*thống nhất\s+"
     r"(?:(?P<verb>giao|đề nghị|yêu cầu)\s+|thành lập\s+(?P<new>[^,;]+?)(?:\s+do\s|\s*,))"
