@@ -1,9 +1,9 @@
 """Measure who-said-what v2 (issue #12) against eval/whosaid/gold.json (``--set main``) or another gold set.
 
-Run ``python -m eval.whosaid_v2 [--set main|blind|blind2|dev2|both] [--verbose] [--json]``: ``dev2`` is a
-development set (eval/whosaid/dev2/), ``blind`` is a blind set (scored once, never tuned on), ``blind2`` was
-one until its first run and is now a development set too, ``both`` is main and blind. Each report is read as
-one article. Scores, pooled over the reports of a set:
+Run ``python -m eval.whosaid_v2 [--set main|blind|blind2|blind3|dev2|both] [--verbose] [--json]``: ``dev2`` is a
+development set (eval/whosaid/dev2/), ``blind`` is a blind set (scored once, never tuned on), ``blind2`` and
+``blind3`` were blind until their first run and are now development sets too, ``both`` is main and blind. Each
+report is read as one article. Scores, pooled over the reports of a set:
 
 - chairs: the meeting's chairs (or the head of a working delegation) against ``meeting.chairs``;
 - people: predicted person names (speakers that are people, chairs, participants, task assignees that are

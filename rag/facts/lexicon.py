@@ -66,7 +66,11 @@ NOT_VERB = (
 )
 VERB_RE = re.compile(rf"(?<!\w){NOT_VERB}({VERBS_ALT})(?!\w)")
 _ADVERBS = r"(?:(?:cũng|đã|sẽ|tiếp tục|đồng thời|trực tiếp|thẳng thắn|một lần nữa)\s+)*"
-SUBJECT_VERB = re.compile(rf"\s*{_ADVERBS}{NOT_VERB}({VERBS_ALT})(?!\w)")
+# Verbs that report speech only right after the speaker ("Bà Hà dự báo lượng hàng sẽ …"): elsewhere they are words
+# of a body's name ("Trung tâm dự báo khí tượng thủy văn") or of the content ("được dự báo"), so the title and
+# appositive scan (``VERB_RE``) and the questions (``VERB_KINDS``) leave them out.
+_SUBJECT_ONLY_VERBS = r"(?<![Tt]rung tâm )(?<!được )dự báo(?!\s+(?:khí tượng|thủy văn|thuỷ văn|thời tiết|viên))"
+SUBJECT_VERB = re.compile(rf"\s*{_ADVERBS}{NOT_VERB}({VERBS_ALT}|{_SUBJECT_ONLY_VERBS})(?!\w)")
 OPEN_CLOSE = {"“": "”", "«": "»", '"': '"'}
 # Scanning left to right, each opening mark is closed by the first closing mark on its line.
 _QUOTED = re.compile("|".join(f"{re.escape(o)}[^{re.escape(c)}\n]*{re.escape(c)}" for o, c in OPEN_CLOSE.items()))

@@ -149,7 +149,8 @@ def _appositive(masked: str, pos: int, stop: int) -> tuple[str, int]:
 def _name_tail_before_verb(masked: str, pos: int) -> bool:
     """Whether a short lower-case run at ``pos`` ends a body's name right before the predicate
     ("…, thiên tai và tìm kiếm cứu nạn chủ trì hội nghị"), not a clause of its own."""
-    m = re.match(r"[^,;.:“”\"()]{1,60}", masked[pos:])
+    # "nông, lâm nghiệp và phòng, chống thiên tai tỉnh chủ trì": "phòng, chống" is one word of the name
+    m = re.match(r"(?:[^,;.:“”\"()]|(?<=phòng), (?=chống ))+", masked[pos : pos + 60])
     if not m:
         return False
     seg = m.group()
@@ -191,7 +192,10 @@ def person_mentions(text: str, masked: str | None = None) -> list[Mention]:
                 i = j
                 continue
         i += 1
-    raw = sorted(raw + _known_name_repeats(text, masked, toks, raw))
+    repeats = _known_name_repeats(text, masked, toks, raw)
+    # "Giám đốc Sở Xây dựng Khương Hoàng Anh" after "ông Khương Hoàng Anh": the known full name wins over the
+    # shorter name a listed surname starts inside it ("Hoàng Anh")
+    raw = sorted([r for r in raw if not any(a < r[0] and r[1] <= b for a, b, _ in repeats)] + repeats)
     out: list[Mention] = []
     for k, (ns, ne, name) in enumerate(raw):
         stop = raw[k + 1][0] if k + 1 < len(raw) else len(masked)

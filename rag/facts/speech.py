@@ -45,10 +45,18 @@ _GROUP_VERBS = (
     "cho biết", "chỉ ra", "đánh giá", "nêu", "khẳng định", "báo cáo", "cam kết",
 )
 _GROUP_VERBS_ALT = "|".join(map(re.escape, _GROUP_VERBS))
+# A representative of a body with a long capitalised name may run to 14 words ("Đại diện Công ty TNHH MTV Khai
+# thác công trình thủy lợi Thanh Viễn cho biết …").
+_SUBJECT_WORD = r"\s+(?!(?:đã|đang|sẽ|được|là|có|thảo|tập)\b)[^\s,.;:“”\"]+"
 _GROUP_SUBJECT = re.compile(
-    r"((?:[Cc]ác|[Nn]hiều|[Mm]ột số|[Ll]ãnh đạo|[Đđ]ại diện)(?:,?\s+(?!(?:đã|đang|sẽ|được|là|có|thảo|tập)\b)"
-    r"[^\s,.;:“”\"]+){1,9}?)"
+    rf"((?:[Cc]ác|[Nn]hiều|[Mm]ột số|[Ll]ãnh đạo|[Đđ]ại diện)(?:,?{_SUBJECT_WORD}){{1,9}}?"
+    rf"|[Đđ]ại diện\s+[A-ZĐ]\w*(?:{_SUBJECT_WORD}){{9,13}}?)"
     rf"\s+(?:(?:đều|cũng|đã|thẳng thắn)\s+)*({_GROUP_VERBS_ALT})(?!\w)"
+)
+# "Lãnh đạo huyện Kim Thạch và huyện Vĩnh Đoài": "và" before a second body (the same head word again, or a level
+# of government) makes the leaders of two bodies a group; "và" inside one name ("Sở Nông nghiệp và Môi trường") does not.
+_SEVERAL_BODIES = re.compile(
+    r"^\S+\s+\S+\s+(\S+)\s.*?\svà\s+(?:\1|tỉnh|huyện|xã|thành phố|thị xã|quận|phường)\s"
 )
 _SINGLE_REPRESENTATIVE = re.compile(r"(?:[Đđ]ại diện|[Ll]ãnh đạo)\s+(?!các\b|nhiều\b|một số\b|một\s+số\b)")
 _MEETING_SUBJECT = re.compile(
@@ -199,14 +207,15 @@ def extract_statements(
 
 
 # A second reporting verb on the same subject in one sentence: "phản ánh … và kiến nghị …",
-# "ghi nhận …, song thẳng thắn chỉ ra …", "…; đồng thời yêu cầu …".
+# "ghi nhận …, song thẳng thắn chỉ ra …", "…; đồng thời yêu cầu …"; "chỉ đạo" only after "đồng thời" ("…; đồng
+# thời chỉ đạo Chi cục …"), as "dự và chỉ đạo hội nghị" is attending.
 _SECOND_VERBS = (
     "kiến nghị", "đề nghị", "yêu cầu", "chỉ ra", "đề xuất", "giao", "nhấn mạnh", "cho rằng", "lưu ý", "khẳng định",
-    "cam kết",
+    "cam kết", "(?<=đồng thời )chỉ đạo",
 )
 _SECOND_CLAUSE = re.compile(
     r"(?:,\s*song\s+|\s+và\s+|;\s*đồng thời\s+|,\s*đồng thời\s+)(?:(?:cũng|thẳng thắn|đã)\s+)*"
-    r"(" + "|".join(map(re.escape, _SECOND_VERBS)) + r")\s"
+    r"(" + "|".join(v if v.startswith("(?") else re.escape(v) for v in _SECOND_VERBS) + r")\s"
 )
 
 
@@ -256,7 +265,8 @@ def _collective(text: str, masked: str, s: int, e: int, para: int) -> _Open | No
         gm = _GROUP_SUBJECT.match(masked, b, e)
         if gm:
             subject = gm.group(1)
-            single = _SINGLE_REPRESENTATIVE.match(subject) and not re.search(r"(?<!\w)(?:các|nhiều|một số)(?!\w)", subject)
+            single = (_SINGLE_REPRESENTATIVE.match(subject) and not _SEVERAL_BODIES.search(subject)
+                      and not re.search(r"(?<!\w)(?:các|nhiều|một số)(?!\w)", subject))
             prov = "reported" if single else "group"
             verb = gm.group(2)
             return _Open(subject, "", verb, _kind(verb.split()[-1] if verb.startswith("thống nhất") else verb, ""),

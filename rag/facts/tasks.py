@@ -2,8 +2,9 @@
 
 Covers the forms of Vietnamese meeting reports: "<người/cơ quan> giao / yêu cầu / đề nghị / lưu ý <đơn vị>
 <việc> [hạn]", the same fronted ("Đối với …, Phó Thủ tướng yêu cầu …") or continued after ";" ("đồng
-thời yêu cầu …", "; rà soát …", "; UBND các huyện tổ chức …"), inside a quote ("“Tôi đề nghị Công an tỉnh
-…”, ông Hậu yêu cầu"), passive ("Sở Tài chính được giao …", the assigner being the last one), decisions of
+thời yêu cầu …", "; đồng thời chỉ đạo Chi cục …", "; rà soát …", "; UBND các huyện tổ chức …"), inside a quote ("“Tôi đề nghị Công an tỉnh
+…”, ông Hậu yêu cầu"), passive ("Sở Tài chính được giao …", "Sở Văn hóa, Thể thao và Du lịch được giao …",
+the assigner being the last one), decisions of
 the meeting ("Cuộc họp đã thống nhất thành lập tổ công tác …"), and commitments ("cam kết / khẳng định
 [đơn vị] sẽ …", also after a fronted time: "cho biết thêm, trong tháng 3, ngành … sẽ …"). A person told to act
 ("giao đồng chí Kiên …", "giao Phó Chủ tịch UBND thành phố Đồng Sĩ Nguyên …") is given by full name. Deadlines are normalised by ``rag.facts.deadlines`` against the meeting's date (the lead's
@@ -15,6 +16,7 @@ fronted body's.
 Every task carries the absolute (start, end) of its clause. Deadlines inside conditions ("nếu … trong
 tháng 1") are not deadlines, a consequence after ";" ("; trường hợp vi phạm sẽ bị xử lý …") is not a task,
 and a time given as an event ("…, trước khi mùa mưa đến") is neither a deadline nor part of the action.
+Who a clause names as the addressee is read by ``rag.facts.assignees``.
 Left out: proposals to higher bodies (kiến nghị, đề xuất), targets with no addressee, co-assignees;
 the ledger of a whole index and its filters (``Facts.tasks``, ``rag.facts.ledger``).
 """
@@ -27,13 +29,22 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from rag.enumeration import ENUMERATOR, items_after
+from rag.facts.assignees import (
+    ACTION_RE,
+    BODY_NAME,
+    HIGHER,
+    ITEM_UNIT,
+    LOWER_UNIT,
+    UNIT_HEAD,
+    is_unit,
+    split_assignee,
+)
 from rag.facts.deadlines import DEADLINE, meeting_date, normalise_deadline
 from rag.facts.lexicon import mask_quotes
 from rag.facts.mentions import Mention, full_name_for, person_mentions
 from rag.facts.speech import Statement, is_person_speaker
 from rag.textnorm import nfc, sentence_spans
 from rag.types import Article
-from rag.vi import GIAO_OTHER_WORD_RE
 
 
 @dataclass(frozen=True)
@@ -66,87 +77,6 @@ class Task:
         return d
 
 
-# --- assignees ----------------------------------------------------------------------------------------
-
-_ACTIONS = (
-    "chủ trì", "phối hợp", "rà soát", "xây dựng", "tăng cường", "kiện toàn", "chỉ đạo", "khẩn trương", "thẩm định",
-    "tham mưu", "tập trung", "hoàn thành", "hoàn thiện", "hoàn tất", "nghiên cứu", "tiếp tục", "phải", "tổ chức",
-    "đôn đốc", "cân đối", "triển khai", "thu hồi", "mở", "báo cáo", "bàn giao", "kiên quyết", "sớm", "chủ động",
-    "thực hiện", "xử lý", "cắt giảm", "bố trí", "trình", "nâng", "đẩy mạnh", "quyết liệt", "khắc phục", "bảo đảm",
-    "đảm bảo", "giải ngân", "có", "cần", "ban hành", "cập nhật", "hướng dẫn", "làm", "theo dõi", "kiểm tra",
-    "nghiệm thu", "di dời", "chấm dứt", "quan tâm", "hỗ trợ", "khởi công", "thanh toán", "rà", "gửi", "lập",
-    "giao", "thành lập", "nâng cao", "đề xuất", "tham gia", "vận động", "tuyên truyền", "số hóa", "chuẩn bị",
-    "kịp thời", "trực tiếp", "nghiêm túc", "tích cực", "thường xuyên", "đẩy nhanh", "tổng hợp", "phân bổ", "điều tra",
-    "truy xét",
-    "xác minh", "thanh tra", "ngăn chặn", "lắp đặt", "phun", "tiêu diệt", "vệ sinh", "xét nghiệm", "điều trị",
-    "cưỡng chế", "truy thu", "công khai", "tập huấn", "bổ sung", "điều chỉnh", "sắp xếp", "xử phạt", "đình chỉ",
-    "niêm phong", "sơ tán", "dứt điểm", "cung cấp", "khảo sát", "đánh giá", "tổng kết", "sơ kết", "duy trì",
-    "mở rộng", "cải tạo", "sửa chữa", "nâng cấp", "thẩm tra", "phê duyệt", "tăng", "giảm", "ra quân", "ký", "nộp",
-    "phát động", "vào cuộc", "quán triệt", "đề ra", "làm rõ", "chịu trách nhiệm", "đưa", "ứng phó", "siết chặt",
-    "gia cố", "rút ngắn", "phân công", "phấn đấu", "tuyệt đối", "không", "nghiêm cấm", "lưu ý", "cần thiết", "kiểm soát chặt", "xác định", "thống kê", "rà", "khoanh vùng", "xử lý dứt điểm",
-)
-_ACTION_RE = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, sorted(_ACTIONS, key=len, reverse=True))) + r")(?!\w)")
-_UNIT_HEAD = (
-    r"(?:Sở|Bộ|Công an|UBND|Ủy ban|Uỷ ban|Ban|Cục|Chi cục|Chủ tịch|Văn phòng|Thanh tra|Trung tâm|Tổng cục|Kho bạc|"
-    r"Đài|Trường|Bệnh viện|Hội|Liên đoàn|Đoàn|Công ty|Tổng công ty|Ngân hàng|Cảnh sát|Phòng|Bộ Chỉ huy|Viện|Đội|"
-    r"Tòa án|Viện kiểm sát|Cơ quan|Chi nhánh|Quỹ|Tỉnh đoàn|Thành đoàn|Mặt trận)"
-)
-_LOWER_UNIT = re.compile(
-    r"(?:các|toàn|tỉnh|huyện|thành phố|thị xã|xã|phường|quận|lực lượng|ngành|những|mỗi|từng|cơ quan|đơn vị|tổ|đội|"
-    r"chính quyền|lãnh đạo|người đứng đầu|chủ đầu tư|nhà thầu|địa phương|cấp ủy|\d+)(?!\w)"
-)
-# Addressees above the speaker: "đề nghị tỉnh / Chính phủ …" is a proposal, not a task.
-_HIGHER = re.compile(r"(?:tỉnh|UBND tỉnh|Chính phủ|Trung ương|Thủ tướng(?: Chính phủ)?|cấp trên|Quốc hội)$")
-# A person told by name: "đồng chí Lục Văn Dũng, …", or by a short form ("đồng chí Kiên") resolved later.
-_PERSON_ADDRESSEE = re.compile(r"(?:đồng chí|ông|bà)\s+([A-ZĐ]\w*(?:\s+[A-ZĐ]\w*){0,4})(?:\s*,|$)")
-# "có" right after a plural addressee ("các xã, phường có …") restricts it, unless what follows is what a body is
-# told to produce ("có văn bản", "có kế hoạch", "có trách nhiệm").
-_PLURAL_BEFORE = re.compile(r"(?<!\w)(?:các|những)\s+[^\s,]+(?:,\s*[^\s,]+)*\s$")
-_HAVE_OBJECT = re.compile(r"\s+(?:trách nhiệm|kế hoạch|văn bản|phương án|giải pháp|báo cáo|ý kiến|hướng dẫn)(?!\w)")
-_GIAO_NOUN = re.compile(rf"\s{GIAO_OTHER_WORD_RE}(?!\w)")
-# What a body's name looks like at the start of a list item: a unit head or a lower-case collective, several
-# capitalised words ("Kho bạc Nhà nước"), or a level of government at its end ("Thuế tỉnh"). An item that opens
-# with a verb ("- Phân loại chính xác …", "- Ưu tiên …") has none.
-_ITEM_UNIT = re.compile(
-    rf"(?:{_UNIT_HEAD}\s|\w+\s+[A-ZĐ]|.*\s(?:tỉnh|huyện|xã|phường|thành phố|thị xã|cơ sở|khu vực)$)"
-)
-_SPLIT_LEAD = re.compile(rf"(?:,|\s+và)\s+(?={_UNIT_HEAD}\s)")
-
-
-def split_assignee(s: str) -> tuple[str, int]:
-    """The lead unit at the start of ``s`` and where the action after the whole addressee starts."""
-    pos = 0
-    for m in _ACTION_RE.finditer(s):
-        if m.start() == 0:
-            continue
-        if s[m.start() : m.end()] == "xây dựng" and s[: m.start()].rstrip().endswith(("đầu tư", "lý")):
-            continue  # "Cục Kinh tế - Quản lý đầu tư xây dựng", "Phòng Quản lý xây dựng"
-        if m.group() == "giao" and _GIAO_NOUN.match(s, m.end()):
-            continue  # "Phòng Cảnh sát giao thông": part of the name, not the action
-        if m.group() == "có" and _PLURAL_BEFORE.search(s, 0, m.start()) and not _HAVE_OBJECT.match(s, m.end()):
-            continue  # "UBND các xã, phường có khu công nghiệp rà soát …": which communes, not the action
-        pos = m.start()
-        break
-    if not pos:
-        return "", 0
-    unit = s[:pos].rstrip(" ,")
-    person = _PERSON_ADDRESSEE.match(unit)
-    if person:  # "giao đồng chí Lục Văn Dũng, Phó Chủ tịch UBND tỉnh, chỉ đạo …": the person, by name
-        return person.group(1), pos
-    lead = _SPLIT_LEAD.search(unit)
-    if lead:
-        unit = unit[: lead.start()]
-    unit = unit.strip()
-    if not _is_unit(unit):
-        return "", 0  # "bổ sung kinh phí …": an action, not an addressee
-    return unit, pos
-
-
-def _is_unit(unit: str) -> bool:
-    """Whether ``unit`` can name an addressee: a body's name or a lower-case collective ("các sở, ngành")."""
-    return len(unit.split()) <= 14 and bool(unit[:1].isupper() or _LOWER_UNIT.match(unit))
-
-
 # --- tasks --------------------------------------------------------------------------------------------
 
 _FRONT = (
@@ -155,23 +85,27 @@ _FRONT = (
 )
 _ASSIGN = re.compile(
     rf"{_FRONT}(?:“)?(?P<subj>(?:(?:[A-ZĐÂĂÊÔƠƯ]|ông\s|bà\s|đồng chí\s)[^,;“”]{{0,80}}?)?)\s*"
-    r"(?:(?:cũng|đồng thời|đã|tiếp tục)\s+)*(?<!bàn )(?<!Bàn )(?<!được )(?P<verb>giao|yêu cầu|đề nghị|lưu ý)\s+(?!(?:của|về|này|đó|tại|trên|và|thì|là)\b)"
+    r"(?:(?:cũng|đồng thời|đã|tiếp tục)\s+)*(?<!bàn )(?<!Bàn )(?<!được )(?P<verb>giao|yêu cầu|đề nghị|lưu ý|(?<=đồng thời )chỉ đạo)\s+"
+    r"(?!(?:của|về|này|đó|tại|trên|và|thì|là)\b)"
 )
-# "cho biết thêm, trong tháng 3, ngành … sẽ …": a time phrase may be fronted before the unit that commits.
+# "cho biết thêm, trong tháng 3, ngành … sẽ …": a time phrase may be fronted before the unit that commits. The
+# unit is the speaker's own body, often by its common noun ("trung tâm sẽ …", "lực lượng Biên phòng sẽ …", "quận
+# Hòa Bình sẽ …").
 _COMMIT = re.compile(
     r"(?P<verb>cam kết|khẳng định|cho biết)(?:\s+thêm)?(?:\s*,)?\s+(?:(?:rằng)\s+)?"
     r"(?:(?:trong|trước|từ nay đến|đến hết|chậm nhất|vào)\s[^,;“”]{1,30},\s*)?"
-    r"(?P<unit>(?:tỉnh|huyện|thành phố|thị xã|xã|"
+    r"(?P<unit>(?:tỉnh|huyện|thành phố|thị xã|xã|quận|phường|hợp tác xã|lực lượng|trung tâm|chi cục|sở|cơ quan|"
     r"chi nhánh|công ty|doanh nghiệp|đơn vị|ngành|nhà thầu|liên danh|nhà trường|trường|bệnh viện|"
-    + _UNIT_HEAD + r")[^,;“”]{0,60}?\s+)?(?:cũng\s+)?sẽ\s+"
+    + UNIT_HEAD + r")(?!\w)[^,;“”]{0,60}?\s+)?(?:cũng\s+)?sẽ\s+"
 )
-_PASSIVE = re.compile(rf"{_FRONT}(?P<unit>{_UNIT_HEAD}\s[^,;“”]{{1,80}}?)\s+được giao\s+(?:nhiệm vụ\s+)?")
+# "Sở Y tế, Sở Tài chính được giao …": the first body leads, as after "giao" (``split_assignee``)
+_PASSIVE = re.compile(rf"{_FRONT}(?P<unit>{BODY_NAME})(?:,\s*{BODY_NAME})*\s+được giao\s+(?:nhiệm vụ\s+)?")
 _MEETING_DECISION = re.compile(
     r"(?P<body>Hội nghị|Cuộc họp|Buổi làm việc|Phiên họp)\s+(?:(?:cũng|đã)\s+)*thống nhất\s+"
     r"(?:(?P<verb>giao|đề nghị|yêu cầu)\s+|thành lập\s+(?P<new>[^,;]+?)(?:\s+do\s|\s*,))"
 )
-_UNIT_WILL = re.compile(rf"(?:[^,;“”]{{0,60}},\s*)?(?P<unit>{_UNIT_HEAD}\s[^,;“”]{{1,60}}?)\s+(?:cũng\s+)?sẽ\s+")
-_CLAUSE_UNIT = re.compile(rf"(?:{_UNIT_HEAD}|các|Các)\s")
+_UNIT_WILL = re.compile(rf"(?:[^,;“”]{{0,60}},\s*)?(?P<unit>{UNIT_HEAD}\s[^,;“”]{{1,60}}?)\s+(?:cũng\s+)?sẽ\s+")
+_CLAUSE_UNIT = re.compile(rf"(?:{UNIT_HEAD}|các|Các)\s")
 _TAIL_DONE = re.compile(r",\s*(?:hoàn thành|xong)\s*$")
 _CONDITION = re.compile(r",?\s+nếu\s")  # a deadline after it is the condition's, not the task's
 # A time given as an event, at the end of the action: a deadline that has no date ("…, trước khi mùa mưa đến").
@@ -289,14 +223,16 @@ def _clause_task(ctx: _Ctx, clause: str, cs: int, prev: Task | None) -> Task | N
             unit = _addressee(ctx, unit, cs + md.end())
             return _make(ctx, "assignment", body, unit, clause, cs, md.end() + p)
     am = _ASSIGN.match(clause)
+    if am and am.group("verb") == "chỉ đạo" and am.group("subj").strip():
+        am = None  # "Sở Y tế đồng thời chỉ đạo các bệnh viện …": the body's own action, not the speaker's directive
     if am and (st := _statement_at(ctx, cs + am.start("verb"))) is not None and st.provenance == "group":
         am = None  # participants' proposals ("Các đại biểu đề nghị tỉnh …") are not tasks
     if am:
         unit, p = split_assignee(clause[am.end() :])
         front = am.group("front")
-        if not unit and front and _ACTION_RE.match(clause, am.end()) and _is_unit(front):
+        if not unit and front and ACTION_RE.match(clause, am.end()) and is_unit(front):
             unit, p = front.strip(), 0  # "Đối với Ban Quản lý …, đồng chí Bảo yêu cầu phối hợp …": the fronted unit
-        if unit and am.group("verb") == "đề nghị" and _HIGHER.match(unit):
+        if unit and am.group("verb") == "đề nghị" and HIGHER.match(unit):
             unit = ""
         if unit:
             unit = _addressee(ctx, unit, cs + am.end())
@@ -371,8 +307,8 @@ def _list_item_tasks(ctx: _Ctx, text: str, masked: str, s: int, e: int, listing:
         if prev is not None:
             t = _clause_task(ctx, clause, cs, prev)
         else:
-            unit, p = ("", 0) if _ACTION_RE.match(clause[:1].lower() + clause[1:]) else split_assignee(clause)
-            if unit and not (_ITEM_UNIT.match(unit) or _LOWER_UNIT.match(unit)):
+            unit, p = ("", 0) if ACTION_RE.match(clause[:1].lower() + clause[1:]) else split_assignee(clause)
+            if unit and not (ITEM_UNIT.match(unit) or LOWER_UNIT.match(unit)):
                 unit, p = "", 0
             # an item with no addressee of its own is the announced addressee's
             t = _make(ctx, listing.kind, listing.assigner, unit or listing.assignee, clause, cs, p)
