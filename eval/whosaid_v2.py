@@ -44,6 +44,7 @@ SETS = {
     "blind2": ROOT / "eval" / "whosaid" / "blind2" / "gold.json",
     "dev2": ROOT / "eval" / "whosaid" / "dev2" / "gold.json",
     "blind3": ROOT / "eval" / "whosaid" / "blind3" / "gold.json",
+    "blind4": ROOT / "eval" / "whosaid" / "blind4" / "gold.json",
 }
 
 
