@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 from rag import refusals
 from rag.acronyms import with_expansions
 from rag.cues import UNIT_FIRST, aspect_cue, has_slot, holds_type, type_bonus
+from rag.enumeration import announces
 from rag.events import Done, Event
 from rag.evidence import (
     MIN_OWN_COVERAGE,
@@ -265,7 +266,10 @@ class ExtractiveAnswerer:
         # "... tập trung thực hiện các nhiệm vụ sau:" is answered with the items that follow it
         out: list[Cand] = []
         for c in picked:
-            out += [x for x in [c, *announced(pool, c)] if all(x.pos != y.pos for y in out)]
+            # (or, when no item is enumerated, the sentences after it in its paragraph: "... thống nhất một số
+            # nội dung trọng tâm. Theo đó, Sở sẽ tham mưu ...")
+            items = announced(pool, c) or (following(pool, c, 4) if announces(c.sent.text) else [])
+            out += [x for x in [c, *items] if all(x.pos != y.pos for y in out)]
         return out, ""
 
     def _cross(self, question: str, qa: Question, terms: dict[str, float], pool: Pool) -> Answer:

@@ -57,6 +57,8 @@ def find_verb(question: str, start: int = 0) -> tuple[str, int, int] | None:
             after = re.findall(r"\w+", fold(q[m_end : m_end + 20]))[:1]
             if after and after[0] in _NOT_VERB_AFTER.get(fold(pat), ()):
                 continue
+            if re.search(r"(?<!\w)ban\s*$", fold(q[max(0, m_start - 5) : m_start])):
+                continue  # "Trưởng Ban Chỉ đạo 389": a body, not "chỉ đạo"
             if best is None or m_start < best[1]:
                 best = (v, m_start, m_end)
             break
@@ -168,6 +170,8 @@ def parse_question(question: str, people: Sequence[PersonEntry], preferred: Mapp
     if bridges and not asks_who:  # "Hội nghị X có những điểm cầu nào?"
         return Intent("bridges", None, question[: bridges.start()] + " " + question[bridges.end() :])
     preferred = preferred or {}
+    if re.search(r"(?<!\w)(?:tu luc nao|tu khi nao|tu bao gio|khi nao|bao gio|luc nao|nam nao|ngay nao)(?!\w)", qf):
+        return None  # "Ông X làm Trưởng ban từ lúc nào?" asks a date the reports give, not what X said
     named = person_in(question, people, set(preferred))
     by_role = named is None and not any(_person_like(n, question) for n in analyse(question).names)
     named = named or (role_in(question, people, preferred) if by_role else None)
