@@ -97,7 +97,8 @@ dinh huong trong tam ty le muc xep thu thoi gian ngay dia diem noi chinh
 _YEAR = re.compile(r"(?<![\d/.,])((?:19|20)\d{2})(?![\d/.,]\d)")
 _YEAR_RANGE = re.compile(r"(?:19|20)\d{2}\s*[-–]\s*(?:19|20)\d{2}")  # "năm học 2023-2024", "nhiệm kỳ 2025-2027"
 _PERIOD = re.compile(
-    r"(?<!\w)(?P<months>\d{1,2}|sau|chin|ba) thang(?:\s+(?P<half>dau|cuoi))?(?:\s+nam)?(?:\s+(?P<y1>(?:19|20)\d{2}))?(?!\w)"
+    r"(?<!\w)(?P<halfyear>nua (?:dau|cuoi)) nam(?:\s+(?P<y3>(?:19|20)\d{2}))?(?!\w)"
+    r"|(?<!\w)(?P<months>\d{1,2}|sau|chin|ba) thang(?:\s+(?P<half>dau|cuoi))?(?:\s+nam)?(?:\s+(?P<y1>(?:19|20)\d{2}))?(?!\w)"
     r"|quy (?P<q>iv|iii|ii|i|[1-4])(?:[/ ](?:nam )?(?P<y2>(?:19|20)\d{2}))?"
 )
 _UNTIL = re.compile(r"(?<!\w)(?:tinh den |den )?(?:het|cuoi) (?:quy (?P<q>iv|iii|ii|i|[1-4])|thang (?P<n>\d{1,2}))"
@@ -196,7 +197,8 @@ def analyse(question: str) -> Question:
             aspect = "tasks"  # "thống nhất những mục tiêu, nhiệm vụ gì": what is asked are the tasks
     # "9 tháng năm 2024 so với cùng kỳ năm 2023": the first is asked; "… cuối năm 2025 so với cuối tháng 9/2026
     # thay đổi ra sao?" asks for both
-    change = re.search(r"thay doi|tang hay giam|giam hay tang|chenh lech|khac (?:nhau|gi)|bien dong|so sanh", qf)
+    change = re.search(r"thay doi|tang hay giam|giam hay tang|chenh lech|khac (?:nhau|gi)|bien dong|so sanh"
+                       r"|so voi .*(?:the nao|ra sao)\W*$", qf)
     compared = None if change else re.search(r"so voi|cung ky", qf)
     scopes = scopes_in(q[: compared.start()] if compared else q) or scopes_in(q)
     return Question(q, kind, aspect, scopes, names, tuple(m.group(0) for m in _NUMBER.finditer(_drop_scopes(q))))
@@ -218,11 +220,14 @@ def scopes_in(text: str) -> tuple[Scope, ...]:
         if any(s <= m.start() < e for s, e in taken):
             continue
         months, q = m.group("months"), m.group("q")
-        y = m.group("y1") or m.group("y2")
-        if months:
+        y = m.group("y1") or m.group("y2") or m.group("y3")
+        if m.group("halfyear"):  # "nửa đầu năm 2026"
+            key = "h1" if m.group("halfyear").endswith("dau") else "h2"
+        elif months:
             n = {"sau": "6", "chin": "9", "ba": "3"}.get(months, months)
             half = m.group("half")
-            key = {"dau": "h1", "cuoi": "h2"}[half] if n == "6" and half else f"m{n}"
+            # ("6 tháng năm 2026" is its first half)
+            key = {"dau": "h1", "cuoi": "h2"}[half or "dau"] if n == "6" else f"m{n}"
         else:
             key = "q" + str({"i": 1, "ii": 2, "iii": 3, "iv": 4}.get(q, q))
         out.append(Scope(text[m.start() : m.end()].strip(), int(y) if y else None, key))
