@@ -49,7 +49,7 @@ _ASPECTS: tuple[tuple[str, str], ...] = (
 )
 
 # "khó khăn", "tồn tại", "hạn chế": what a report says went wrong (folded); also cues in its sentences
-_PROBLEMS = re.compile(r"(?<!\w)(?:kho khan|ton tai|han che|vuong mac|bat cap|yeu kem|thieu sot|diem nghen)(?!\w)")
+_PROBLEMS = re.compile(r"(?<!\w)(?:kho khan|ton tai|han che|vuong mac|bat cap|yeu kem|thieu sot|diem nghen|diem yeu)(?!\w)")
 PROBLEMS = _PROBLEMS
 
 # Words that only frame a question (folded syllables): never content to match on.
@@ -188,7 +188,7 @@ def analyse(question: str) -> Question:
     which = re.search(r"(?<!\w)(?:nhung|cac) ((?:\w+,? ){0,4})nao(?!\w)", qf)  # "những huyện, thị xã nào"
     if kind == "broad" and which and "ket qua" not in which.group(1):
         kind = "list"  # "những nhiệm vụ nào" lists tasks, "những huyện nào có kết quả ..." districts
-    if kind in ("fact", "broad") and _PROBLEMS.search(qf) and re.search(r"(?<!\w)(?:gi|ra sao|the nao|nao)\W*$", qf):
+    if kind in ("fact", "broad", "list") and _PROBLEMS.search(qf) and re.search(r"(?<!\w)(?:gi|ra sao|the nao|nao)\W*$", qf):
         kind = "broad"  # "… còn những khó khăn, tồn tại gì?": the report's shortcomings, several sentences
         aspect: str | None = "problems"
     else:

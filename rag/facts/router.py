@@ -82,6 +82,17 @@ def _who(name: str, title: str) -> str:
     return f"{name} ({title})" if title else name
 
 
+def _placed(st: Statement, text: str) -> str:
+    """The speaker's title with the place its sentence gives it: "Phát biểu tại điểm cầu huyện Nậm Khoa,
+    Phó Chủ tịch UBND huyện Lục Văn Phẩm ..." is the Phó Chủ tịch UBND huyện Nậm Khoa."""
+    level = re.search(r"(?<!\w)(huyện|xã|phường|thị xã|thành phố|quận|tỉnh)$", st.speaker_title)
+    if level is None:
+        return st.speaker_title
+    start = text.rfind("\n", 0, st.start) + 1
+    where = re.search(rf"(?<!\w){level.group(1)} ((?:[A-ZĐ]\w*)(?: [A-ZĐ]\w*){{0,3}})", text[start : st.start + 200])
+    return f"{st.speaker_title} {where.group(1)}" if where and where.group(1) not in st.speaker else st.speaker_title
+
+
 def _when(m: Meeting) -> str:
     return f" ({display_date(m.date.value)})" if m.date else ""
 
@@ -372,7 +383,7 @@ class FactsAwareAnswerer:
         said = clip_text(_CAPTION.sub("", st.content), clip)  # "... dịp nghỉ lễ 30/4. Ảnh: Thanh Tùng"
         if facts.docs[st.source].text[st.start : st.start + 1] in ("“", '"', "«"):  # a direct quote stays one
             said = f"“{said}”"
-        line = f"{_who(st.speaker, st.speaker_title)} {verb}: {said}"
+        line = f"{_who(st.speaker, _placed(st, facts.docs[st.source].text))} {verb}: {said}"
         m = next((x for x in facts.docs[st.source].meetings if x.article == st.article), None) if context else None
         if m is not None and m.name:
             line = f"Tại {m.name.value}{_when(m)}, {line}"
