@@ -63,6 +63,7 @@ MAX_FACT_SENTENCES = 2
 MAX_BROAD_SENTENCES = 6
 CROSS_WHAT_WEIGHT = 0.3  # the same, more, within one part of a question on two reports
 WHAT_WEIGHT = 0.15  # of a fact or number sentence's share of what is asked (the question less its places and times)
+_NAMES_PROBLEMS = re.compile(r"(?:hạn chế|tồn tại|khó khăn|vướng mắc|bất cập|điểm nghẽn)(?: nhất định)?\s*[.:]\s*$", re.I)
 _MORE = re.compile(r"(?:Bên cạnh đó|Đồng thời|Ngoài ra|Cùng với đó|Mặt khác)\b")
 _DETAILS = re.compile(r"(?:Trong đó|Trong số đó|Trong số này|Cụ thể|Riêng|So với cùng kỳ)\b")
 WEAK_CUE_FACTOR = 0.5  # of a weakly cued sentence's score, when others ask or decide
@@ -268,7 +269,9 @@ class ExtractiveAnswerer:
         for c in picked:
             # (or, when no item is enumerated, the sentences after it in its paragraph: "... thống nhất một số
             # nội dung trọng tâm. Theo đó, Sở sẽ tham mưu ...")
-            items = announced(pool, c) or (following(pool, c, 4) if announces(c.sent.text) else [])
+            # ("... vẫn còn nhiều hạn chế." is followed by them)
+            opens = announces(c.sent.text) or (qa.aspect == "problems" and _NAMES_PROBLEMS.search(c.sent.text) is not None)
+            items = announced(pool, c) or (following(pool, c, 4) if opens else [])
             out += [x for x in [c, *items] if all(x.pos != y.pos for y in out)]
         return out, ""
 
