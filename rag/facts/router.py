@@ -70,6 +70,8 @@ MIN_CONTENT = 0.5  # share of the question's content weight a statement must cov
 MAX_STATEMENTS = 6
 MAX_SPEAKERS = 8
 CLIP = 400
+LIST_CLIP = 1500  # a statement that enumerates items ("Thứ nhất, …", "- …"), shown up to this many characters
+_ITEM_MARK = re.compile(r"(?:^|[.:;]\s+|\n)(?:Thứ (?:nhất|hai|ba|tư|năm|sáu)|Một là|Hai là|Ba là|- )")
 
 _ASKING_TAIL = re.compile(r"[,;]\s*(?=[^,;]*(?:ra sao|thế nào|the nao|khi nào|khi nao|bao giờ|bao gio|bao lâu|bao lau)\W*$)")
 _CAPTION = re.compile(r"\s*\(?(?:Ảnh|Ảnh minh họa|Nguồn ảnh)\s*:\s*[^.()]{1,60}\)?\s*$")
@@ -380,7 +382,9 @@ class FactsAwareAnswerer:
 
     def _say(self, b: _Builder, facts: Facts, st: Statement, clip: int = CLIP, context: bool = True) -> None:
         verb = _VERB_SHOWN.get(st.verb, st.verb)
-        said = clip_text(_CAPTION.sub("", st.content), clip)  # "... dịp nghỉ lễ 30/4. Ảnh: Thanh Tùng"
+        # a list of tasks is read whole: "Thứ nhất, … Thứ hai, … Thứ ba, …" cut after the second item loses the rest
+        listed = len(_ITEM_MARK.findall(st.content)) >= 2
+        said = clip_text(_CAPTION.sub("", st.content), max(clip, LIST_CLIP) if listed else clip)  # "... Ảnh: Thanh Tùng"
         if facts.docs[st.source].text[st.start : st.start + 1] in ("“", '"', "«"):  # a direct quote stays one
             said = f"“{said}”"
         line = f"{_who(st.speaker, _placed(st, facts.docs[st.source].text))} {verb}: {said}"
