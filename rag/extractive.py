@@ -158,7 +158,7 @@ class ExtractiveAnswerer:
         answer can be expected to hold (a question about two reports: each holds about half)."""
         keys = self._relevant(terms, pool)
         if share < 1 and qa.names:  # one part of a question about two reports: the reports of its names
-            named = [k for k in pool.order if all(fold(n) in fold(pool.titles[k] + "\n" + pool.article_text(k))
+            named = [k for k in pool.order if all(refusals.holds_name(fold(n), fold(pool.titles[k] + "\n" + pool.article_text(k)))
                                                   for n in qa.names)]
             keys = named or keys
         planned = _planned(qa)
@@ -302,7 +302,8 @@ class ExtractiveAnswerer:
         # an answer about "Broncos" is in an article about the Broncos: one whose title, lead or retrieved
         # passages name them (a report names its subject once, "Dengue", paragraphs before the answer)
         about_names = {k for k in pool.order
-                       if all(n in fold(pool.titles[k] + "\n" + pool.lead(k) + "\n" + pool.article_text(k)) for n in names)}
+                       if all(refusals.holds_name(n, fold(pool.titles[k] + "\n" + pool.lead(k) + "\n" + pool.article_text(k)))
+                              for n in names)}
         out: list[Cand] = []
         seen: set[tuple[str, int]] = set()
         planned = _planned(qa)

@@ -32,7 +32,7 @@ def missing(qa: Question, pool: Pool, fit: Callable[[Scope, tuple[str, int]], in
     for name in qa.names:
         # whole words for a unit ("Sở Y tế", not "số yêu cầu"); a foreign name may take an ending ("Franks")
         end = r"(?!\w)" if " " in name else ""
-        if not re.search(rf"(?<!\w){re.escape(fold(name))}{end}", texts):
+        if not re.search(rf"(?<!\w){re.escape(fold(name))}{end}", texts) and not _spread(fold(name), texts):
             return f"thông tin về «{name}»"
     # a title the question names ("Chủ tịch UBND tỉnh", not "Phó Chủ tịch") in a report that names
     # the places asked about: "Phó Chủ tịch" does not answer "ai là Chủ tịch ...?"
@@ -71,3 +71,18 @@ def missing(qa: Question, pool: Pool, fit: Callable[[Scope, tuple[str, int]], in
         if not any(fit(sc, key) for key in pool.order):
             return f"thông tin về {sc.text}"
     return None
+
+
+def holds_name(name: str, text: str) -> bool:
+    """Whether folded ``text`` names folded ``name``, whole or spread (``_spread``)."""
+    return name in text or _spread(name, text)
+
+
+def _spread(name: str, texts: str) -> bool:
+    """A name of several words written with others between ("Tết Bính Ngọ" in "Tết Nguyên đán Bính Ngọ"):
+    its words in order, at most three words apart."""
+    ws = name.split()
+    if len(ws) < 2:
+        return False
+    gap = r"(?:\W+\w+){0,3}?\W+"
+    return re.search(r"(?<!\w)" + gap.join(map(re.escape, ws)) + r"(?!\w)", texts) is not None
