@@ -10,6 +10,7 @@ Left out: the candidates, their coverage and scope (``rag.evidence``), choosing 
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from rag.acronyms import with_expansions
@@ -24,7 +25,9 @@ NAME_LIST = re.compile(rf"{_CAP}(?:,\s*{_CAP})+(?:,?\s+và\s+{_CAP})?")
 # After "bao nhiêu", words that are not what is counted ("bao nhiêu tiền" is any amount, "bao nhiêu
 # phần trăm" a percentage, "là bao nhiêu" ends the question).
 # Verbs that may follow a counted noun ("bao nhiêu người đóng / tham gia / được hưởng ...")
-_COUNT_VERBS = frozenset("dong tham gia duoc bi da co lam mac nhan huong di den ve tro dang vao ra".split())
+_COUNT_VERBS = frozenset("dong tham gia duoc bi da co lam mac nhan huong di den ve tro dang vao ra du xay phat bat xu ky".split())
+# words that end what is counted: "bao nhiêu vụ cháy trong 9 tháng", "... tại Hà Nội", "... của tỉnh"
+_COUNT_STOPS = frozenset("tai o trong nam thang quy cua duoc da tren voi cho den tu va la gi nao nhu so ke qua theo bang ve vao thuoc giua hien con".split())
 _NOT_COUNTED = frozenset("tien phan la nam thang ngay lan muc so ty trieu dong kinh von ngan chi gia".split())
 
 
@@ -80,13 +83,17 @@ def holds_type(qa: Question, s: Sentence) -> bool:
     counted = re.search(r"(?:bao nhieu|^\W*(?:so sanh\s+)?(?:tong\s+)?so)\s+(\w+(?:\s+\w+){0,2})", qf)
     if counted and counted.group(1).split()[0] not in _NOT_COUNTED:
         # ("bao nhiêu người đóng bảo hiểm", "bao nhiêu ca mắc sởi": past a verb, what they do or have)
-        noun = [w for i, w in enumerate(counted.group(1).split()) if i == 0 or w not in _COUNT_VERBS][:2]
-        # "bao nhiêu vụ cướp": a count of "vụ", in a sentence about "cướp" ("làm chết 139 người" answers
-        # "bao nhiêu người chết", so the second word need not follow the number)
+        words_ = list(itertools.takewhile(lambda w: w not in _COUNT_STOPS, counted.group(1).split()))
+        noun = [w for i, w in enumerate(words_) if i == 0 or w not in _COUNT_VERBS][:3]
+        # "bao nhiêu vụ cướp", "bao nhiêu vụ cháy rừng": a count of "vụ", in a sentence about "cướp", "cháy
+        # rừng" ("làm chết 139 người" answers "bao nhiêu người chết": these words need not follow the number)
         # ("bao nhiêu ha mặt bằng": after a unit of measure comes what is measured, often not repeated)
-        if (len(noun) > 1 and noun[0] not in _MEASURES and noun[1] not in QUESTION_WORDS
-                and not re.search(rf"(?<!\w){re.escape(noun[1])}(?!\w)", fold(with_expansions(s.text)))):
+        held = fold(with_expansions(s.text))
+        if noun and noun[0] not in _MEASURES and any(
+                w not in QUESTION_WORDS and not re.search(rf"(?<!\w){re.escape(w)}(?!\w)", held) for w in noun[1:]):
             return False
+        if not noun:
+            return s.numbers > 0
         return bool(re.search(rf"\d[\d.,]*\s+(?:\w+\s+){{0,2}}?{re.escape(noun[0])}(?!\w)", s.folded))
     return s.numbers > 0
 
