@@ -3,18 +3,21 @@
 Covers the forms these reports use: "<cấp bậc/chức danh> <Họ tên>[, <chức vụ>...] yêu cầu / đề nghị /
 báo cáo / cho biết / khẳng định ... <nội dung>", the same after an opening clause ("Phát biểu tại Hội
 nghị, ...", "Kết luận cuộc họp, ...", "Tại điểm cầu ..., ..."), titles written before the name
-("Giám đốc Sở Xây dựng Nguyễn Minh Tuấn"), "Thầy Hòe" for a teacher, "Theo <người>, <nội dung>" (also "Theo ông, …" after the
-speaker was named), direct quotes attributed after the closing mark ("“...”, bà Hà nhấn mạnh."), a second
-verb on the same subject ("… cho biết …, đồng thời khẳng định …"), and follow-up sentences of the same
-speaker ("Ông cũng cho biết ...", "Đồng thời, Giám đốc Công an tỉnh giao ...", list continuations in the
-same paragraph). A list a statement announces ("… các nhiệm vụ sau:") is not part of it: its items are read
-with ``rag.enumeration`` where they are shown, and as tasks by ``rag.facts.tasks``.
+("Giám đốc Sở Xây dựng Nguyễn Minh Tuấn"), "Thầy Hòe" for a teacher, "Theo <người>, <nội dung>" (also "Theo
+ông, …" after the speaker was named, and "Theo Giám đốc Sở Công Thương, …" by the title alone), direct quotes
+attributed after the closing mark ("“...”, bà Hà nhấn mạnh."), a second verb on the same subject ("… cho biết
+…, đồng thời khẳng định …"), and follow-up sentences of the same speaker ("Ông cũng cho biết ...", "Đồng thời,
+Giám đốc Công an tỉnh giao ...", list continuations in the same paragraph). A list a statement announces ("…
+các nhiệm vụ sau:") is not part of it: its items are read with ``rag.enumeration`` where they are shown, and as
+tasks by ``rag.facts.tasks``.
 Every statement carries absolute (start, end) offsets of its sentence(s) in the source text.
 Organisations as subjects ("Sở Xây dựng đề xuất ...") and names inside quotes or contest titles are
-not speakers. Also group statements ("Các đại biểu kiến nghị …"), a body's representative, "Theo báo cáo
-của …" and the meeting's own conclusions ("Hội nghị đã thống nhất …"), each with its provenance.
-Left out: finding the people named (``rag.facts.mentions``) and the vocabulary (``rag.facts.lexicon``),
-speech reported without any subject ("thảo luận, làm rõ …"), and speakers resolved across articles.
+not speakers, and a photo caption ("Bà X chia sẻ kinh nghiệm …. Ảnh: Thảo Nguyên") says nothing. Also group
+statements ("Các đại biểu kiến nghị …"), a body's representative, "Theo báo cáo của …" and the meeting's own
+conclusions ("Hội nghị đã thống nhất …"), each with its provenance.
+Left out: finding the people named (``rag.facts.mentions``), who a pronoun or a title refers to
+(``rag.facts.referents``) and the vocabulary (``rag.facts.lexicon``), speech reported without any subject
+("thảo luận, làm rõ …"), and speakers resolved across articles.
 """
 
 from __future__ import annotations
@@ -63,7 +66,14 @@ _SINGLE_REPRESENTATIVE = re.compile(r"(?:[Đđ]ại diện|[Ll]ãnh đạo)\s+(?
 _MEETING_SUBJECT = re.compile(
     r"(Hội nghị|Cuộc họp|Buổi làm việc|Phiên họp)\s+(?:(?:cũng|đã)\s+)*(thống nhất(?: đánh giá)?)(?!\w)"
 )
+_THEO_TITLE = re.compile(
+    "(?:" + "|".join(map(re.escape, [h for h in TITLE_HEADS if h not in ("Ông", "Bà", "Đồng chí")])) + r")(?!\w)"
+    r"(?:\s+[^\s,.;:“”\"]+){0,6}?(?=\s*,)"
+)
 _THEO_BAO_CAO = re.compile(r"Theo báo cáo của\s+([^,.;:]{3,80}?)\s*,\s*")
+# The photographer's credit on its own: what its paragraph said before it is the caption under a photo, whatever
+# its verb ("Bà X, Giám đốc …, chia sẻ kinh nghiệm bán hàng trực tuyến. Ảnh: Thảo Nguyên").
+_CREDIT = re.compile(r"Ảnh:\s+(?:[A-ZĐ]\w*\s*){1,3}$")
 _CAPTION = re.compile(r"Ảnh:\s+(?:[A-ZĐ]\w*\s+){1,3}(?=[A-ZĐ])")
 _KIND_OVERRIDE = re.compile(r"^\s*(?:Phát biểu\s+)?[Kk]ết luận")
 # Sentence openings that name a new, non-person subject: they end a running statement.
@@ -95,9 +105,11 @@ class Statement:
 
 
 def is_person_speaker(st: Statement) -> bool:
-    """Whether a person said it: not a group, a body or the meeting itself ("Các đại biểu", "Hội nghị")."""
+    """Whether a person said it: not a group, a body or the meeting itself ("Các đại biểu", "Hội nghị"), nor the
+    body a report is by ("Theo báo cáo của Sở Công Thương": capitalised like a name)."""
     words = st.speaker.split()
-    return st.provenance not in ("group", "summary") and len(words) >= 2 and all(w[:1].isupper() for w in words)
+    return (st.provenance not in ("group", "summary") and st.verb != "theo báo cáo" and len(words) >= 2
+            and all(w[:1].isupper() for w in words))
 
 
 
@@ -154,6 +166,11 @@ def extract_statements(
         if "\n" in text[prev_end:s]:
             para += 1
         prev_end = e
+        if _CREDIT.match(text, s, e):
+            para_start = text.rfind("\n", 0, s) + 1
+            while opened and opened[-1].start >= para_start and opened[-1].quote is None:
+                opened.pop()
+            continue
         found = _attribute(text, masked, s, e, by_start, mentions, speakers, title_ref, opened, para, genders)
         if found and _FRAME_ONLY.match(text, found.content_start, e):
             continue  # "... dự và chỉ đạo hội nghị.": attending, not a statement
@@ -291,6 +308,9 @@ def _attribute(
         elif theo and (tp := re.match(r"([Ôô]ng|[Bb]à|[Đđ]ồng chí)(?=\s*,)", masked[p:e])):
             # "Theo ông, …": the pronoun is the speaker in the paragraph's running account
             who, vpos = resolve_pronoun(tp.group(1), speakers, last, para, genders), p + tp.end()
+        elif theo and (tt := _THEO_TITLE.match(masked, p, e)) and not person_mentions_in(mentions, p, tt.end()):
+            # "Theo Giám đốc Sở Công Thương, sở sẽ …": a title alone names the person who holds it
+            who, vpos = resolve_title(tt.group(), mentions, p, None, genders), tt.end()
         if theo and who is not None and vpos is not None:
             cm = re.match(r"\s*,\s*", masked[vpos:e])
             if cm:
