@@ -160,15 +160,15 @@ def extract_statements(
     heads_alt = "|".join(map(re.escape, TITLE_HEADS))
     title_ref = re.compile(rf"({heads_alt})((?:\s+[^\s,.;:“”\"]+){{0,6}}?)(?={SUBJECT_VERB.pattern})")
     opened: list[_Open] = []
-    para, prev_end = 0, 0
+    para, prev_start, prev_end = 0, 0, 0
     speakers: list[Mention] = []  # mentions that have spoken, for pronoun resolution
     for s, e in _split_after_quotes(text, sentence_spans(text)):
         if "\n" in text[prev_end:s]:
             para += 1
-        prev_end = e
+        caption_start, prev_start, prev_end = prev_start, s, e
         if _CREDIT.match(text, s, e):
-            para_start = text.rfind("\n", 0, s) + 1
-            while opened and opened[-1].start >= para_start and opened[-1].quote is None:
+            # the sentence right before the credit is the caption: what it opened is no statement
+            while opened and opened[-1].start >= caption_start and opened[-1].quote is None:
                 opened.pop()
             continue
         found = _attribute(text, masked, s, e, by_start, mentions, speakers, title_ref, opened, para, genders)
