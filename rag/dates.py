@@ -7,8 +7,9 @@ tháng 9 năm 2024") and where a year the lead leaves out comes from, first foun
 1. the publication line at the top ("Thứ Năm, 11/07/2024 14:35", "Đăng vào 08/12/2021"): the meeting is
    the last such day on or before it, so "Chiều 29/12" published 02/01/2024 is 2023-12-29;
 2. the report's framing of its period in the headline or the lead paragraph ("triển khai nhiệm vụ năm
-   2024", "6 tháng đầu năm 2024", "10 tháng thực hiện … năm 2024"); a forward-looking "nhiệm vụ / kế hoạch
-   năm Y" in a December lead is the year before (year-end meetings plan the next year);
+   2024", "6 tháng đầu năm 2024", "10 tháng thực hiện … năm 2024", a season "mùa nắng nóng năm 2026"); a
+   forward-looking "nhiệm vụ / kế hoạch / mùa … năm Y" in a December lead is the year before (year-end
+   meetings plan the next year);
 3. a period framing further down ("… 6 tháng đầu năm 2024"), unless it is a comparison ("so với",
    "cùng kỳ").
 
@@ -45,6 +46,9 @@ DATE_LINE = re.compile(
     re.MULTILINE,
 )
 _FORWARD = re.compile(r"(?:triển khai\s+)?(?:nhiệm vụ|kế hoạch)\s+năm\s+(\d{4})(?!\d)")
+# A season the meeting prepares for ("bảo đảm cung ứng điện mùa nắng nóng năm 2026", "phòng, chống thiên tai mùa mưa
+# bão năm 2025"): the meeting's own period, forward-looking like a plan, so a December lead is the year before.
+_SEASON = re.compile(r"mùa\s+(?:[^\W\d]+\s+){1,3}năm\s+(\d{4})(?!\d)")
 _PERIOD = re.compile(
     r"(?:\d{1,2}|sáu|Sáu|chín|Chín|ba|Ba)\s+tháng\s+(?:(?:đầu|cuối)\s+)?năm\s+(\d{4})(?!\d)"
     r"|\d{1,2}\s+tháng\s+thực hiện\s+[^.;\n]{0,80}?\s+năm\s+(\d{4})(?!\d)"
@@ -131,7 +135,8 @@ def _framing(text: str, lead_end: int, month: int) -> tuple[int, int, int] | Non
     """(year, start, end) of the phrase that frames the report's period (rules 2 and 3 of the module)."""
     para = text.find("\n", lead_end)
     head_end = para if para >= 0 else len(text)
-    hits = [(m.start(), int(m.group(1)) - (1 if month == 12 else 0), m) for m in _FORWARD.finditer(text, 0, head_end)]
+    hits = [(m.start(), int(m.group(1)) - (1 if month == 12 else 0), m)
+            for rx in (_FORWARD, _SEASON) for m in rx.finditer(text, 0, head_end)]
     hits += [(m.start(), int(m.group(1) or m.group(2)), m) for m in _PERIOD.finditer(text, 0, head_end)]
     if hits:
         _, y, m = min(hits, key=lambda h: h[0])

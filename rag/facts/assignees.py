@@ -31,6 +31,7 @@ _ACTIONS = (
     "mở rộng", "cải tạo", "sửa chữa", "nâng cấp", "thẩm tra", "phê duyệt", "tăng", "giảm", "ra quân", "ký", "nộp",
     "phát động", "vào cuộc", "quán triệt", "đề ra", "làm rõ", "chịu trách nhiệm", "đưa", "ứng phó", "siết chặt",
     "gia cố", "rút ngắn", "phân công", "phấn đấu", "tuyệt đối", "không", "nghiêm cấm", "lưu ý", "cần thiết", "kiểm soát chặt", "xác định", "thống kê", "rà", "khoanh vùng", "xử lý dứt điểm",
+    "lồng ghép",
 )
 ACTION_RE = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, sorted(_ACTIONS, key=len, reverse=True))) + r")(?!\w)")
 UNIT_HEAD = (

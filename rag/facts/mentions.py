@@ -10,7 +10,10 @@ after the introduction ("Ông Kha Minh Triết …" then "Phó Chủ tịch UBND
 the name may hold "và" inside a body's name ("Giám đốc Sở Nông nghiệp và Môi trường Lã Thị Thu Hằng"), and
 upland surnames start a name after a place ("Chủ tịch UBND xã Khau Mận Vàng A Sính"). A surname-first pair after
 an honorific ("bà Mai Phương") is a short form of the earlier full name that ends with it. A
-representative's role written before the name ("Đại diện Công ty …, ông X, Giám đốc Công ty") is a title.
+representative's role written before the name ("Đại diện Công ty …, ông X, Giám đốc Công ty") is a title, and
+so is a position fronted at the start of a sentence ("Giám đốc Công ty Điện lực Nam Kha, ông Triệu Đức Hạ, cho
+biết …"). Lower-case items of a list inside a body's name stay in the title ("Trưởng ban Chỉ đạo xúc tiến đầu tư,
+thương mại, du lịch tỉnh chủ trì"), an action after a comma does not ("…, trực tiếp chỉ đạo …").
 Names inside quotes are not mentions.
 Left out: who says what (``rag.facts.speech``), names without any title or honorific, and named-entity
 recognition beyond these patterns.
@@ -53,6 +56,14 @@ _PLACE_NAMES = frozenset({"ho chi minh", "ba ria vung tau", "thua thien hue"})
 # A representative's role fronted before the name it introduces: "Đại diện Công ty …, ông X, …" (sentence or
 # clause start, the role, a comma, an honorific, the name).
 _FRONTED_ROLE = re.compile(r"(?:^|(?<=[.;:\n])\s*|,\s*)(Đại diện\s+[^,;:.“”\"\n]{3,150}),\s*(?:ông|bà|đồng chí)\s+$")
+# A position fronted at the start of a sentence: "Giám đốc Công ty Điện lực Nam Kha, ông Triệu Đức Hạ, cho biết …"
+# (only there: inside a list of attendees, the title before a comma is the previous person's).
+_FRONTED_TITLE = re.compile(
+    r"(?:^|(?<=[.;:\n])\s*)((?:" + "|".join(map(re.escape, [h for h in TITLE_HEADS if h not in ("Ông", "Bà", "Đồng chí")]))
+    + r")(?!\w)[^,;:.“”\"\n]{3,150}),\s*(?:ông|bà|đồng chí)\s+$"
+)
+# Words that open an action: after a comma they end a title rather than continue a body's name.
+_TAIL_ACTION = re.compile(r"(?:trực tiếp|khẩn trương|chủ động|tiếp tục|đồng thời|cũng|đã|sẽ)(?!\w)")
 
 
 @dataclass(frozen=True)
@@ -149,10 +160,11 @@ def _appositive(masked: str, pos: int, stop: int) -> tuple[str, int]:
 def _name_tail_before_verb(masked: str, pos: int) -> bool:
     """Whether a short lower-case run at ``pos`` ends a body's name right before the predicate
     ("…, thiên tai và tìm kiếm cứu nạn chủ trì hội nghị"), not a clause of its own."""
-    # "nông, lâm nghiệp và phòng, chống thiên tai tỉnh chủ trì": "phòng, chống" is one word of the name
-    m = re.match(r"(?:[^,;.:“”\"()]|(?<=phòng), (?=chống ))+", masked[pos : pos + 60])
-    if not m:
-        return False
+    # "nông, lâm nghiệp và phòng, chống thiên tai tỉnh chủ trì": "phòng, chống" is one word of the name, and so are
+    # further lower-case items of a list in it ("xúc tiến đầu tư, thương mại, du lịch tỉnh chủ trì")
+    m = re.match(r"(?:[^,;.:“”\"()]|(?<=phòng), (?=chống )|, (?=[a-zđ]))+", masked[pos : pos + 80])
+    if not m or _TAIL_ACTION.match(masked, pos):
+        return False  # "…, trực tiếp chỉ đạo …": an action after the title, not part of a body's name
     seg = m.group()
     v = next((x for x in (VERB_RE.search(seg), CHAIR_VERB.search(seg)) if x is not None and x.start() > 0), None)
     if v is None or seg[v.start() - 1] != " " or len(seg[: v.start()].split()) > 8 or v.group(1) == "giao":
@@ -201,7 +213,9 @@ def person_mentions(text: str, masked: str | None = None) -> list[Mention]:
         stop = raw[k + 1][0] if k + 1 < len(raw) else len(masked)
         ps, prefix = _title_prefix(masked, ns)
         appos, aend = _appositive(masked, ne, stop)
-        role = _FRONTED_ROLE.search(masked, max(0, ns - 200), ns) if _strip_honorific(prefix) == "" else None
+        role = None
+        if _strip_honorific(prefix) == "":
+            role = _FRONTED_ROLE.search(masked, max(0, ns - 200), ns) or _FRONTED_TITLE.search(masked, max(0, ns - 200), ns)
         # "Đại diện Công ty …, ông X, Giám đốc Công ty, khẳng định …": the role fronted before the name is a title
         title = ", ".join(t for t in (role.group(1) if role else "", _strip_honorific(prefix), appos) if t)
         if not prefix and not appos:

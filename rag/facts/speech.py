@@ -3,18 +3,21 @@
 Covers the forms these reports use: "<cấp bậc/chức danh> <Họ tên>[, <chức vụ>...] yêu cầu / đề nghị /
 báo cáo / cho biết / khẳng định ... <nội dung>", the same after an opening clause ("Phát biểu tại Hội
 nghị, ...", "Kết luận cuộc họp, ...", "Tại điểm cầu ..., ..."), titles written before the name
-("Giám đốc Sở Xây dựng Nguyễn Minh Tuấn"), "Thầy Hòe" for a teacher, "Theo <người>, <nội dung>" (also "Theo ông, …" after the
-speaker was named), direct quotes attributed after the closing mark ("“...”, bà Hà nhấn mạnh."), a second
-verb on the same subject ("… cho biết …, đồng thời khẳng định …"), and follow-up sentences of the same
-speaker ("Ông cũng cho biết ...", "Đồng thời, Giám đốc Công an tỉnh giao ...", list continuations in the
-same paragraph). A list a statement announces ("… các nhiệm vụ sau:") is not part of it: its items are read
-with ``rag.enumeration`` where they are shown, and as tasks by ``rag.facts.tasks``.
+("Giám đốc Sở Xây dựng Nguyễn Minh Tuấn"), "Thầy Hòe" for a teacher, "Theo <người>, <nội dung>" (also "Theo
+ông, …" after the speaker was named, and "Theo Giám đốc Sở Công Thương, …" by the title alone), direct quotes
+attributed after the closing mark ("“...”, bà Hà nhấn mạnh."), a second verb on the same subject ("… cho biết
+…, đồng thời khẳng định …"), and follow-up sentences of the same speaker ("Ông cũng cho biết ...", "Đồng thời,
+Giám đốc Công an tỉnh giao ...", list continuations in the same paragraph). A list a statement announces ("…
+các nhiệm vụ sau:") is not part of it: its items are read with ``rag.enumeration`` where they are shown, and as
+tasks by ``rag.facts.tasks``.
 Every statement carries absolute (start, end) offsets of its sentence(s) in the source text.
 Organisations as subjects ("Sở Xây dựng đề xuất ...") and names inside quotes or contest titles are
-not speakers. Also group statements ("Các đại biểu kiến nghị …"), a body's representative, "Theo báo cáo
-của …" and the meeting's own conclusions ("Hội nghị đã thống nhất …"), each with its provenance.
-Left out: finding the people named (``rag.facts.mentions``) and the vocabulary (``rag.facts.lexicon``),
-speech reported without any subject ("thảo luận, làm rõ …"), and speakers resolved across articles.
+not speakers, and a photo caption ("Bà X chia sẻ kinh nghiệm …. Ảnh: Thảo Nguyên") says nothing. Also group
+statements ("Các đại biểu kiến nghị …"), a body's representative, "Theo báo cáo của …" and the meeting's own
+conclusions ("Hội nghị đã thống nhất …"), each with its provenance.
+Left out: finding the people named (``rag.facts.mentions``), who a pronoun or a title refers to
+(``rag.facts.referents``) and the vocabulary (``rag.facts.lexicon``), speech reported without any subject
+("thảo luận, làm rõ …"), and speakers resolved across articles.
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ from typing import Any
 
 from rag.facts.lexicon import OPEN_CLOSE, SUBJECT_VERB, TITLE_HEADS, VERB_KINDS, mask_quotes
 from rag.facts.mentions import SHORT_REF, Mention, full_name_for, person_mentions, person_mentions_in
-from rag.textnorm import fold, nfc, sentence_spans
+from rag.facts.referents import honorific_female, honorific_genders, resolve_pronoun, resolve_short, resolve_title
+from rag.textnorm import nfc, sentence_spans
 from rag.types import Article
 
 _APPOSITIVE = re.compile(r"(?:\s*,\s*[A-ZĐ][^,;:.“”\"]{2,120}?)?,(?=\s)")
@@ -62,7 +66,14 @@ _SINGLE_REPRESENTATIVE = re.compile(r"(?:[Đđ]ại diện|[Ll]ãnh đạo)\s+(?
 _MEETING_SUBJECT = re.compile(
     r"(Hội nghị|Cuộc họp|Buổi làm việc|Phiên họp)\s+(?:(?:cũng|đã)\s+)*(thống nhất(?: đánh giá)?)(?!\w)"
 )
+_THEO_TITLE = re.compile(
+    "(?:" + "|".join(map(re.escape, [h for h in TITLE_HEADS if h not in ("Ông", "Bà", "Đồng chí")])) + r")(?!\w)"
+    r"(?:\s+[^\s,.;:“”\"]+){0,6}?(?=\s*,)"
+)
 _THEO_BAO_CAO = re.compile(r"Theo báo cáo của\s+([^,.;:]{3,80}?)\s*,\s*")
+# The photographer's credit on its own: what its paragraph said before it is the caption under a photo, whatever
+# its verb ("Bà X, Giám đốc …, chia sẻ kinh nghiệm bán hàng trực tuyến. Ảnh: Thảo Nguyên").
+_CREDIT = re.compile(r"Ảnh:\s+(?:[A-ZĐ]\w*\s*){1,3}$")
 _CAPTION = re.compile(r"Ảnh:\s+(?:[A-ZĐ]\w*\s+){1,3}(?=[A-ZĐ])")
 _KIND_OVERRIDE = re.compile(r"^\s*(?:Phát biểu\s+)?[Kk]ết luận")
 # Sentence openings that name a new, non-person subject: they end a running statement.
@@ -94,9 +105,11 @@ class Statement:
 
 
 def is_person_speaker(st: Statement) -> bool:
-    """Whether a person said it: not a group, a body or the meeting itself ("Các đại biểu", "Hội nghị")."""
+    """Whether a person said it: not a group, a body or the meeting itself ("Các đại biểu", "Hội nghị"), nor the
+    body a report is by ("Theo báo cáo của Sở Công Thương": capitalised like a name)."""
     words = st.speaker.split()
-    return st.provenance not in ("group", "summary") and len(words) >= 2 and all(w[:1].isupper() for w in words)
+    return (st.provenance not in ("group", "summary") and st.verb != "theo báo cáo" and len(words) >= 2
+            and all(w[:1].isupper() for w in words))
 
 
 
@@ -135,27 +148,6 @@ def _subject_starts(masked: str, s: int, e: int) -> list[int]:
     return starts
 
 
-def _resolve_short(word: str, known: Sequence[Mention], pos: int) -> Mention | None:
-    fw = fold(word)
-    for m in reversed([k for k in known if k.start < pos]):
-        if fold(m.name).split()[-1] == fw:
-            return m
-    return None
-
-
-def _resolve_title(ref: str, known: Sequence[Mention], pos: int, female: bool | None = None) -> Mention | None:
-    fr = fold(ref).strip()
-    for m in reversed([k for k in known if k.start < pos]):
-        if female is not None and ("thi" in fold(m.name).split()[1:-1]) != female and len(m.name.split()) > 2:
-            continue
-        if not fr:
-            return m
-        segs = [fold(t).strip() for t in re.split(r",\s*", m.title)]
-        if any(sg == fr or sg.startswith(fr + " ") for sg in segs):
-            return m
-    return None
-
-
 def extract_statements(
     text: str, *, source: str, article: int = 0, date: str | None = None, offset: int = 0
 ) -> list[Statement]:
@@ -163,17 +155,23 @@ def extract_statements(
     text = nfc(text)
     masked = mask_quotes(text)
     mentions = person_mentions(text, masked)
+    genders = honorific_genders(masked, mentions)
     by_start = {m.start: m for m in mentions} | {m.name_start: m for m in mentions}
     heads_alt = "|".join(map(re.escape, TITLE_HEADS))
     title_ref = re.compile(rf"({heads_alt})((?:\s+[^\s,.;:“”\"]+){{0,6}}?)(?={SUBJECT_VERB.pattern})")
     opened: list[_Open] = []
-    para, prev_end = 0, 0
+    para, prev_start, prev_end = 0, 0, 0
     speakers: list[Mention] = []  # mentions that have spoken, for pronoun resolution
     for s, e in _split_after_quotes(text, sentence_spans(text)):
         if "\n" in text[prev_end:s]:
             para += 1
-        prev_end = e
-        found = _attribute(text, masked, s, e, by_start, mentions, speakers, title_ref, opened, para)
+        caption_start, prev_start, prev_end = prev_start, s, e
+        if _CREDIT.match(text, s, e):
+            # the sentence right before the credit is the caption: what it opened is no statement
+            while opened and opened[-1].start >= caption_start and opened[-1].quote is None:
+                opened.pop()
+            continue
+        found = _attribute(text, masked, s, e, by_start, mentions, speakers, title_ref, opened, para, genders)
         if found and _FRAME_ONLY.match(text, found.content_start, e):
             continue  # "... dự và chỉ đạo hội nghị.": attending, not a statement
         if found is None:
@@ -284,9 +282,10 @@ def _prev_sentence_end(text: str, s: int) -> int:
 
 def _attribute(
     text: str, masked: str, s: int, e: int, by_start: dict[int, Mention], mentions: Sequence[Mention],
-    speakers: list[Mention], title_ref: re.Pattern[str], opened: list[_Open], para: int,
+    speakers: list[Mention], title_ref: re.Pattern[str], opened: list[_Open], para: int, genders: dict[str, bool],
 ) -> _Open | None:
     opening = text[s:e]
+    last = (opened[-1].speaker, opened[-1].para) if opened else None
     for b in _subject_starts(masked, s, e):
         who: Mention | None = None
         theo = re.match(r"(?:[Cc]ũng\s+)?[Tt]heo\s+(?!báo cáo)", masked[b:e])
@@ -304,11 +303,14 @@ def _attribute(
                 # not the speaker; the person the appositive describes is
                 head = [x for x in mentions if s <= x.start < m.start and not re.search(r"[.;:]", masked[x.end : m.start])]
                 who = head[0] if head else m
-        elif short and short.group(1)[:1].isupper() and (r := _resolve_short(short.group(1), mentions, p)):
+        elif short and short.group(1)[:1].isupper() and (r := resolve_short(short.group(1), mentions, p)):
             who, vpos = r, p + short.end()
         elif theo and (tp := re.match(r"([Ôô]ng|[Bb]à|[Đđ]ồng chí)(?=\s*,)", masked[p:e])):
             # "Theo ông, …": the pronoun is the speaker in the paragraph's running account
-            who, vpos = _resolve_pronoun(tp.group(1), speakers, opened, para), p + tp.end()
+            who, vpos = resolve_pronoun(tp.group(1), speakers, last, para, genders), p + tp.end()
+        elif theo and (tt := _THEO_TITLE.match(masked, p, e)) and not person_mentions_in(mentions, p, tt.end()):
+            # "Theo Giám đốc Sở Công Thương, sở sẽ …": a title alone names the person who holds it
+            who, vpos = resolve_title(tt.group(), mentions, p, None, genders), tt.end()
         if theo and who is not None and vpos is not None:
             cm = re.match(r"\s*,\s*", masked[vpos:e])
             if cm:
@@ -323,13 +325,13 @@ def _attribute(
             if tm and pm:
                 pm = None
             if pm:
-                who, vpos = _resolve_pronoun(pm.group(1), speakers, opened, para), p + pm.end()
+                who, vpos = resolve_pronoun(pm.group(1), speakers, last, para, genders), p + pm.end()
             elif tm and not person_mentions_in(mentions, p, tm.end()):
                 ref = tm.group(1) + tm.group(2)
                 given = tm.group(2).split()
                 by_name = (full_name_for(given, [k for k in mentions if k.start < p])
                            if given and all(w[:1].isupper() for w in given) else None)
-                who = by_name or _resolve_title(ref, mentions, p, _female(masked[p:at]))
+                who = by_name or resolve_title(ref, mentions, p, honorific_female(masked[p:at]), genders)
                 vpos = tm.end()
         if who is None or vpos is None:
             continue
@@ -355,35 +357,6 @@ def _attribute(
                     opened[-1].end = _prev_sentence_end(text, op)
         return _Open(who.name, who.title, verb, _kind(verb, opening), vm.end(), start, e, para, quote)
     return None
-
-
-def _female(honorific: str) -> bool | None:
-    h = honorific.strip().lower()
-    return True if h == "bà" else False if h == "ông" else None
-
-
-def _resolve_pronoun(word: str, speakers: Sequence[Mention], opened: Sequence[_Open], para: int) -> Mention | None:
-    if not opened or opened[-1].para < para - 1:
-        return None
-    female: bool | None = None if fold(word) == "dong chi" else fold(word) == "ba"
-    recent = [m for m in speakers if m.name == opened[-1].speaker]
-    if recent and _gender_ok(recent[-1], female):
-        return recent[-1]
-    for m in reversed(speakers[-4:]):
-        if _gender_ok(m, female):
-            return m
-    return None
-
-
-def _gender_ok(m: Mention, female: bool | None) -> bool:
-    if female is None:
-        return True
-    parts = fold(m.name).split()
-    if len(parts) > 2 and "thi" in parts[1:-1]:
-        return female
-    if fold(m.title).startswith(("ba ", "ba,")):
-        return female
-    return not female or len(parts) <= 2
 
 
 def statements_for_articles(text: str, articles: Iterable[Article]) -> list[Statement]:

@@ -91,11 +91,15 @@ _ASSIGN = re.compile(
 # "cho biết thêm, trong tháng 3, ngành … sẽ …": a time phrase may be fronted before the unit that commits. The
 # unit is the speaker's own body, often by its common noun ("trung tâm sẽ …", "lực lượng Biên phòng sẽ …", "quận
 # Hòa Bình sẽ …").
+# "hứa" commits like "cam kết" ("Thượng tá Luân hứa Công an tỉnh sẽ …"); "không hứa" in a quote does not, and the
+# surname "Hứa" is upper-case. "Theo <người>, sở sẽ …" opening a clause is the speaker's own undertaking too.
 _COMMIT = re.compile(
-    r"(?P<verb>cam kết|khẳng định|cho biết)(?:\s+thêm)?(?:\s*,)?\s+(?:(?:rằng)\s+)?"
+    r"(?P<verb>cam kết|khẳng định|cho biết|(?<!không )hứa|^(?:Cũng\s+)?Theo\s+(?!báo cáo)[^,;“”]{1,80}?(?=,))"
+    r"(?:\s+thêm)?(?:\s*,)?\s+(?:(?:rằng)\s+)?"
     r"(?:(?:trong|trước|từ nay đến|đến hết|chậm nhất|vào)\s[^,;“”]{1,30},\s*)?"
     r"(?P<unit>(?:tỉnh|huyện|thành phố|thị xã|xã|quận|phường|hợp tác xã|lực lượng|trung tâm|chi cục|sở|cơ quan|"
-    r"chi nhánh|công ty|doanh nghiệp|đơn vị|ngành|nhà thầu|liên danh|nhà trường|trường|bệnh viện|"
+    r"chi nhánh|công ty|doanh nghiệp|đơn vị|ngành|nhà thầu|liên danh|nhà trường|trường|bệnh viện|sàn|hiệp hội|"
+    r"hội(?!\s+(?:nghị|thảo|chợ|viên|đồng|thi))|tập đoàn|tổng công ty|ngân hàng|bưu điện|"
     + UNIT_HEAD + r")(?!\w)[^,;“”]{0,60}?\s+)?(?:cũng\s+)?sẽ\s+"
 )
 # "Sở Y tế, Sở Tài chính được giao …": the first body leads, as after "giao" (``split_assignee``)
@@ -109,7 +113,9 @@ _CLAUSE_UNIT = re.compile(rf"(?:{UNIT_HEAD}|các|Các)\s")
 _TAIL_DONE = re.compile(r",\s*(?:hoàn thành|xong)\s*$")
 _CONDITION = re.compile(r",?\s+nếu\s")  # a deadline after it is the condition's, not the task's
 # A time given as an event, at the end of the action: a deadline that has no date ("…, trước khi mùa mưa đến").
-_TAIL_WHEN = re.compile(r",?\s+trước khi\s[^,;]*$")
+# So are a feast ("trước Tết Nguyên đán") and "throughout" a season ("trong suốt mùa nắng nóng").
+_TAIL_WHEN = re.compile(r",?\s+(?:trước khi\s|trước Tết(?!\w)|trong suốt\s)[^,;]*$")
+_RUN_ON_LIST = re.compile(rf":(?=\s*(?:{ENUMERATOR.pattern}))")
 _CONDITION_OPENING = re.compile(r"(?:trường hợp|nếu|khi)\s", re.IGNORECASE)
 
 
@@ -240,7 +246,10 @@ def _clause_task(ctx: _Ctx, clause: str, cs: int, prev: Task | None) -> Task | N
             return _make(ctx, "assignment", who, unit, clause, cs, am.end() + p)
     cm = _COMMIT.search(clause)
     if cm:
+        st = _statement_at(ctx, cs + cm.start())
         who = _speaker_at(ctx, cs + cm.start())
+        if cm.group("verb").startswith(("Theo", "Cũng")) and (st is None or st.verb != "theo"):
+            who = None  # "Theo kế hoạch, tỉnh sẽ …": a plan, unless the "Theo" names the speaker
         if who is not None:
             unit = (cm.group("unit") or "").strip() or re.sub(r"^[Đđ]ại diện\s+", "", who)
             return _make(ctx, "commitment", who, unit, clause, cs, cm.end())
@@ -276,9 +285,13 @@ def extract_tasks(
             continue
         prev: Task | None = None
         for cs, ce in _clauses(text, masked, s, e):
+            # "… bốn nhóm nhiệm vụ sau: Thứ nhất, …. Thứ hai, …": a list run on in the paragraph announces its items
+            # from its colon, as a list under the sentence does
+            colon = _RUN_ON_LIST.search(masked, cs, ce)
+            ce = colon.start() + 1 if colon else ce
             # a clause inside a quote is read from the quote's own words
             t = _clause_task(ctx, text[cs:ce], cs, prev)
-            items = items_after(text, e) if t is not None and text[cs:ce].endswith(":") else []
+            items = items_after(text, ce if colon else e) if t is not None and text[cs:ce].endswith(":") else []
             if t is not None and items:
                 # "… tập trung thực hiện các nhiệm vụ sau:" announces the tasks of its items and is none itself
                 for a, b in items:
