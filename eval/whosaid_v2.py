@@ -45,6 +45,7 @@ SETS = {
     "dev2": ROOT / "eval" / "whosaid" / "dev2" / "gold.json",
     "blind3": ROOT / "eval" / "whosaid" / "blind3" / "gold.json",
     "blind4": ROOT / "eval" / "whosaid" / "blind4" / "gold.json",
+    "blind5": ROOT / "eval" / "whosaid" / "blind5" / "gold.json",
 }
 
 
