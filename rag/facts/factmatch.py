@@ -104,7 +104,9 @@ def pick_meeting(facts: Facts, content: str, ranks: dict[tuple[str, int], int], 
         score = cov + (0.5 / (1 + rank) if rank is not None else 0.0)
         if years:
             held = m.date.value[:4] if m.date and m.date.value[:4].isdigit() else ""  # "--09-18": no year
-            score += 1.0 if held and int(held) in years else 0.4 if any(str(y) in label for y in years) else 0.0
+            named = any(str(y) in label for y in years)
+            # (a report dated "Sáng 24/2" with no year, on "mùa lễ hội Xuân 2026", is of that year too)
+            score += 1.0 if held and int(held) in years else (0.9 if not held else 0.4) if named else 0.0
         if best is None or score > best[0]:
             best = (score, m)
     return best[1] if best else None
