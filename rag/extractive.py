@@ -301,6 +301,8 @@ class ExtractiveAnswerer:
         names = [fold(n) for n in qa.names]
         # an answer about "Broncos" is in an article about the Broncos: one whose title, lead or retrieved
         # passages name them (a report names its subject once, "Dengue", paragraphs before the answer)
+        units = [fold(n) for n in qa.names if re.search(rf"(?i:xã|phường|thị trấn|thôn|bản|xa|phuong|thi tran|thon)\s+{re.escape(n)}",
+                                                         qa.text)]
         about_names = {k for k in pool.order
                        if all(refusals.holds_name(n, fold(pool.titles[k] + "\n" + pool.lead(k) + "\n" + pool.article_text(k)))
                               for n in names)}
@@ -325,6 +327,11 @@ class ExtractiveAnswerer:
                 if not in_scope(sent, scopes, strict, planned):
                     continue
                 if names and key not in about_names:
+                    continue
+                # "Xã Khe Dền được chi trả bao nhiêu?": in a report on the province, a figure for the commune
+                # is one that names it (here or just before), not the province's
+                if any(u not in fold(pool.titles[key] + "\n" + pool.lead(key)) and u not in sent.folded
+                       and u not in fold(c.text[max(0, sent.start - 300) : sent.start]) for u in units):
                     continue
                 have = set(tokens(with_expansions(sent.text), folded=True))  # "BHXH" holds "bảo hiểm xã hội"
                 for t in titles:  # "Phó Chủ tịch" does not answer "Chủ tịch ... là ai?"
