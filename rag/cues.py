@@ -25,9 +25,11 @@ NAME_LIST = re.compile(rf"{_CAP}(?:,\s*{_CAP})+(?:,?\s+và\s+{_CAP})?")
 # After "bao nhiêu", words that are not what is counted ("bao nhiêu tiền" is any amount, "bao nhiêu
 # phần trăm" a percentage, "là bao nhiêu" ends the question).
 # Verbs that may follow a counted noun ("bao nhiêu người đóng / tham gia / được hưởng ...")
-_COUNT_VERBS = frozenset("dong tham gia duoc bi da co lam mac nhan huong di den ve tro dang vao ra du xay phat bat xu ky".split())
+_COUNT_VERBS = frozenset("dong tham gia duoc bi da co lam mac nhan huong di den ve tro dang vao ra du xay phat bat xu ky"
+                         " chua khong chiu".split())
 # words that end what is counted: "bao nhiêu vụ cháy trong 9 tháng", "... tại Hà Nội", "... của tỉnh"
 _COUNT_STOPS = frozenset("tai o trong nam thang quy cua duoc da tren voi cho den tu va la gi nao nhu so ke qua theo bang ve vao thuoc giua hien con".split())
+_PEOPLE = r"nguoi|lao dong|cong nhan|can bo|hoc sinh|thi sinh|sinh vien|benh nhan|doi tuong|hoi vien|dang vien|ho dan|ho"
 _NOT_COUNTED = frozenset("tien phan la nam thang ngay lan muc so ty trieu dong kinh von ngan chi gia".split())
 
 
@@ -94,7 +96,9 @@ def holds_type(qa: Question, s: Sentence) -> bool:
             return False
         if not noun:
             return s.numbers > 0
-        return bool(re.search(rf"\d[\d.,]*\s+(?:\w+\s+){{0,2}}?{re.escape(noun[0])}(?!\w)", s.folded))
+        # ("bao nhiêu người" is counted in people of any kind: "61.500 lao động", "1.038 thí sinh")
+        counted_as = _PEOPLE if noun[0] == "nguoi" else re.escape(noun[0])
+        return bool(re.search(rf"\d[\d.,]*\s+(?:\w+\s+){{0,2}}?(?:{counted_as})(?!\w)", s.folded))
     return s.numbers > 0
 
 
