@@ -181,6 +181,10 @@ def type_bonus(qa: Question, s: Sentence) -> float:
             bonus += 0.15  # "Hội nghị ... ở đâu?": where the meeting was held, not a place it spoke of
     elif t == "person":
         bonus += 0.2 if s.person else -0.15
+        # "Ai là Trưởng ban Chỉ đạo …?": "Đồng chí Huỳnh Tấn Phát, …, Trưởng Ban Chỉ đạo chủ trì" names its holder
+        office = re.search(r"(?<!\w)(?:ai la|la ai)\s+((?:pho\s+)?\w+ \w+(?: \w+){0,2})", fold(qa.text))
+        if office and s.person and re.search(rf"(?<!pho ){re.escape(' '.join(office.group(1).split()[:3]))}", s.folded):
+            bonus += 0.25
     elif t == "list":
         asked = list_noun(qa)
         if asked and re.search(rf"(?<!\w){re.escape(asked)}(?!\w)", s.folded):

@@ -64,6 +64,8 @@ MAX_BROAD_SENTENCES = 6
 CROSS_WHAT_WEIGHT = 0.3  # the same, more, within one part of a question on two reports
 WHAT_WEIGHT = 0.15  # of a fact or number sentence's share of what is asked (the question less its places and times)
 _NAMES_PROBLEMS = re.compile(r"(?:hạn chế|tồn tại|khó khăn|vướng mắc|bất cập|điểm nghẽn)(?: nhất định)?\s*[.:]\s*$", re.I)
+# what a report on a province covers a part of, by name: a figure for it names it ("Khu công nghiệp Phú Điền")
+_PART = r"(?<!\w)(?:xa|phuong|thi tran|thon|khu cong nghiep|cum cong nghiep|nha may|du an|cang|benh vien|cong ty)"
 _MORE = re.compile(r"(?:Bên cạnh đó|Đồng thời|Ngoài ra|Cùng với đó|Mặt khác)\b")
 _DETAILS = re.compile(r"(?:Trong đó|Trong số đó|Trong số này|Cụ thể|Riêng|So với cùng kỳ)\b")
 WEAK_CUE_FACTOR = 0.5  # of a weakly cued sentence's score, when others ask or decide
@@ -301,8 +303,7 @@ class ExtractiveAnswerer:
         names = [fold(n) for n in qa.names]
         # an answer about "Broncos" is in an article about the Broncos: one whose title, lead or retrieved
         # passages name them (a report names its subject once, "Dengue", paragraphs before the answer)
-        units = [fold(n) for n in qa.names if re.search(rf"(?i:xã|phường|thị trấn|thôn|bản|xa|phuong|thi tran|thon)\s+{re.escape(n)}",
-                                                         qa.text)]
+        units = [fold(n) for n in qa.names if re.search(rf"(?:{_PART})\s+{re.escape(fold(n))}", fold(qa.text))]
         about_names = {k for k in pool.order
                        if all(refusals.holds_name(n, fold(pool.titles[k] + "\n" + pool.lead(k) + "\n" + pool.article_text(k)))
                               for n in names)}

@@ -45,7 +45,7 @@ def missing(qa: Question, pool: Pool, fit: Callable[[Scope, tuple[str, int]], in
             held = re.search(rf"(?<!\w)(?<!pho ){t}((?:\s+\w+){{0,8}}?)(?=\s+(?:tinh|huyen|thanh pho|xa|phuong|quan"
                              rf"|hien nay|hien|la|nam|ten)(?!\w)|\s*[?,.]|$)", fold(qa.text))
             # (its first words: "Sở Y tế Nghệ An" may be written "Sở Y tế tỉnh Nghệ An")
-            office = " ".join((t + (held.group(1) if held else "")).split()[: len(t.split()) + 3])
+            office = " ".join((t + (held.group(1) if held else "")).split()[: len(t.split()) + 2])
             if not any(re.search(rf"(?<!\w)(?<!pho ){re.escape(office)}(?!\w)", a) for a in about):
                 return f"thông tin về «{typed(qa.text, office)}»"
     thing = measured_thing(qa) if qa.type == "number" else ""
