@@ -9,7 +9,8 @@ participants and purpose; its date is ``rag.dates.meeting_date`` (the lead's day
 only when the report fixes it, kept with the text that fixed it), else a full date of the head or the
 publication date. Also chair sentences ("<người>, <chức vụ> chủ trì", "... và đồng chí ... đồng chủ
 trì"), bridge points ("Tại điểm cầu tỉnh Bắc Ninh, đồng chí ... chủ trì"; "kết nối đến điểm cầu Công an
-63 tỉnh"), attendance sentences ("Dự Hội nghị có ...") and tasks read from assignment/requirement
+63 tỉnh"), attendance sentences ("Dự Hội nghị có ...") and people told to act by name with their title ("giao đồng chí
+…, Phó Giám đốc Sở …, …"), who take part as participants, and tasks read from assignment/requirement
 statements ("giao Sở ... hoàn thành trước ngày 30/11/2024").
 All offsets are absolute in the source text. Left out: meetings described across several articles, a
 meeting named only as the subject of the lead ("Hội nghị ... diễn ra ..."), attendance given only as
@@ -151,6 +152,8 @@ _ACTION = re.compile(
     r"tăng cường|giải quyết|xử lý|cập nhật|khắc phục|tiếp tục|phấn đấu|tập trung|sớm|tuyệt đối|chủ động|"
     r"quyết liệt|đẩy mạnh|xem xét|bảo đảm|đảm bảo|sơ tán|đề xuất|kịp thời|nghiêm túc|phải|cần|thường xuyên)(?!\w)"
 )
+# The verb that gives a task right before the person it is given to ("giao đồng chí …", "phân công ông …").
+_TOLD_BY_NAME = re.compile(r"(?<!\w)(?:giao|phân công|yêu cầu|đề nghị)\s+(?:cho\s+)?$")
 _TASK_KINDS = {"assignment", "requirement", "direction", "conclusion", "proposal"}
 
 
@@ -266,6 +269,13 @@ def extract_meeting(
             )
         if _DECISION.match(masked, s, e):
             decisions.append(Fact(text[s:e], offset + s, offset + e))
+    # A person told to act by name ("giao đồng chí Lộc Văn Tiến, Phó Giám đốc Sở …, trực tiếp chỉ đạo …") takes
+    # part in the meeting as much as an attendee does: the report names them and their title there.
+    taken = {c.name for c in chairs} | {p.name for p in participants}
+    participants.extend(
+        _person(m, offset) for m in mentions
+        if m.name not in taken and m.end > m.name_end and _TOLD_BY_NAME.search(masked, max(0, m.start - 30), m.start)
+    )
     tasks = [t for st in statements if st.kind in _TASK_KINDS for t in tasks_in_statement(st, text, offset)]
     return Meeting(
         source=source, article=article, title=_title(text, offset), name=name_f, date=date_f, place=place_f,

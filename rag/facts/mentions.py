@@ -29,7 +29,8 @@ from rag.facts.lexicon import HONORIFICS, NAME_STARTS, RANKS, TITLE_HEADS, VERB_
 from rag.textnorm import fold, nfc
 from rag.vi import CHAIR_VERB
 
-_HONORIFIC_END = re.compile(r"(?:đồng chí|ông|bà|Đồng chí|Ông|Bà|" + "|".join(RANKS) + r")\s$")
+# The honorific is a word of its own: "Sông Hậu Kiên Lộc" (a river in a company's name) does not end in "ông".
+_HONORIFIC_END = re.compile(r"(?<!\w)(?:đồng chí|ông|bà|Đồng chí|Ông|Bà|" + "|".join(RANKS) + r")\s$")
 _ACRONYM = re.compile(r"\([A-ZĐ0-9&]{2,10}\)")
 # Words that start upper-case: the only ones a name can start or continue with (most words are not).
 _UPPER = "".join(sorted({c for c in map(chr, range(0x41, 0x2000)) if c.isupper()}))

@@ -1,0 +1,69 @@
+"""Who said what on the fifth blind set (eval/whosaid/blind5, issue #12), used as a development set once it had
+been scored: the forms its reports brought, each checked on the real report with exact spans. Covers the people:
+an honorific is a word of its own ("Sông Hậu Kiên Lộc" in a company's name is no "ông Hậu Kiên Lộc") and a
+person told to act by name ("giao đồng chí Lộc Văn Tiến, Phó Giám đốc Sở …, …") takes part in the meeting; then
+the blind5 figures of ``eval.whosaid_v2``. Made-up lines check the limits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from eval.whosaid_v2 import evaluate
+from rag.facts.meetings import extract_meeting
+from rag.facts.mentions import person_mentions
+from rag.facts.speech import Statement, extract_statements
+from rag.facts.tasks import Task, extract_tasks
+from rag.textnorm import nfc
+
+BLIND5 = Path(__file__).resolve().parents[1] / "eval" / "whosaid" / "blind5" / "reports"
+RICE = "hoi_nghi_tieu_thu_lua_gao_he_thu_kien_loc.txt"
+DAMS = "hoi_nghi_an_toan_ho_dap_mua_lu_quynh_son.txt"
+KITCHEN = "lam_viec_an_toan_bep_an_ban_tru_ha_mai.txt"
+
+
+def extracted(name: str) -> tuple[str, list[Statement], list[Task]]:
+    text = nfc((BLIND5 / name).read_text(encoding="utf-8"))
+    statements = extract_statements(text, source=name)
+    return text, statements, extract_tasks(text, source=name, statements=statements)
+
+
+def task(text: str, tasks: list[Task], span: str) -> Task:
+    (t,) = [t for t in tasks if text[t.start : t.end] == span]
+    return t
+
+
+def test_an_honorific_is_a_word_of_its_own() -> None:
+    text, statements, _ = extracted(RICE)
+    names = [m.name for m in person_mentions(text)]
+    assert "Hậu Kiên Lộc" not in names
+    (m,) = [m for m in person_mentions(text) if text[m.name_start : m.name_end] == "Dương Quốc Hưng"]
+    assert m.title == "Đại diện Công ty cổ phần Lương thực Sông Hậu Kiên Lộc, Tổng Giám đốc công ty"
+    (st,) = [s for s in statements if s.content.startswith("doanh nghiệp đang tồn kho")]
+    assert st.speaker == "Dương Quốc Hưng"
+    assert st.content == ("doanh nghiệp đang tồn kho khoảng 35.000 tấn gạo do một số hợp đồng với đối tác nước ngoài "
+                          "bị lùi thời gian giao hàng.")
+    # the honorific itself still introduces a name
+    assert [m.name for m in person_mentions("Cùng dự có ông Hậu Văn Lâm, Giám đốc Sở Tài chính.")] == ["Hậu Văn Lâm"]
+
+
+def test_a_person_told_to_act_by_name_takes_part() -> None:
+    text, statements, tasks = extracted(DAMS)
+    meeting = extract_meeting(text, source=DAMS, statements=statements)
+    (p,) = [p for p in meeting.participants if p.name == "Lộc Văn Tiến"]
+    assert p.title == "Phó Giám đốc Sở Nông nghiệp và Môi trường"
+    assert text[p.start : p.end] == "đồng chí Lộc Văn Tiến, Phó Giám đốc Sở Nông nghiệp và Môi trường"
+    t = task(text, tasks, "Phó Chủ tịch UBND tỉnh cũng giao đồng chí Lộc Văn Tiến, Phó Giám đốc Sở Nông nghiệp và Môi "
+                          "trường, trực tiếp chỉ đạo đoàn kiểm tra an toàn 38 hồ chứa xây dựng trước năm 1990, báo cáo "
+                          "kết quả trước ngày 20/10/2026")
+    assert (t.assigner, t.assignee, t.deadline) == ("Hầu Văn Lực", "Lộc Văn Tiến", "2026-10-20")
+    # a name after "giao" with no title after it gives the meeting no participant's title: none is added
+    made_up = "Sáng 3/4, UBND tỉnh tổ chức hội nghị. Ông An giao ông Trần Văn Bình rà soát các dự án."
+    assert [p.name for p in extract_meeting(made_up, source="x").participants] == []
+    made_up = "Sáng 3/4, UBND tỉnh tổ chức hội nghị. Ông An giao ông Trần Văn Bình, Giám đốc Sở Xây dựng, rà soát."
+    assert [(p.name, p.title) for p in extract_meeting(made_up, source="x").participants] == [
+        ("Trần Văn Bình", "Giám đốc Sở Xây dựng")]
+
+
+def test_blind5_figures() -> None:
+    r = evaluate("blind5")
+    assert (r.people.tp, r.people.pred, r.people.gold) == (16, 16, 16)
