@@ -67,3 +67,37 @@ def test_a_person_told_to_act_by_name_takes_part() -> None:
 def test_blind5_figures() -> None:
     r = evaluate("blind5")
     assert (r.people.tp, r.people.pred, r.people.gold) == (16, 16, 16)
+    assert (r.chairs.tp, r.chairs.pred, r.chairs.gold) == (3, 3, 3)
+
+
+def test_chairs_with_a_comma_before_the_verb_and_a_long_body_name() -> None:
+    text, statements, _ = extracted(RICE)
+    (c,) = extract_meeting(text, source=RICE, statements=statements).chairs
+    assert (c.name, c.title) == ("Thạch Văn Phước", "Phó Bí thư Tỉnh ủy, Chủ tịch UBND tỉnh, Trưởng ban Chỉ đạo phát "
+                                 "triển nông nghiệp, nông thôn và xây dựng nông thôn mới tỉnh")
+    text, statements, _ = extracted(DAMS)
+    (c,) = extract_meeting(text, source=DAMS, statements=statements).chairs
+    assert text[c.start : c.end] == ("Ông Hầu Văn Lực, Tỉnh ủy viên, Phó Chủ tịch UBND tỉnh, Trưởng ban Chỉ huy phòng, "
+                                     "chống thiên tai và tìm kiếm cứu nạn tỉnh")
+    # a body's name that ends with its level before ";" keeps its comma ("vệ sinh, an toàn thực phẩm tỉnh")
+    text, statements, _ = extracted(KITCHEN)
+    (m,) = [m for m in person_mentions(text) if text[m.name_start : m.name_end] == "Lò Thị Lan Phương"]
+    assert text[m.name_end : m.end] == (", Ủy viên Ban Thường vụ Tỉnh ủy, Phó Chủ tịch UBND tỉnh, Trưởng ban Chỉ đạo "
+                                        "liên ngành về vệ sinh, an toàn thực phẩm tỉnh")
+    # the head of a working delegation: "do PGS.TS …, Thứ trưởng Bộ Y tế, làm trưởng đoàn"
+    (c,) = extract_meeting(text, source=KITCHEN, statements=statements).chairs
+    assert (c.name, c.title, text[c.start : c.end]) == (
+        "Khổng Minh Thái", "PGS.TS, Thứ trưởng Bộ Y tế", "PGS.TS Khổng Minh Thái, Thứ trưởng Bộ Y tế")
+
+
+def test_a_list_of_attendees_is_no_body_name() -> None:
+    # the next attendee's group after a comma is not read into the title, even when it ends with "tỉnh"
+    text = "Dự có ông Lê Văn An, Giám đốc Sở Tài chính, đại diện các sở, ngành tỉnh."
+    (m,) = person_mentions(text)
+    assert m.title == "Giám đốc Sở Tài chính"
+    # nor is a clause that has a verb before the level
+    text = "Ông Lê Văn An, Giám đốc Sở Tài chính, cho biết thu ngân sách tỉnh."
+    (m,) = person_mentions(text)
+    assert m.title == "Giám đốc Sở Tài chính"
+    made_up = "Sáng 3/4, UBND tỉnh tổ chức hội nghị. Ông Lê Văn An, Chủ tịch UBND tỉnh, chủ trì hội nghị."
+    assert [c.name for c in extract_meeting(made_up, source="x").chairs] == ["Lê Văn An"]

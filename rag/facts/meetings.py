@@ -7,8 +7,8 @@ triển khai nhiệm vụ ...", "... có buổi làm việc với UBND tỉnh ..
 the meeting noun to the end of its topic, across commas, and stops before place, form, bridge points,
 participants and purpose; its date is ``rag.dates.meeting_date`` (the lead's day and month, the year
 only when the report fixes it, kept with the text that fixed it), else a full date of the head or the
-publication date. Also chair sentences ("<người>, <chức vụ> chủ trì", "... và đồng chí ... đồng chủ
-trì"), bridge points ("Tại điểm cầu tỉnh Bắc Ninh, đồng chí ... chủ trì"; "kết nối đến điểm cầu Công an
+publication date. Also chair sentences ("<người>, <chức vụ> chủ trì", "<người>, <chức vụ>, chủ trì", "... và
+đồng chí ... đồng chủ trì", "do <người>, <chức vụ>, làm trưởng đoàn"), bridge points ("Tại điểm cầu tỉnh Bắc Ninh, đồng chí ... chủ trì"; "kết nối đến điểm cầu Công an
 63 tỉnh"), attendance sentences ("Dự Hội nghị có ...") and people told to act by name with their title ("giao đồng chí
 …, Phó Giám đốc Sở …, …"), who take part as participants, and tasks read from assignment/requirement
 statements ("giao Sở ... hoàn thành trước ngày 30/11/2024").
@@ -217,7 +217,8 @@ def _chairs_in(text: str, mentions: Sequence[Mention], cs: int, ce: int) -> tupl
     if not vm or re.search(r"(?<!\w)giao\s+" + _GIAO_WORD, text[cs : vm.start()]):
         return None
     inside = [m for m in mentions if cs <= m.start and m.end <= vm.start()]
-    if not inside or text[inside[-1].end : vm.start()].strip():
+    # "<người>, <chức vụ>, chủ trì hội nghị": a comma may close the appositive before the verb
+    if not inside or text[inside[-1].end : vm.start()].strip(" ,"):
         return None
     chain = [inside[-1]]
     for m in reversed(inside[:-1]):
