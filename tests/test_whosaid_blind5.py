@@ -64,12 +64,6 @@ def test_a_person_told_to_act_by_name_takes_part() -> None:
         ("Trần Văn Bình", "Giám đốc Sở Xây dựng")]
 
 
-def test_blind5_figures() -> None:
-    r = evaluate("blind5")
-    assert (r.people.tp, r.people.pred, r.people.gold) == (16, 16, 16)
-    assert (r.chairs.tp, r.chairs.pred, r.chairs.gold) == (3, 3, 3)
-
-
 def test_chairs_with_a_comma_before_the_verb_and_a_long_body_name() -> None:
     text, statements, _ = extracted(RICE)
     (c,) = extract_meeting(text, source=RICE, statements=statements).chairs
@@ -101,3 +95,27 @@ def test_a_list_of_attendees_is_no_body_name() -> None:
     assert m.title == "Giám đốc Sở Tài chính"
     made_up = "Sáng 3/4, UBND tỉnh tổ chức hội nghị. Ông Lê Văn An, Chủ tịch UBND tỉnh, chủ trì hội nghị."
     assert [c.name for c in extract_meeting(made_up, source="x").chairs] == ["Lê Văn An"]
+
+
+def test_a_place_that_runs_on_to_tren_dia_ban_is_the_topic() -> None:
+    text, statements, _ = extracted(KITCHEN)
+    name = extract_meeting(text, source=KITCHEN, statements=statements).name
+    assert name is not None
+    assert text[name.start : name.end] == ("buổi làm việc với UBND tỉnh Hạ Mai về công tác bảo đảm an toàn thực phẩm tại "
+                                           "bếp ăn bán trú trong các trường học trên địa bàn tỉnh")
+    # the venue still ends the name, after "trên địa bàn tỉnh" as before it
+    text, statements, _ = extracted(RICE)
+    name = extract_meeting(text, source=RICE, statements=statements).name
+    assert name is not None
+    assert text[name.start : name.end] == ("hội nghị bàn giải pháp thu mua, tiêu thụ lúa gạo vụ hè thu và đẩy mạnh xuất "
+                                           "khẩu gạo 6 tháng cuối năm trên địa bàn tỉnh")
+    made_up = "Sáng 3/4, Sở Y tế tổ chức hội nghị tập huấn an toàn thực phẩm tại hội trường Sở Y tế."
+    name = extract_meeting(made_up, source="x").name
+    assert name is not None and name.value == "Hội nghị tập huấn an toàn thực phẩm"
+
+
+def test_blind5_figures() -> None:
+    r = evaluate("blind5")
+    assert (r.people.tp, r.people.pred, r.people.gold) == (16, 16, 16)
+    assert (r.chairs.tp, r.chairs.pred, r.chairs.gold) == (3, 3, 3)
+    assert r.meeting["name"] == 3

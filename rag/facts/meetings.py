@@ -5,7 +5,7 @@ Covers the opening paragraph forms of Vietnamese reports ("Ngày 07/12, tại H�
 Hội nghị ...", "Chiều 10/7, Ban Chỉ đạo ... tổ chức hội nghị sơ kết công tác phòng, chống tội phạm ...,
 triển khai nhiệm vụ ...", "... có buổi làm việc với UBND tỉnh ... về ..."): the meeting's name runs from
 the meeting noun to the end of its topic, across commas, and stops before place, form, bridge points,
-participants and purpose; its date is ``rag.dates.meeting_date`` (the lead's day and month, the year
+participants and purpose (a "tại" phrase that runs on to "trên địa bàn tỉnh" is the topic's); its date is ``rag.dates.meeting_date`` (the lead's day and month, the year
 only when the report fixes it, kept with the text that fixed it), else a full date of the head or the
 publication date. Also chair sentences ("<người>, <chức vụ> chủ trì", "<người>, <chức vụ>, chủ trì", "... và
 đồng chí ... đồng chủ trì", "do <người>, <chức vụ>, làm trưởng đoàn"), bridge points ("Tại điểm cầu tỉnh Bắc Ninh, đồng chí ... chủ trì"; "kết nối đến điểm cầu Công an
@@ -133,6 +133,12 @@ _NAME_STOP = re.compile(
     r"\s*,?\s+(?:tại|dưới hình thức|theo hình thức|bằng hình thức|kết nối|nhằm|do|với sự|với các điểm cầu|"
     r"với(?=\s+\d)|có sự|từ trụ sở|trong (?:hai|ba|\d+) ngày|vào (?:sáng|chiều|tối))(?!\w)|\s*[.;:\n(]"
 )
+# "về … an toàn thực phẩm tại bếp ăn bán trú trong các trường học trên địa bàn tỉnh": a "tại" phrase that runs on to
+# "trên địa bàn <cấp>" is where the topic lies, not where the meeting sits (a venue is not "trên địa bàn").
+_TOPIC_AT = re.compile(
+    r"\s+tại\s+[^,.;:\n“”]{1,90}?\s+trên địa bàn\s+(?:tỉnh|thành phố|huyện|quận|thị xã|xã|phường)"
+    r"(?:\s+[A-ZĐ]\w*)*(?!\w)"
+)
 _NAME_WORDS = 60  # longer runs are a sentence, not a name
 _BRIDGE_LEAD = re.compile(r"[Tt]ại điểm cầu\s+([^,;.]+?)\s*,\s*")
 _BRIDGE_ANY = re.compile(r"(?<!\w)(?:đến|tới|và|với)\s+điểm cầu\s+([^;.\n]+?)(?=\s*(?:[;.\n]|$|\s(?:dưới hình thức|và tại)))")
@@ -176,6 +182,8 @@ def _name(text: str, masked: str, s: int, e: int, offset: int) -> Fact | None:
     if nm is None:
         return None
     stop = _NAME_STOP.search(masked, nm.end(1), e)
+    while stop and (topic := _TOPIC_AT.match(masked, stop.start(), e)):
+        stop = _NAME_STOP.search(masked, topic.end(), e)  # "tại bếp ăn … trên địa bàn tỉnh" is the topic's
     end = stop.start() if stop else e
     val = text[nm.start(1) : end].rstrip(" ,")
     if len(val) <= len(nm.group(1)) or len(val.split()) > _NAME_WORDS:
