@@ -11,6 +11,7 @@ from pathlib import Path
 from eval.whosaid_v2 import evaluate
 from rag.facts.meetings import extract_meeting
 from rag.facts.mentions import person_mentions
+from rag.facts.people import split_titles
 from rag.facts.speech import Statement, extract_statements
 from rag.facts.tasks import Task, extract_tasks
 from rag.textnorm import nfc
@@ -114,8 +115,26 @@ def test_a_place_that_runs_on_to_tren_dia_ban_is_the_topic() -> None:
     assert name is not None and name.value == "Hội nghị tập huấn an toàn thực phẩm"
 
 
+
+def test_a_lower_case_membership_after_a_title_is_a_title() -> None:
+    text, _, tasks = extracted(KITCHEN)
+    (m,) = [m for m in person_mentions(text) if text[m.name_start : m.name_end] == "Bùi Quang Vĩnh"]
+    assert text[m.start : m.end] == ("đồng chí Bùi Quang Vĩnh, Phó Cục trưởng Cục An toàn thực phẩm, thành viên đoàn "
+                                     "công tác")
+    assert split_titles([m.title]) == (None, ("Phó Cục trưởng Cục An toàn thực phẩm", "thành viên đoàn công tác"))
+    t = task(text, tasks, "Thứ trưởng giao đồng chí Bùi Quang Vĩnh, Phó Cục trưởng Cục An toàn thực phẩm, thành viên "
+                          "đoàn công tác, hướng dẫn tỉnh xây dựng phần mềm truy xuất nguồn gốc thực phẩm cho bếp ăn "
+                          "trường học, hoàn thành trước 15/1")
+    assert (t.assignee, t.what, t.deadline) == (
+        "Bùi Quang Vĩnh", "hướng dẫn tỉnh xây dựng phần mềm truy xuất nguồn gốc thực phẩm cho bếp ăn trường học",
+        "--01-15")
+    # alone after a name, a lower-case "thành viên" is no title ("ông X, thành viên hợp tác xã" may be a mere member)
+    assert person_mentions("Ông Lê Văn An, thành viên hợp tác xã, cho biết giá tăng.")[0].title == ""
+
+
 def test_blind5_figures() -> None:
     r = evaluate("blind5")
     assert (r.people.tp, r.people.pred, r.people.gold) == (16, 16, 16)
     assert (r.chairs.tp, r.chairs.pred, r.chairs.gold) == (3, 3, 3)
     assert r.meeting["name"] == 3
+    assert (r.titles.tp, r.titles.pred, r.titles.gold) == (26, 26, 26)

@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from rag.facts.lexicon import HONORIFICS, NAME_STARTS, RANKS, TITLE_HEADS, VERB_RE, mask_quotes
+from rag.facts.lexicon import HONORIFICS, MEMBER_HEADS, NAME_STARTS, RANKS, TITLE_HEADS, VERB_RE, mask_quotes
 from rag.textnorm import fold, nfc
 from rag.vi import CHAIR_VERB
 
@@ -74,6 +74,9 @@ _LEVEL_TAIL = re.compile(
 )
 # Words that open the next item of a list of attendees rather than a body's name ("…, đại diện các sở, ngành tỉnh").
 _TAIL_OPENER = re.compile(r"(?:đại diện|lãnh đạo|các|những|cùng|và|cán bộ|thành viên)(?!\w)")
+# Membership written lower-case after a first title ("Phó Cục trưởng Cục An toàn thực phẩm, thành viên đoàn công tác")
+# is a title of its own; alone after the name it is not one.
+_LOWER_MEMBER = re.compile(r"(?:" + "|".join(MEMBER_HEADS) + r")\s+\w")
 # Words that open an action: after a comma they end a title rather than continue a body's name.
 _TAIL_ACTION = re.compile(r"(?:trực tiếp|khẩn trương|chủ động|tiếp tục|đồng thời|cũng|đã|sẽ)(?!\w)")
 
@@ -135,7 +138,8 @@ def _appositive(masked: str, pos: int, stop: int) -> tuple[str, int]:
         if not m:
             break
         s = end + m.end()
-        if s >= stop or not masked[s].isupper() or not any(masked.startswith(h, s) for h in TITLE_HEADS):
+        member = _LOWER_MEMBER.match(masked, s) is not None and bool(parts)
+        if s >= stop or not (member or masked[s].isupper() and any(masked.startswith(h, s) for h in TITLE_HEADS)):
             break
         e = s
         limit = min(stop, s + 160)
