@@ -132,9 +132,28 @@ def test_a_lower_case_membership_after_a_title_is_a_title() -> None:
     assert person_mentions("Ông Lê Văn An, thành viên hợp tác xã, cho biết giá tăng.")[0].title == ""
 
 
+
+def test_theo_a_representative_and_a_group_that_lu_y() -> None:
+    text, statements, tasks = extracted(DAMS)
+    (st,) = [s for s in statements if s.verb == "theo" and s.speaker == "đại diện công ty"]
+    assert (st.provenance, st.content) == ("reported", "năm 2025 việc thông báo xả lũ qua tin nhắn đã có lúc chậm so với "
+                                           "lịch vận hành do sóng điện thoại yếu.")
+    assert not [t for t in tasks if "Theo đại diện công ty" in text[t.start : t.end]]
+    text, statements, tasks = extracted(KITCHEN)
+    (st,) = [s for s in statements if s.speaker == "Các thành viên đoàn công tác"]
+    assert (st.verb, st.provenance, st.content) == (
+        "lưu ý", "group", "nguy cơ ngộ độc tăng cao vào thời điểm chuyển mùa.")
+    assert not [t for t in tasks if "Các thành viên đoàn công tác" in text[t.start : t.end]]
+    # leaders of several bodies are a group; "Theo các quy định …" names no speaker
+    (st,) = extract_statements("Theo lãnh đạo các huyện, nhiều hồ chứa đã xuống cấp.", source="x")
+    assert (st.speaker, st.provenance) == ("lãnh đạo các huyện", "group")
+    assert extract_statements("Theo các quy định hiện hành, hồ chứa phải có quy trình vận hành.", source="x") == []
+
+
 def test_blind5_figures() -> None:
     r = evaluate("blind5")
     assert (r.people.tp, r.people.pred, r.people.gold) == (16, 16, 16)
     assert (r.chairs.tp, r.chairs.pred, r.chairs.gold) == (3, 3, 3)
     assert r.meeting["name"] == 3
     assert (r.titles.tp, r.titles.pred, r.titles.gold) == (26, 26, 26)
+    assert (r.statements.tp, r.statements.pred, r.statements.gold) == (51, 51, 51)
