@@ -1,7 +1,10 @@
 """Who said what on the fifth blind set (eval/whosaid/blind5, issue #12), used as a development set once it had
 been scored: the forms its reports brought, each checked on the real report with exact spans. Covers the people:
 an honorific is a word of its own ("Sông Hậu Kiên Lộc" in a company's name is no "ông Hậu Kiên Lộc") and a
-person told to act by name ("giao đồng chí Lộc Văn Tiến, Phó Giám đốc Sở …, …") takes part in the meeting; then
+person told to act by name ("giao đồng chí Lộc Văn Tiến, Phó Giám đốc Sở …, …") takes part in the meeting; the
+chairs ("<người>, <chức vụ>, chủ trì", "làm trưởng đoàn") and a body's name that ends with its level after a comma;
+a "tại" phrase running on to "trên địa bàn tỉnh" in the meeting's name; a lower-case membership as a title; "Theo
+đại diện công ty, …" and a group that "lưu ý"; how often ("hằng tuần") and "dừng" opening a task's action; then
 the blind5 figures of ``eval.whosaid_v2``. Made-up lines check the limits."""
 
 from __future__ import annotations
@@ -150,6 +153,20 @@ def test_theo_a_representative_and_a_group_that_lu_y() -> None:
     assert extract_statements("Theo các quy định hiện hành, hồ chứa phải có quy trình vận hành.", source="x") == []
 
 
+
+def test_how_often_and_dung_start_the_action() -> None:
+    text, _, tasks = extracted(RICE)
+    t = task(text, tasks, "Sở Công Thương hằng tuần cập nhật thông tin thị trường, giá cả, thông báo kịp thời đến doanh "
+                          "nghiệp và nông dân")
+    assert (t.assignee, t.what, t.deadline) == (
+        "Sở Công Thương", "hằng tuần cập nhật thông tin thị trường, giá cả, thông báo kịp thời đến doanh nghiệp và nông dân",
+        None)
+    text, _, tasks = extracted(KITCHEN)
+    (t,) = [t for t in tasks if text[t.start : t.end].startswith("các trường dừng ngay")]
+    assert (t.assigner, t.assignee) == ("Lò Thị Lan Phương", "các trường")
+    assert t.what.startswith("dừng ngay việc sử dụng nguồn thực phẩm không rõ nguồn gốc")
+
+
 def test_blind5_figures() -> None:
     r = evaluate("blind5")
     assert (r.people.tp, r.people.pred, r.people.gold) == (16, 16, 16)
@@ -157,3 +174,4 @@ def test_blind5_figures() -> None:
     assert r.meeting["name"] == 3
     assert (r.titles.tp, r.titles.pred, r.titles.gold) == (26, 26, 26)
     assert (r.statements.tp, r.statements.pred, r.statements.gold) == (51, 51, 51)
+    assert (r.tasks.tp, r.tasks.pred, r.tasks.gold) == (31, 31, 31)
