@@ -34,8 +34,9 @@ GIAO_OTHER_WORD = ("ban", "thông", "dịch", "lưu", "đất", "nhận", "tiế
 GIAO_OTHER_WORD_RE = "(?:" + "|".join(GIAO_OTHER_WORD) + ")"
 GIAO_OTHER_WORD_FOLDED = frozenset(fold(w) for w in GIAO_OTHER_WORD)
 
-# The verbs that name a meeting's chair, longest first ("đồng chủ trì" before "chủ trì").
-CHAIR_VERBS = ("đồng chủ trì", "chủ trì", "dẫn đầu")
+# The verbs that name a meeting's chair, longest first ("đồng chủ trì" before "chủ trì"). A working delegation's
+# head leads it ("do PGS.TS …, Thứ trưởng Bộ Y tế, làm trưởng đoàn"), as "dẫn đầu" says.
+CHAIR_VERBS = ("làm trưởng đoàn", "đồng chủ trì", "chủ trì", "dẫn đầu")
 CHAIR_VERB = re.compile(r"(?<!\w)(" + "|".join(CHAIR_VERBS) + r")(?!\w)")
 
 # The publication line of a scraped report: "Đăng vào 08/12/2021", "Cập nhật: thứ Tư, 08/12/2021".

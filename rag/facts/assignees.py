@@ -31,7 +31,9 @@ _ACTIONS = (
     "mở rộng", "cải tạo", "sửa chữa", "nâng cấp", "thẩm tra", "phê duyệt", "tăng", "giảm", "ra quân", "ký", "nộp",
     "phát động", "vào cuộc", "quán triệt", "đề ra", "làm rõ", "chịu trách nhiệm", "đưa", "ứng phó", "siết chặt",
     "gia cố", "rút ngắn", "phân công", "phấn đấu", "tuyệt đối", "không", "nghiêm cấm", "lưu ý", "cần thiết", "kiểm soát chặt", "xác định", "thống kê", "rà", "khoanh vùng", "xử lý dứt điểm",
-    "lồng ghép",
+    "lồng ghép", "dừng", "tạm dừng",
+    # how often, before the action: part of what is done ("Sở Công Thương hằng tuần cập nhật …"), not of the addressee
+    "hằng ngày", "hằng tuần", "hằng tháng", "hằng quý", "hàng ngày", "hàng tuần", "hàng tháng", "hàng quý",
 )
 ACTION_RE = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, sorted(_ACTIONS, key=len, reverse=True))) + r")(?!\w)")
 UNIT_HEAD = (

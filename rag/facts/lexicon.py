@@ -41,6 +41,8 @@ _POSITION_HEADS = (
 )
 TITLE_HEADS = tuple(sorted({*RANKS, *_POSITION_HEADS, *("Phó " + h for h in _POSITION_HEADS)}, key=len, reverse=True))
 HONORIFICS = ("đồng chí", "ông", "bà")
+# Membership, written lower-case after a first title ("Phó Cục trưởng Cục …, thành viên đoàn công tác"): a title too.
+MEMBER_HEADS = ("thành viên", "ủy viên", "uỷ viên")
 
 # verb -> kind; multi-word verbs first so "đánh giá cao" wins over "đánh giá".
 VERB_KINDS: dict[str, str] = {

@@ -5,11 +5,12 @@ Covers the opening paragraph forms of Vietnamese reports ("Ngày 07/12, tại H�
 Hội nghị ...", "Chiều 10/7, Ban Chỉ đạo ... tổ chức hội nghị sơ kết công tác phòng, chống tội phạm ...,
 triển khai nhiệm vụ ...", "... có buổi làm việc với UBND tỉnh ... về ..."): the meeting's name runs from
 the meeting noun to the end of its topic, across commas, and stops before place, form, bridge points,
-participants and purpose; its date is ``rag.dates.meeting_date`` (the lead's day and month, the year
+participants and purpose (a "tại" phrase that runs on to "trên địa bàn tỉnh" is the topic's); its date is ``rag.dates.meeting_date`` (the lead's day and month, the year
 only when the report fixes it, kept with the text that fixed it), else a full date of the head or the
-publication date. Also chair sentences ("<người>, <chức vụ> chủ trì", "... và đồng chí ... đồng chủ
-trì"), bridge points ("Tại điểm cầu tỉnh Bắc Ninh, đồng chí ... chủ trì"; "kết nối đến điểm cầu Công an
-63 tỉnh"), attendance sentences ("Dự Hội nghị có ...") and tasks read from assignment/requirement
+publication date. Also chair sentences ("<người>, <chức vụ> chủ trì", "<người>, <chức vụ>, chủ trì", "... và
+đồng chí ... đồng chủ trì", "do <người>, <chức vụ>, làm trưởng đoàn"), bridge points ("Tại điểm cầu tỉnh Bắc Ninh, đồng chí ... chủ trì"; "kết nối đến điểm cầu Công an
+63 tỉnh"), attendance sentences ("Dự Hội nghị có ...") and people told to act by name with their title ("giao đồng chí
+…, Phó Giám đốc Sở …, …"), who take part as participants, and tasks read from assignment/requirement
 statements ("giao Sở ... hoàn thành trước ngày 30/11/2024").
 All offsets are absolute in the source text. Left out: meetings described across several articles, a
 meeting named only as the subject of the lead ("Hội nghị ... diễn ra ..."), attendance given only as
@@ -132,6 +133,12 @@ _NAME_STOP = re.compile(
     r"\s*,?\s+(?:tại|dưới hình thức|theo hình thức|bằng hình thức|kết nối|nhằm|do|với sự|với các điểm cầu|"
     r"với(?=\s+\d)|có sự|từ trụ sở|trong (?:hai|ba|\d+) ngày|vào (?:sáng|chiều|tối))(?!\w)|\s*[.;:\n(]"
 )
+# "về … an toàn thực phẩm tại bếp ăn bán trú trong các trường học trên địa bàn tỉnh": a "tại" phrase that runs on to
+# "trên địa bàn <cấp>" is where the topic lies, not where the meeting sits (a venue is not "trên địa bàn").
+_TOPIC_AT = re.compile(
+    r"\s+tại\s+[^,.;:\n“”]{1,90}?\s+trên địa bàn\s+(?:tỉnh|thành phố|huyện|quận|thị xã|xã|phường)"
+    r"(?:\s+[A-ZĐ]\w*)*(?!\w)"
+)
 _NAME_WORDS = 60  # longer runs are a sentence, not a name
 _BRIDGE_LEAD = re.compile(r"[Tt]ại điểm cầu\s+([^,;.]+?)\s*,\s*")
 _BRIDGE_ANY = re.compile(r"(?<!\w)(?:đến|tới|và|với)\s+điểm cầu\s+([^;.\n]+?)(?=\s*(?:[;.\n]|$|\s(?:dưới hình thức|và tại)))")
@@ -151,6 +158,8 @@ _ACTION = re.compile(
     r"tăng cường|giải quyết|xử lý|cập nhật|khắc phục|tiếp tục|phấn đấu|tập trung|sớm|tuyệt đối|chủ động|"
     r"quyết liệt|đẩy mạnh|xem xét|bảo đảm|đảm bảo|sơ tán|đề xuất|kịp thời|nghiêm túc|phải|cần|thường xuyên)(?!\w)"
 )
+# The verb that gives a task right before the person it is given to ("giao đồng chí …", "phân công ông …").
+_TOLD_BY_NAME = re.compile(r"(?<!\w)(?:giao|phân công|yêu cầu|đề nghị)\s+(?:cho\s+)?$")
 _TASK_KINDS = {"assignment", "requirement", "direction", "conclusion", "proposal"}
 
 
@@ -173,6 +182,8 @@ def _name(text: str, masked: str, s: int, e: int, offset: int) -> Fact | None:
     if nm is None:
         return None
     stop = _NAME_STOP.search(masked, nm.end(1), e)
+    while stop and (topic := _TOPIC_AT.match(masked, stop.start(), e)):
+        stop = _NAME_STOP.search(masked, topic.end(), e)  # "tại bếp ăn … trên địa bàn tỉnh" is the topic's
     end = stop.start() if stop else e
     val = text[nm.start(1) : end].rstrip(" ,")
     if len(val) <= len(nm.group(1)) or len(val.split()) > _NAME_WORDS:
@@ -214,7 +225,8 @@ def _chairs_in(text: str, mentions: Sequence[Mention], cs: int, ce: int) -> tupl
     if not vm or re.search(r"(?<!\w)giao\s+" + _GIAO_WORD, text[cs : vm.start()]):
         return None
     inside = [m for m in mentions if cs <= m.start and m.end <= vm.start()]
-    if not inside or text[inside[-1].end : vm.start()].strip():
+    # "<người>, <chức vụ>, chủ trì hội nghị": a comma may close the appositive before the verb
+    if not inside or text[inside[-1].end : vm.start()].strip(" ,"):
         return None
     chain = [inside[-1]]
     for m in reversed(inside[:-1]):
@@ -266,6 +278,13 @@ def extract_meeting(
             )
         if _DECISION.match(masked, s, e):
             decisions.append(Fact(text[s:e], offset + s, offset + e))
+    # A person told to act by name ("giao đồng chí Lộc Văn Tiến, Phó Giám đốc Sở …, trực tiếp chỉ đạo …") takes
+    # part in the meeting as much as an attendee does: the report names them and their title there.
+    taken = {c.name for c in chairs} | {p.name for p in participants}
+    participants.extend(
+        _person(m, offset) for m in mentions
+        if m.name not in taken and m.end > m.name_end and _TOLD_BY_NAME.search(masked, max(0, m.start - 30), m.start)
+    )
     tasks = [t for st in statements if st.kind in _TASK_KINDS for t in tasks_in_statement(st, text, offset)]
     return Meeting(
         source=source, article=article, title=_title(text, offset), name=name_f, date=date_f, place=place_f,

@@ -13,7 +13,8 @@ an honorific ("bà Mai Phương") is a short form of the earlier full name that 
 representative's role written before the name ("Đại diện Công ty …, ông X, Giám đốc Công ty") is a title, and
 so is a position fronted at the start of a sentence ("Giám đốc Công ty Điện lực Nam Kha, ông Triệu Đức Hạ, cho
 biết …"). Lower-case items of a list inside a body's name stay in the title ("Trưởng ban Chỉ đạo xúc tiến đầu tư,
-thương mại, du lịch tỉnh chủ trì"), an action after a comma does not ("…, trực tiếp chỉ đạo …").
+thương mại, du lịch tỉnh chủ trì") and so does one that ends with the body's level before the clause ends or the
+predicate comes ("vệ sinh, an toàn thực phẩm tỉnh;"); an action after a comma does not ("…, trực tiếp chỉ đạo …").
 Names inside quotes are not mentions.
 Left out: who says what (``rag.facts.speech``), names without any title or honorific, and named-entity
 recognition beyond these patterns.
@@ -25,11 +26,12 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from rag.facts.lexicon import HONORIFICS, NAME_STARTS, RANKS, TITLE_HEADS, VERB_RE, mask_quotes
+from rag.facts.lexicon import HONORIFICS, MEMBER_HEADS, NAME_STARTS, RANKS, TITLE_HEADS, VERB_RE, mask_quotes
 from rag.textnorm import fold, nfc
 from rag.vi import CHAIR_VERB
 
-_HONORIFIC_END = re.compile(r"(?:đồng chí|ông|bà|Đồng chí|Ông|Bà|" + "|".join(RANKS) + r")\s$")
+# The honorific is a word of its own: "Sông Hậu Kiên Lộc" (a river in a company's name) does not end in "ông".
+_HONORIFIC_END = re.compile(r"(?<!\w)(?:đồng chí|ông|bà|Đồng chí|Ông|Bà|" + "|".join(RANKS) + r")\s$")
 _ACRONYM = re.compile(r"\([A-ZĐ0-9&]{2,10}\)")
 # Words that start upper-case: the only ones a name can start or continue with (most words are not).
 _UPPER = "".join(sorted({c for c in map(chr, range(0x41, 0x2000)) if c.isupper()}))
@@ -62,6 +64,19 @@ _FRONTED_TITLE = re.compile(
     r"(?:^|(?<=[.;:\n])\s*)((?:" + "|".join(map(re.escape, [h for h in TITLE_HEADS if h not in ("Ông", "Bà", "Đồng chí")]))
     + r")(?!\w)[^,;:.“”\"\n]{3,150}),\s*(?:ông|bà|đồng chí)\s+$"
 )
+# A lower-case item after a comma that ends with the body's level ("tỉnh", "thành phố", …) right before the clause
+# ends or the predicate comes ("Trưởng ban Chỉ đạo liên ngành về vệ sinh, an toàn thực phẩm tỉnh;", "… phát triển
+# nông nghiệp, nông thôn và xây dựng nông thôn mới tỉnh, chủ trì"): a body's name ends there, a clause would not.
+_LEVEL_TAIL = re.compile(
+    r"(?:(?!" + VERB_RE.pattern + "|" + CHAIR_VERB.pattern + r")[^,;.:“”\"()\n]){1,70}?\s"
+    r"(?:tỉnh|thành phố|huyện|quận|thị xã|Trung ương)"
+    r"(?=\s*(?:[;.\n]|$|,\s*(?:" + VERB_RE.pattern + "|" + CHAIR_VERB.pattern + r")))"
+)
+# Words that open the next item of a list of attendees rather than a body's name ("…, đại diện các sở, ngành tỉnh").
+_TAIL_OPENER = re.compile(r"(?:đại diện|lãnh đạo|các|những|cùng|và|cán bộ|thành viên)(?!\w)")
+# Membership written lower-case after a first title ("Phó Cục trưởng Cục An toàn thực phẩm, thành viên đoàn công tác")
+# is a title of its own; alone after the name it is not one.
+_LOWER_MEMBER = re.compile(r"(?:" + "|".join(MEMBER_HEADS) + r")\s+\w")
 # Words that open an action: after a comma they end a title rather than continue a body's name.
 _TAIL_ACTION = re.compile(r"(?:trực tiếp|khẩn trương|chủ động|tiếp tục|đồng thời|cũng|đã|sẽ)(?!\w)")
 
@@ -123,7 +138,8 @@ def _appositive(masked: str, pos: int, stop: int) -> tuple[str, int]:
         if not m:
             break
         s = end + m.end()
-        if s >= stop or not masked[s].isupper() or not any(masked.startswith(h, s) for h in TITLE_HEADS):
+        member = _LOWER_MEMBER.match(masked, s) is not None and bool(parts)
+        if s >= stop or not (member or masked[s].isupper() and any(masked.startswith(h, s) for h in TITLE_HEADS)):
             break
         e = s
         limit = min(stop, s + 160)
@@ -165,6 +181,8 @@ def _name_tail_before_verb(masked: str, pos: int) -> bool:
     m = re.match(r"(?:[^,;.:“”\"()]|(?<=phòng), (?=chống )|, (?=[a-zđ]))+", masked[pos : pos + 80])
     if not m or _TAIL_ACTION.match(masked, pos):
         return False  # "…, trực tiếp chỉ đạo …": an action after the title, not part of a body's name
+    if _LEVEL_TAIL.match(masked, pos) and not _TAIL_OPENER.match(masked, pos):
+        return True  # "…, nông thôn và xây dựng nông thôn mới tỉnh, chủ trì": the body's level closes its name
     seg = m.group()
     v = next((x for x in (VERB_RE.search(seg), CHAIR_VERB.search(seg)) if x is not None and x.start() > 0), None)
     if v is None or seg[v.start() - 1] != " " or len(seg[: v.start()].split()) > 8 or v.group(1) == "giao":

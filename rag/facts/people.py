@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from rag.facts.lexicon import RANKS, TITLE_HEADS
+from rag.facts.lexicon import MEMBER_HEADS, RANKS, TITLE_HEADS
 from rag.facts.meetings import Meeting, Person
 from rag.facts.speech import Statement, is_person_speaker
 from rag.textnorm import fold, has_diacritics, nfc
@@ -69,7 +69,8 @@ def person_key(name: str) -> str:
 
 # A chain "Phó Bí thư Tỉnh ủy, Chủ tịch UBND tỉnh, Trưởng ban Chỉ đạo phòng, chống tội phạm tỉnh" is split
 # at the commas followed by a title head, never at one inside a body's name (", chống", ", thiên tai").
-_TITLE_SPLIT = re.compile(r",\s+(?=(?:" + "|".join(map(re.escape, TITLE_HEADS)) + r")(?!\w))")
+# So is a comma before a lower-case membership ("…, thành viên đoàn công tác").
+_TITLE_SPLIT = re.compile(r",\s+(?=(?:" + "|".join(map(re.escape, (*TITLE_HEADS, *MEMBER_HEADS))) + r")(?!\w))")
 _RANK = re.compile(r"(?:" + "|".join(map(re.escape, RANKS)) + r"|(?:GS|PGS|TS|ThS|BS)(?:\.(?:TS|GS|BS))*)")
 
 

@@ -13,7 +13,8 @@ tasks by ``rag.facts.tasks``.
 Every statement carries absolute (start, end) offsets of its sentence(s) in the source text.
 Organisations as subjects ("Sở Xây dựng đề xuất ...") and names inside quotes or contest titles are
 not speakers, and a photo caption ("Bà X chia sẻ kinh nghiệm …. Ảnh: Thảo Nguyên") says nothing. Also group
-statements ("Các đại biểu kiến nghị …"), a body's representative, "Theo báo cáo của …" and the meeting's own
+statements ("Các đại biểu kiến nghị …", "Các thành viên đoàn công tác lưu ý …"), a body's representative (also
+"Theo đại diện công ty, …"), "Theo báo cáo của …" and the meeting's own
 conclusions ("Hội nghị đã thống nhất …"), each with its provenance.
 Left out: finding the people named (``rag.facts.mentions``), who a pronoun or a title refers to
 (``rag.facts.referents``) and the vocabulary (``rag.facts.lexicon``), speech reported without any subject
@@ -46,7 +47,7 @@ PROVENANCES = ("quote", "reported", "summary", "group")
 # or the meeting itself ("Hội nghị đã thống nhất ...") at the start of a subject.
 _GROUP_VERBS = (
     "thống nhất cho rằng", "thống nhất đánh giá", "cho rằng", "kiến nghị", "đề xuất", "đề nghị", "phản ánh",
-    "cho biết", "chỉ ra", "đánh giá", "nêu", "khẳng định", "báo cáo", "cam kết",
+    "cho biết", "chỉ ra", "đánh giá", "nêu", "khẳng định", "báo cáo", "cam kết", "lưu ý",
 )
 _GROUP_VERBS_ALT = "|".join(map(re.escape, _GROUP_VERBS))
 # A representative of a body with a long capitalised name may run to 14 words ("Đại diện Công ty TNHH MTV Khai
@@ -71,6 +72,8 @@ _THEO_TITLE = re.compile(
     r"(?:\s+[^\s,.;:“”\"]+){0,6}?(?=\s*,)"
 )
 _THEO_BAO_CAO = re.compile(r"Theo báo cáo của\s+([^,.;:]{3,80}?)\s*,\s*")
+# "Theo đại diện công ty, …", "Theo lãnh đạo các huyện, …": a body's representative or leaders as the source.
+_THEO_REPRESENTATIVE = re.compile(r"(?:Cũng\s+)?[Tt]heo\s+((?:đại diện|lãnh đạo)\s+[^,.;:“”\"]{2,80}?)\s*,\s*")
 # The photographer's credit on its own: what its paragraph said before it is the caption under a photo, whatever
 # its verb ("Bà X, Giám đốc …, chia sẻ kinh nghiệm bán hàng trực tuyến. Ảnh: Thảo Nguyên").
 _CREDIT = re.compile(r"Ảnh:\s+(?:[A-ZĐ]\w*\s*){1,3}$")
@@ -257,6 +260,11 @@ def _collective(text: str, masked: str, s: int, e: int, para: int) -> _Open | No
         tb = _THEO_BAO_CAO.match(masked, b, e)
         if tb:
             return _Open(tb.group(1).strip(), "", "theo báo cáo", "report", tb.end(), s, e, para)
+        tr = _THEO_REPRESENTATIVE.match(masked, b, e)
+        if tr:  # "Theo đại diện công ty, …": the representative speaks as written, one body's voice
+            several = re.search(r"(?<!\w)(?:các|nhiều|một số)(?!\w)", tr.group(1)) is not None
+            return _Open(tr.group(1).strip(), "", "theo", "statement", tr.end(), s, e, para,
+                         provenance="group" if several else "reported")
         mm = _MEETING_SUBJECT.match(masked, b, e)
         if mm:
             return _Open(mm.group(1), "", mm.group(2), "conclusion", mm.end(), s, e, para, provenance="summary")
