@@ -46,6 +46,7 @@ SETS = {
     "blind3": ROOT / "eval" / "whosaid" / "blind3" / "gold.json",
     "blind4": ROOT / "eval" / "whosaid" / "blind4" / "gold.json",
     "blind5": ROOT / "eval" / "whosaid" / "blind5" / "gold.json",
+    "blind6": ROOT / "eval" / "whosaid" / "blind6" / "gold.json",
 }
 
 
