@@ -8,33 +8,17 @@ a short form; then the blind2 figures of ``eval.whosaid_v2``. A few made-up line
 
 from __future__ import annotations
 
-from pathlib import Path
+import functools
 
 from eval.whosaid_v2 import evaluate
 from rag.facts.mentions import person_mentions
-from rag.facts.speech import Statement, extract_statements
-from rag.facts.tasks import Task, extract_tasks
-from rag.textnorm import nfc
+from tests import whosaid_sets
+from tests.whosaid_sets import said, task
 
-BLIND2 = Path(__file__).resolve().parents[1] / "eval" / "whosaid" / "blind2" / "reports"
+extracted = functools.partial(whosaid_sets.extracted, "blind2")
 FOREST = "hoi_nghi_phong_chay_rung_mua_kho_lung_van.txt"
 LABOUR = "hoi_nghi_xuat_khau_lao_dong_bich_giang.txt"
 SCHOOLS = "hop_an_toan_truong_hoc_khai_giang_cam_ha.txt"
-
-
-def extracted(name: str) -> tuple[str, list[Statement], list[Task]]:
-    text = nfc((BLIND2 / name).read_text(encoding="utf-8"))
-    statements = extract_statements(text, source=name)
-    return text, statements, extract_tasks(text, source=name, statements=statements)
-
-
-def said(statements: list[Statement], speaker: str, verb: str) -> list[tuple[str, str]]:
-    return [(s.content, s.provenance) for s in statements if s.speaker == speaker and s.verb == verb]
-
-
-def task(text: str, tasks: list[Task], span: str) -> Task:
-    (t,) = [t for t in tasks if text[t.start : t.end] == span]
-    return t
 
 
 def test_an_upland_surname_after_a_communes_name_and_a_caption_at_a_bridge_point() -> None:

@@ -10,39 +10,20 @@ surname, "cam kết trong tháng 10, quận X sẽ …") and the limits of the r
 
 from __future__ import annotations
 
-from pathlib import Path
+import functools
 
 from eval.whosaid_v2 import evaluate
 from rag.facts.meetings import extract_meeting
 from rag.facts.mentions import person_mentions
-from rag.facts.speech import Statement, extract_statements
-from rag.facts.tasks import Task, extract_tasks
-from rag.textnorm import nfc
+from rag.facts.speech import extract_statements
+from rag.facts.tasks import extract_tasks
+from tests import whosaid_sets
+from tests.whosaid_sets import made_up_tasks, said, task
 
-BLIND3 = Path(__file__).resolve().parents[1] / "eval" / "whosaid" / "blind3" / "reports"
+extracted = functools.partial(whosaid_sets.extracted, "blind3")
 DROWNING = "phong_chong_duoi_nuoc_tre_em_van_dien.txt"
 CROPS = "san_xuat_vu_dong_xuan_thanh_vien.txt"
 BORDER = "thong_quan_cua_khau_po_xanh_bac_lung.txt"
-
-
-def extracted(name: str) -> tuple[str, list[Statement], list[Task]]:
-    text = nfc((BLIND3 / name).read_text(encoding="utf-8"))
-    statements = extract_statements(text, source=name)
-    return text, statements, extract_tasks(text, source=name, statements=statements)
-
-
-def said(statements: list[Statement], speaker: str, verb: str) -> list[tuple[str, str]]:
-    return [(s.content, s.provenance) for s in statements if s.speaker == speaker and s.verb == verb]
-
-
-def task(text: str, tasks: list[Task], span: str) -> Task:
-    (t,) = [t for t in tasks if text[t.start : t.end] == span]
-    return t
-
-
-def made_up_tasks(text: str) -> list[tuple[str, str | None, str, str]]:
-    statements = extract_statements(text, source="x")
-    return [(t.kind, t.assigner, t.assignee, t.what) for t in extract_tasks(text, source="x", statements=statements)]
 
 
 def test_a_passive_with_a_comma_inside_the_bodys_name() -> None:

@@ -9,36 +9,20 @@ fixes the meeting's year; then the blind4 figures of ``eval.whosaid_v2``. Made-u
 
 from __future__ import annotations
 
-from pathlib import Path
+import functools
 
 from eval.whosaid_v2 import evaluate
 from rag.dates import meeting_date
 from rag.facts.meetings import extract_meeting
 from rag.facts.mentions import person_mentions
-from rag.facts.speech import Statement, extract_statements, is_person_speaker
-from rag.facts.tasks import Task, extract_tasks
-from rag.textnorm import nfc
+from rag.facts.speech import extract_statements, is_person_speaker
+from tests import whosaid_sets
+from tests.whosaid_sets import made_up_tasks, task
 
-BLIND4 = Path(__file__).resolve().parents[1] / "eval" / "whosaid" / "blind4" / "reports"
+extracted = functools.partial(whosaid_sets.extracted, "blind4")
 POWER = "hoi_nghi_cung_ung_dien_mua_nang_nong_nam_kha.txt"
 SHOP = "hoi_nghi_thuong_mai_dien_tu_nong_san_dong_nguyen.txt"
 INVEST = "hoi_nghi_xuc_tien_dau_tu_bao_khe.txt"
-
-
-def extracted(name: str) -> tuple[str, list[Statement], list[Task]]:
-    text = nfc((BLIND4 / name).read_text(encoding="utf-8"))
-    statements = extract_statements(text, source=name)
-    return text, statements, extract_tasks(text, source=name, statements=statements)
-
-
-def task(text: str, tasks: list[Task], span: str) -> Task:
-    (t,) = [t for t in tasks if text[t.start : t.end] == span]
-    return t
-
-
-def made_up_tasks(text: str) -> list[tuple[str, str | None, str, str]]:
-    statements = extract_statements(text, source="x")
-    return [(t.kind, t.assigner, t.assignee, t.what) for t in extract_tasks(text, source="x", statements=statements)]
 
 
 def test_hua_is_a_commitment_verb() -> None:
@@ -108,7 +92,7 @@ def test_a_list_run_on_after_its_colon() -> None:
 
 
 def test_a_season_in_the_lead_fixes_the_year() -> None:
-    text = nfc((BLIND4 / POWER).read_text(encoding="utf-8"))
+    text = whosaid_sets.read("blind4", POWER)
     md = meeting_date(text)
     assert md is not None and (md.iso, md.year_inferred, md.evidence) == ("2026-05-21", True, "mùa nắng nóng năm 2026")
     # a December lead prepares next year's season
@@ -134,9 +118,9 @@ def test_a_body_behind_theo_bao_cao_is_no_person() -> None:
 
 
 def test_a_fronted_title_and_a_chair_whose_title_holds_a_list() -> None:
-    text = nfc((BLIND4 / POWER).read_text(encoding="utf-8"))
+    text = whosaid_sets.read("blind4", POWER)
     assert [m.title for m in person_mentions(text) if m.name == "Triệu Đức Hạ"][0] == "Giám đốc Công ty Điện lực Nam Kha"
-    text = nfc((BLIND4 / INVEST).read_text(encoding="utf-8"))
+    text = whosaid_sets.read("blind4", INVEST)
     titles = {m.name: m.title for m in reversed(person_mentions(text))}
     assert titles["Khổng Minh Đạt"] == "Trưởng Ban Quản lý các khu công nghiệp tỉnh"
     meeting = extract_meeting(text, source=INVEST, statements=extract_statements(text, source=INVEST))

@@ -9,31 +9,20 @@ the blind5 figures of ``eval.whosaid_v2``. Made-up lines check the limits."""
 
 from __future__ import annotations
 
-from pathlib import Path
+import functools
 
 from eval.whosaid_v2 import evaluate
 from rag.facts.meetings import extract_meeting
 from rag.facts.mentions import person_mentions
 from rag.facts.people import split_titles
-from rag.facts.speech import Statement, extract_statements
-from rag.facts.tasks import Task, extract_tasks
-from rag.textnorm import nfc
+from rag.facts.speech import extract_statements
+from tests import whosaid_sets
+from tests.whosaid_sets import task
 
-BLIND5 = Path(__file__).resolve().parents[1] / "eval" / "whosaid" / "blind5" / "reports"
+extracted = functools.partial(whosaid_sets.extracted, "blind5")
 RICE = "hoi_nghi_tieu_thu_lua_gao_he_thu_kien_loc.txt"
 DAMS = "hoi_nghi_an_toan_ho_dap_mua_lu_quynh_son.txt"
 KITCHEN = "lam_viec_an_toan_bep_an_ban_tru_ha_mai.txt"
-
-
-def extracted(name: str) -> tuple[str, list[Statement], list[Task]]:
-    text = nfc((BLIND5 / name).read_text(encoding="utf-8"))
-    statements = extract_statements(text, source=name)
-    return text, statements, extract_tasks(text, source=name, statements=statements)
-
-
-def task(text: str, tasks: list[Task], span: str) -> Task:
-    (t,) = [t for t in tasks if text[t.start : t.end] == span]
-    return t
 
 
 def test_an_honorific_is_a_word_of_its_own() -> None:

@@ -8,40 +8,27 @@ lower case, and a consequence after ";" that is not a task; then the dev2 and ma
 
 from __future__ import annotations
 
-from pathlib import Path
+import functools
 
 import pytest
 
 from eval.whosaid_v2 import evaluate
 from rag.facts.mentions import person_mentions
 from rag.facts.speech import Statement, extract_statements
-from rag.facts.tasks import Task, extract_tasks
-from rag.textnorm import nfc
+from rag.facts.tasks import extract_tasks
+from tests import whosaid_sets
+from tests.whosaid_sets import task
 
-DEV2 = Path(__file__).resolve().parents[1] / "eval" / "whosaid" / "dev2" / "reports"
+read = functools.partial(whosaid_sets.read, "dev2")
+extracted = functools.partial(whosaid_sets.extracted, "dev2")
 DROUGHT = "chong_han_man_hau_phong.txt"
 HOUSING = "so_ket_nha_o_xa_hoi_vinh_ha.txt"
 JUDGMENTS = "so_ket_thi_hanh_an_dan_su_ninh_tuong.txt"
 
 
-def read(name: str) -> str:
-    return nfc((DEV2 / name).read_text(encoding="utf-8"))
-
-
-def extracted(name: str) -> tuple[str, list[Statement], list[Task]]:
-    text = read(name)
-    statements = extract_statements(text, source=name)
-    return text, statements, extract_tasks(text, source=name, statements=statements)
-
-
 def statement(text: str, statements: list[Statement], sentence_start: str, verb: str) -> Statement:
     (st,) = [s for s in statements if text[s.start : s.end].startswith(sentence_start) and s.verb == verb]
     return st
-
-
-def task(text: str, tasks: list[Task], span: str) -> Task:
-    (t,) = [t for t in tasks if text[t.start : t.end] == span]
-    return t
 
 
 def test_a_full_name_introduced_once_is_found_again_after_a_title() -> None:
