@@ -141,6 +141,12 @@ _TOPIC_AT = re.compile(
 )
 _NAME_WORDS = 60  # longer runs are a sentence, not a name
 _BRIDGE_LEAD = re.compile(r"[Tt]ại điểm cầu\s+([^,;.]+?)\s*,\s*")
+# The chair named after the verb: "(Dự và) chủ trì hội nghị có bà …", "Chủ trì buổi làm việc là ông …": the
+# fronted verb opens the clause and "có"/"là" introduces the chairs, who then follow as in a list of attendees.
+_CHAIR_FRONTED = re.compile(
+    r"\s*(?:(?:[Dd]ự|[Tt]ham dự)\s+và\s+)?(?:[Đđ]ồng\s+)?[Cc]hủ trì(?:\s+(?:hội nghị|cuộc họp|buổi làm việc|phiên họp))?"
+    r"\s+(?:có|là)\s+"
+)
 _BRIDGE_ANY = re.compile(r"(?<!\w)(?:đến|tới|và|với)\s+điểm cầu\s+([^;.\n]+?)(?=\s*(?:[;.\n]|$|\s(?:dưới hình thức|và tại)))")
 _ATTEND = re.compile(r"(?:[Dd]ự|[Tt]ham dự|[Tt]ới dự|[Cc]ùng dự|[Cc]ùng tham dự)\b")
 _DECISION = re.compile(r"(?:Hội nghị|Cuộc họp|Buổi làm việc|Phiên họp)\s+(?:đã\s+|cũng\s+)?(?:thống nhất|quyết định|thông qua|biểu quyết|nhất trí)")
@@ -221,6 +227,17 @@ def _person(m: Mention, offset: int) -> Person:
 
 
 def _chairs_in(text: str, mentions: Sequence[Mention], cs: int, ce: int) -> tuple[list[Mention], int] | None:
+    fm = _CHAIR_FRONTED.match(text, cs, ce)
+    if fm:
+        after = [m for m in mentions if fm.end() <= m.start and m.end <= ce]
+        if not after or text[fm.end() : after[0].start].strip():
+            return None
+        chain = [after[0]]
+        for m in after[1:]:  # "có ông A, …, và ông B, …": only "," / "và" between one chair's title and the next
+            if not re.fullmatch(r"\s*(?:,|và|cùng)?\s*(?:và\s+)?", text[chain[-1].end : m.start]):
+                break
+            chain.append(m)
+        return chain, fm.start()
     vm = CHAIR_VERB.search(text, cs, ce)
     if not vm or re.search(r"(?<!\w)giao\s+" + _GIAO_WORD, text[cs : vm.start()]):
         return None
