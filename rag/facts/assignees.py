@@ -66,6 +66,12 @@ ITEM_UNIT = re.compile(
 # heads no second body: "Sở Văn hóa, Thể thao và Du lịch", not "Sở Y tế, Sở Tài chính".
 BODY_NAME = rf"{UNIT_HEAD}\s[^,;“”]{{1,80}}?(?:,\s*(?!{UNIT_HEAD}\s)[A-ZĐ][^,;“”]{{0,40}}?)*"
 _SPLIT_LEAD = re.compile(rf"(?:,|\s+và)\s+(?={UNIT_HEAD}\s)")
+# "các sở, ngành và doanh nghiệp": in a lower-case collective, "và" + a second collective noun adds a partner, as
+# "và" + a capitalised body does; "ngành nông nghiệp và môi trường" is one name (its "và" joins no body noun).
+_SPLIT_LOWER = re.compile(
+    r"\s+và\s+(?=(?:các\s+|những\s+)?(?:doanh nghiệp|địa phương|đơn vị|cơ quan|hợp tác xã|nhà thầu|chủ đầu tư|"
+    r"người dân|hộ dân)(?!\w))"
+)
 
 
 def split_assignee(s: str) -> tuple[str, int]:
@@ -93,6 +99,8 @@ def split_assignee(s: str) -> tuple[str, int]:
     lead = _SPLIT_LEAD.search(unit)
     if lead:
         unit = unit[: lead.start()]
+    elif unit[:1].islower() and (low := _SPLIT_LOWER.search(unit)):
+        unit = unit[: low.start()]
     unit = _ADVERB_TAIL.sub("", unit.strip())  # "Sở Y tế đồng thời chỉ đạo …": the adverb is no part of the name
     if not is_unit(unit):
         return "", 0  # "bổ sung kinh phí …": an action, not an addressee

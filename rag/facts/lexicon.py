@@ -17,7 +17,7 @@ SURNAMES = frozenset(
     "Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đào Đinh Lương Trịnh Mai Tô Tạ "
     "Hà Lâm Cao Chu Châu Đoàn Đàm Kiều Khúc Lại Lò Lục Mạc Nông Quách Thái Thân Tống Triệu Trương "
     "Vương Vi Kim Diệp Hứa Lưu Mẫn Nghiêm Phí Phùng Tăng Thạch Từ Hầu Cù Khổng Biện Bạch Chế Doãn Lăng "
-    "Quản Tiêu Trình Ứng".split()
+    "Quản Tiêu Trình Ứng Ưng".split()
 )
 # Surnames of the upland ethnic groups (Hmông, Thái, Tày, Dao: "Vàng A Sính", "Lường Văn Lâm"), matched with
 # their accents only. Kept apart from SURNAMES, which questions match folded: folded, several of these are

@@ -5,7 +5,8 @@ Covers the opening paragraph forms of Vietnamese reports ("Ngày 07/12, tại H�
 Hội nghị ...", "Chiều 10/7, Ban Chỉ đạo ... tổ chức hội nghị sơ kết công tác phòng, chống tội phạm ...,
 triển khai nhiệm vụ ...", "... có buổi làm việc với UBND tỉnh ... về ..."): the meeting's name runs from
 the meeting noun to the end of its topic, across commas, and stops before place, form, bridge points,
-participants and purpose (a "tại" phrase that runs on to "trên địa bàn tỉnh" is the topic's); its date is ``rag.dates.meeting_date`` (the lead's day and month, the year
+participants and purpose (a "tại" phrase that runs on to "trên địa bàn tỉnh", or one of a plural "tại các …", is
+the topic's); its date is ``rag.dates.meeting_date`` (the lead's day and month, the year
 only when the report fixes it, kept with the text that fixed it), else a full date of the head or the
 publication date. Also chair sentences ("<người>, <chức vụ> chủ trì", "<người>, <chức vụ>, chủ trì", "... và
 đồng chí ... đồng chủ trì", "do <người>, <chức vụ>, làm trưởng đoàn"), bridge points ("Tại điểm cầu tỉnh Bắc Ninh, đồng chí ... chủ trì"; "kết nối đến điểm cầu Công an
@@ -121,7 +122,8 @@ class Meeting:
         return f"{self.source} #{self.article}"
 
 
-_PLACE = re.compile(r"\s*,?\s*tại\s+([^,.;\n]{3,90}?)(?=\s*[,.;\n]|\s+(?:tổ chức|diễn ra|đã)\s)")
+# "tại các …" (a plural) is the class of places the topic is about, not a venue (see _TOPIC_AT)
+_PLACE = re.compile(r"\s*,?\s*tại\s+(?!(?:các|những|mọi)\s)([^,.;\n]{3,90}?)(?=\s*[,.;\n]|\s+(?:tổ chức|diễn ra|đã)\s)")
 # The meeting as the lead names it: from the meeting noun after "tổ chức / diễn ra / khai mạc / có" to the end
 # of its topic (across commas: "phòng, chống tội phạm …, triển khai nhiệm vụ …"), stopping before the
 # circumstances: place, form, bridge points, participants, purpose.
@@ -138,9 +140,19 @@ _NAME_STOP = re.compile(
 _TOPIC_AT = re.compile(
     r"\s+tại\s+[^,.;:\n“”]{1,90}?\s+trên địa bàn\s+(?:tỉnh|thành phố|huyện|quận|thị xã|xã|phường)"
     r"(?:\s+[A-ZĐ]\w*)*(?!\w)"
+    # "thực hiện cơ chế tự chủ tại các bệnh viện công lập": a venue is one place, so "tại" + a plural (các, những,
+    # mọi) names the class of places the topic is about; only the words "tại các" are passed over, the next stop
+    # is looked for after them ("tại các điểm cầu" is the bridge points, a circumstance)
+    r"|\s+tại\s+(?:các|những|mọi)\s+(?!điểm cầu)"
 )
 _NAME_WORDS = 60  # longer runs are a sentence, not a name
 _BRIDGE_LEAD = re.compile(r"[Tt]ại điểm cầu\s+([^,;.]+?)\s*,\s*")
+# The chair named after the verb: "(Dự và) chủ trì hội nghị có bà …", "Chủ trì buổi làm việc là ông …": the
+# fronted verb opens the clause and "có"/"là" introduces the chairs, who then follow as in a list of attendees.
+_CHAIR_FRONTED = re.compile(
+    r"\s*(?:(?:[Dd]ự|[Tt]ham dự)\s+và\s+)?(?:[Đđ]ồng\s+)?[Cc]hủ trì(?:\s+(?:hội nghị|cuộc họp|buổi làm việc|phiên họp))?"
+    r"\s+(?:có|là)\s+"
+)
 _BRIDGE_ANY = re.compile(r"(?<!\w)(?:đến|tới|và|với)\s+điểm cầu\s+([^;.\n]+?)(?=\s*(?:[;.\n]|$|\s(?:dưới hình thức|và tại)))")
 _ATTEND = re.compile(r"(?:[Dd]ự|[Tt]ham dự|[Tt]ới dự|[Cc]ùng dự|[Cc]ùng tham dự)\b")
 _DECISION = re.compile(r"(?:Hội nghị|Cuộc họp|Buổi làm việc|Phiên họp)\s+(?:đã\s+|cũng\s+)?(?:thống nhất|quyết định|thông qua|biểu quyết|nhất trí)")
@@ -221,6 +233,17 @@ def _person(m: Mention, offset: int) -> Person:
 
 
 def _chairs_in(text: str, mentions: Sequence[Mention], cs: int, ce: int) -> tuple[list[Mention], int] | None:
+    fm = _CHAIR_FRONTED.match(text, cs, ce)
+    if fm:
+        after = [m for m in mentions if fm.end() <= m.start and m.end <= ce]
+        if not after or text[fm.end() : after[0].start].strip():
+            return None
+        chain = [after[0]]
+        for m in after[1:]:  # "có ông A, …, và ông B, …": only "," / "và" between one chair's title and the next
+            if not re.fullmatch(r"\s*(?:,|và|cùng)?\s*(?:và\s+)?", text[chain[-1].end : m.start]):
+                break
+            chain.append(m)
+        return chain, fm.start()
     vm = CHAIR_VERB.search(text, cs, ce)
     if not vm or re.search(r"(?<!\w)giao\s+" + _GIAO_WORD, text[cs : vm.start()]):
         return None

@@ -88,7 +88,8 @@ _ASSIGN = re.compile(
     r"(?:(?:cũng|đồng thời|đã|tiếp tục)\s+)*(?<!bàn )(?<!Bàn )(?<!được )(?P<verb>giao|yêu cầu|đề nghị|lưu ý|(?<=đồng thời )chỉ đạo)\s+"
     r"(?!(?:của|về|này|đó|tại|trên|và|thì|là)\b)"
 )
-# "cho biết thêm, trong tháng 3, ngành … sẽ …": a time phrase may be fronted before the unit that commits. The
+# "cho biết thêm, trong tháng 3, ngành … sẽ …": a time phrase may be fronted before the unit that commits, and so
+# may a condition ("Theo ông, nếu được hỗ trợ, hợp tác xã sẽ …": still an undertaking, the condition out of it). The
 # unit is the speaker's own body, often by its common noun ("trung tâm sẽ …", "lực lượng Biên phòng sẽ …", "quận
 # Hòa Bình sẽ …").
 # "hứa" commits like "cam kết" ("Thượng tá Luân hứa Công an tỉnh sẽ …"); "không hứa" in a quote does not, and the
@@ -96,8 +97,8 @@ _ASSIGN = re.compile(
 _COMMIT = re.compile(
     r"(?P<verb>cam kết|khẳng định|cho biết|(?<!không )hứa|^(?:Cũng\s+)?Theo\s+(?!báo cáo)[^,;“”]{1,80}?(?=,))"
     r"(?:\s+thêm)?(?:\s*,)?\s+(?:(?:rằng)\s+)?"
-    r"(?:(?:trong|trước|từ nay đến|đến hết|chậm nhất|vào)\s[^,;“”]{1,30},\s*)?"
-    r"(?P<unit>(?:tỉnh|huyện|thành phố|thị xã|xã|quận|phường|hợp tác xã|lực lượng|trung tâm|chi cục|sở|cơ quan|"
+    r"(?:(?:trong|trước|từ nay đến|đến hết|chậm nhất|vào|nếu)\s[^,;“”]{1,30},\s*)?"
+    r"(?P<unit>(?:tỉnh|huyện|thành phố|thị xã|xã|quận|phường|hợp tác xã|liên minh|lực lượng|trung tâm|chi cục|sở|cơ quan|"
     r"chi nhánh|công ty|doanh nghiệp|đơn vị|ngành|nhà thầu|liên danh|nhà trường|trường|bệnh viện|sàn|hiệp hội|"
     r"hội(?!\s+(?:nghị|thảo|chợ|viên|đồng|thi))|tập đoàn|tổng công ty|ngân hàng|bưu điện|"
     + UNIT_HEAD + r")(?!\w)[^,;“”]{0,60}?\s+)?(?:cũng\s+)?sẽ\s+"
