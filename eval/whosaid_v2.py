@@ -47,6 +47,7 @@ SETS = {
     "blind4": ROOT / "eval" / "whosaid" / "blind4" / "gold.json",
     "blind5": ROOT / "eval" / "whosaid" / "blind5" / "gold.json",
     "blind6": ROOT / "eval" / "whosaid" / "blind6" / "gold.json",
+    "blind7": ROOT / "eval" / "whosaid" / "blind7" / "gold.json",
 }
 
 

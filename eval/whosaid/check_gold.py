@@ -20,7 +20,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SETS = {"main": (HERE / "gold.json", HERE / "reports")} | {
-    name: (HERE / name / "gold.json", HERE / name / "reports") for name in ("blind", "dev2", "blind2", "blind3", "blind4", "blind5", "blind6")
+    name: (HERE / name / "gold.json", HERE / name / "reports") for name in ("blind", "dev2", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7")
 }
 PROVENANCE = {"quote", "reported", "summary", "group"}
 KINDS = {"assignment", "commitment"}
