@@ -254,8 +254,9 @@ def _at_period_end(qa: Question, s: Sentence) -> bool:
     return False
 
 
-_SHORTFALL = re.compile(r"(?<!\w)(?:chua|con cham|cham|moi (?:dat|giai ngan|hoan thanh)|thap hon|khong dat|sut giam|giam sut|chung lai"
-                        r"|con (?:\d|nhieu|thap)|no dong|that thoat|lung tung|han hep|thieu|chenh lech)(?!\w)")
+# as written: folded, "chưa" is also "chữa" ("khám chữa bệnh")
+_SHORTFALL = re.compile(r"(?<!\w)(?:chưa|còn chậm|chậm|mới (?:đạt|giải ngân|hoàn thành)|thấp hơn|không đạt|sụt giảm|giảm sút"
+                        r"|chững lại|còn (?:\d|nhiều|thấp)|nợ đọng|thất thoát|lúng túng|hạn hẹp|thiếu|chênh lệch)(?!\w)")
 
 
 def aspect_cue(qa: Question, s: Sentence) -> float:
@@ -265,7 +266,7 @@ def aspect_cue(qa: Question, s: Sentence) -> float:
     if qa.aspect == "problems":
         # "vốn sự nghiệp mới giải ngân được 18,6%", "chưa quan tâm duy trì": shortfalls, named or shown
         named = len(PROBLEMS.findall(s.folded))
-        shown = len(_SHORTFALL.findall(s.folded))
+        shown = len(_SHORTFALL.findall(s.text.lower()))
         turns = 0.15 if re.match(r"(?:Tuy nhiên|Song|Bên cạnh đó)\b", s.text) else 0.0
         return 0.25 * min(named, 2) + 0.1 * min(shown, 3) + turns - 0.15 * (_ASKS_FOR.search(s.text) is not None)
     if qa.aspect == "tasks":

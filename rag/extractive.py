@@ -49,7 +49,7 @@ from rag.evidence import (
     near_duplicate,
 )
 from rag.lexical import tokens
-from rag.question import CUE_WORDS, QUESTION_WORDS, Question, Scope, analyse, asking_mask, scope_fit
+from rag.question import CUE_WORDS, PROBLEMS, QUESTION_WORDS, Question, Scope, analyse, asking_mask, scope_fit
 from rag.textnorm import fold, words
 from rag.types import Answer, AnswerSentence, Citation, Hit
 
@@ -66,10 +66,13 @@ WHAT_WEIGHT = 0.15  # of a fact or number sentence's share of what is asked (the
 _NAMES_PROBLEMS = re.compile(r"(?:hạn chế|tồn tại|khó khăn|vướng mắc|bất cập|điểm nghẽn)(?: nhất định)?\s*[.:]\s*$", re.I)
 # what a report on a province covers a part of, by name: a figure for it names it ("Khu công nghiệp Phú Điền")
 _PART = r"(?<!\w)(?:xa|phuong|thi tran|thon|khu cong nghiep|cum cong nghiep|nha may|du an|cang|benh vien|cong ty)"
+# "còn những khó khăn, tồn tại gì": the aspect asked, with its "còn (những)"
+_ASKED_PROBLEMS = re.compile(r"(?<!\w)(?:con\s+(?:nhung\s+|nhieu\s+|cac\s+)?)?(?:" + PROBLEMS.pattern + r"(?:,?\s*)?)+")
 _MORE = re.compile(r"(?:Bên cạnh đó|Đồng thời|Ngoài ra|Cùng với đó|Mặt khác)\b")
 _DETAILS = re.compile(r"(?:Trong đó|Trong số đó|Trong số này|Cụ thể|Riêng|So với cùng kỳ)\b")
 WEAK_CUE_FACTOR = 0.5  # of a weakly cued sentence's score, when others ask or decide
 STRONG_CUE = 0.2  # a sentence that asks or decides (one "yêu cầu", "giao", "thống nhất" ...)
+SHORTFALL_CUE = 0.1  # one word of a shortfall ("chậm", "chưa"): the least a report must say for "còn hạn chế gì?"
 ANNOUNCED = 0.3  # added for a tasks question to a directive that announces the items that follow it
 DIRECTION = 0.15  # added for a tasks question to the sentences of the meeting's conclusion or direction
 CONTINUED = 0.9  # of the sentence before, for a broad answer's sentence that goes on with its figures
@@ -93,6 +96,9 @@ class ExtractiveAnswerer:
     def terms(self, question: str) -> dict[str, float]:
         """Content syllables and bigrams of a question (folded), weighted by IDF; question and cue words dropped."""
         out: dict[str, float] = {}
+        # "còn những khó khăn, tồn tại gì?" asks for an aspect (its cues: ``rag.cues``), not about those words
+        question = "".join(" " if any(a <= i < b for a, b in spans) else ch for i, ch in enumerate(question)) if (
+            spans := [m.span() for m in _ASKED_PROBLEMS.finditer(fold(question))]) else question
         ws = [fold(w) for w in words(question)]
         mask = asking_mask(question)
         asking = mask if mask is not None else [w in QUESTION_WORDS for w in ws]
@@ -226,7 +232,10 @@ class ExtractiveAnswerer:
         cues = [aspect_cue(qa, c.sent) for c in cands]
         # "nhiệm vụ trọng tâm ... là gì?": when the report sets tasks, a sentence without one (a speaker's
         # figures on the same topic) is not among them, however many of the question's words it holds
-        only_cued = qa.aspect in ("tasks", "decisions") and any(x >= STRONG_CUE for x in cues)
+        if qa.aspect == "problems" and not any(x >= SHORTFALL_CUE for x in cues):
+            # "... còn những hạn chế gì?" of a report that names none: say so, not its results
+            return [], "Tài liệu không nêu hạn chế, khó khăn nào về nội dung này."
+        only_cued = qa.aspect in ("tasks", "decisions", "problems") and any(x >= STRONG_CUE for x in cues)
         # (and one that merely mentions tasks, "dưới sự lãnh đạo, chỉ đạo của ...", comes after those that ask)
         scores = [aspect_score(qa, c, x) * (WEAK_CUE_FACTOR if only_cued and x < STRONG_CUE else 1.0)
                   if x > 0 or not only_cued else 0.0 for c, x in zip(cands, cues)]

@@ -139,3 +139,20 @@ def test_any_counted_noun_is_a_figure() -> None:
             "Sáng 3/6 năm 2025 của tỉnh, hội nghị họp tại hội trường lớn của Sở.")
     first, second = passage_sentences(text)
     assert (first.figures, second.figures) == (2, 0)
+
+
+@pytest.fixture(scope="module")
+def samples_lib(tmp_path_factory: pytest.TempPathFactory) -> Library:
+    lib = Library(tmp_path_factory.mktemp("samples-index"))
+    lib.ingest([Path(__file__).resolve().parents[1] / "samples"])
+    return lib
+
+
+def test_shortcomings_are_the_ones_the_report_names_or_an_honest_no(samples_lib: Library) -> None:
+    a = samples_lib.ask("Sở Xây dựng quý III năm 2024 còn những khó khăn, tồn tại gì?")
+    assert a.found and a.kind == "broad", a.answer
+    assert "nguyên nhân chậm triển khai nhà ở xã hội là do thủ tục giao đất kéo dài" in a.answer
+    assert all(c.source.endswith("giao-ban-so-xay-dung-quy-3-2024.md") for c in a.citations), [c.source for c in a.citations]
+    # the digital transformation report names no shortcoming at all: say so, do not quote its results
+    b = samples_lib.ask("Công tác chuyển đổi số 6 tháng đầu năm 2024 còn những hạn chế gì?")
+    assert not b.found and b.citations == () and "không nêu hạn chế" in b.answer, b.answer
