@@ -100,8 +100,12 @@ def passage_sentences(text: str, title: str = "") -> list[Sentence]:
         flat = " ".join(sent.split())
         if _DATELINE.match(flat) or (title_f and fold(flat).rstrip(" .") == title_f.rstrip(" .")):
             continue
-        if flat.startswith("#") or (not re.search(r"[.!?…:;”\"]\s*$", sent) and len(flat.split()) < 14):
-            continue  # a heading (Markdown or plain) or a signature line, not a sentence
+        n = len(flat.split())
+        # a heading (Markdown or plain) or a signature line, not a sentence ("Văn phòng thường trực Ban Chỉ huy
+        # Phòng, chống thiên tai và tìm kiếm cứu nạn tỉnh" at a report's end: long, but no figure, no stop)
+        unended = not re.search(r"[.!?…:;”\"]\s*$", sent)
+        if flat.startswith("#") or (unended and (n < 14 or (n < 22 and not re.search(r"\d", flat) and flat[:1] != "-"))):
+            continue
         out.append(_tag(s, e, sent))
     return out
 
