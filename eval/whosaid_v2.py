@@ -38,17 +38,9 @@ from rag.facts.speech import Statement, extract_statements, is_person_speaker
 from rag.textnorm import fold, nfc
 
 ROOT = Path(__file__).resolve().parents[1]
-SETS = {
-    "main": ROOT / "eval" / "whosaid" / "gold.json",
-    "blind": ROOT / "eval" / "whosaid" / "blind" / "gold.json",
-    "blind2": ROOT / "eval" / "whosaid" / "blind2" / "gold.json",
-    "dev2": ROOT / "eval" / "whosaid" / "dev2" / "gold.json",
-    "blind3": ROOT / "eval" / "whosaid" / "blind3" / "gold.json",
-    "blind4": ROOT / "eval" / "whosaid" / "blind4" / "gold.json",
-    "blind5": ROOT / "eval" / "whosaid" / "blind5" / "gold.json",
-    "blind6": ROOT / "eval" / "whosaid" / "blind6" / "gold.json",
-    "blind7": ROOT / "eval" / "whosaid" / "blind7" / "gold.json",
-}
+# every eval/whosaid/<set>/ with a gold.json is a set ("blind", "dev2", "blind2", ...), beside the main one
+SETS = {"main": ROOT / "eval" / "whosaid" / "gold.json"} | {
+    p.parent.name: p for p in sorted((ROOT / "eval" / "whosaid").glob("*/gold.json"))}
 
 
 MEETING_MEASURES = ("name", "date", "year_inferred", "date+inferred", "evidence")

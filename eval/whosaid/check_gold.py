@@ -19,8 +19,9 @@ import unicodedata
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+# the main set, and every folder beside it with a gold.json ("blind", "dev2", "blind2", ...)
 SETS = {"main": (HERE / "gold.json", HERE / "reports")} | {
-    name: (HERE / name / "gold.json", HERE / name / "reports") for name in ("blind", "dev2", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7")
+    p.parent.name: (p, p.parent / "reports") for p in sorted(HERE.glob("*/gold.json"))
 }
 PROVENANCE = {"quote", "reported", "summary", "group"}
 KINDS = {"assignment", "commitment"}
