@@ -97,8 +97,9 @@ class ExtractiveAnswerer:
         """Content syllables and bigrams of a question (folded), weighted by IDF; question and cue words dropped."""
         out: dict[str, float] = {}
         # "còn những khó khăn, tồn tại gì?" asks for an aspect (its cues: ``rag.cues``), not about those words
-        question = "".join(" " if any(a <= i < b for a, b in spans) else ch for i, ch in enumerate(question)) if (
-            spans := [m.span() for m in _ASKED_PROBLEMS.finditer(fold(question))]) else question
+        # (folding keeps offsets, so the folded match blanks the words as written)
+        for a, b in [m.span() for m in _ASKED_PROBLEMS.finditer(fold(question))]:
+            question = question[:a] + " " * (b - a) + question[b:]
         ws = [fold(w) for w in words(question)]
         mask = asking_mask(question)
         asking = mask if mask is not None else [w in QUESTION_WORDS for w in ws]
