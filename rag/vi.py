@@ -34,6 +34,9 @@ GIAO_OTHER_WORD = ("ban", "thông", "dịch", "lưu", "đất", "nhận", "tiế
 GIAO_OTHER_WORD_RE = "(?:" + "|".join(GIAO_OTHER_WORD) + ")"
 GIAO_OTHER_WORD_FOLDED = frozenset(fold(w) for w in GIAO_OTHER_WORD)
 
+# A meeting as the subject of its own decisions ("Hội nghị thống nhất …", "Cuộc họp đã thống nhất giao …").
+MEETING_BODY_RE = "(?:Hội nghị|Cuộc họp|Buổi làm việc|Phiên họp)"
+
 # The verbs that name a meeting's chair, longest first ("đồng chủ trì" before "chủ trì"). A working delegation's
 # head leads it ("do PGS.TS …, Thứ trưởng Bộ Y tế, làm trưởng đoàn"), as "dẫn đầu" says.
 CHAIR_VERBS = ("làm trưởng đoàn", "đồng chủ trì", "chủ trì", "dẫn đầu")

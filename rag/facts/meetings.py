@@ -32,7 +32,7 @@ from rag.facts.mentions import Mention, person_mentions
 from rag.facts.speech import Statement, extract_statements
 from rag.textnorm import nfc, sentence_spans
 from rag.types import Article
-from rag.vi import CHAIR_VERB, GIAO_OTHER_WORD_RE, PUBLISHED
+from rag.vi import CHAIR_VERB, GIAO_OTHER_WORD_RE, MEETING_BODY_RE, PUBLISHED
 
 
 @dataclass(frozen=True)
@@ -155,7 +155,7 @@ _CHAIR_FRONTED = re.compile(
 )
 _BRIDGE_ANY = re.compile(r"(?<!\w)(?:đến|tới|và|với)\s+điểm cầu\s+([^;.\n]+?)(?=\s*(?:[;.\n]|$|\s(?:dưới hình thức|và tại)))")
 _ATTEND = re.compile(r"(?:[Dd]ự|[Tt]ham dự|[Tt]ới dự|[Cc]ùng dự|[Cc]ùng tham dự)\b")
-_DECISION = re.compile(r"(?:Hội nghị|Cuộc họp|Buổi làm việc|Phiên họp)\s+(?:đã\s+|cũng\s+)?(?:thống nhất|quyết định|thông qua|biểu quyết|nhất trí)")
+_DECISION = re.compile(rf"{MEETING_BODY_RE}\s+(?:đã\s+|cũng\s+)?(?:thống nhất|quyết định|thông qua|biểu quyết|nhất trí)")
 DEADLINE = re.compile(
     r"(?:trước|chậm nhất|hạn chót|xong trong|trong|ngay trong)\s+"
     r"(?:\d{1,2}\s+giờ\s+)?(?:(?:ngày\s+)?\d{1,2}/\d{1,2}(?:/\d{4})?|tháng\s+\d{1,2}(?:/\d{4})?|quý\s+[IV]+(?:/\d{4})?|"

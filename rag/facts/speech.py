@@ -33,6 +33,7 @@ from rag.facts.mentions import SHORT_REF, Mention, full_name_for, person_mention
 from rag.facts.referents import honorific_female, honorific_genders, resolve_pronoun, resolve_short, resolve_title
 from rag.textnorm import nfc, sentence_spans
 from rag.types import Article
+from rag.vi import MEETING_BODY_RE
 
 _APPOSITIVE = re.compile(r"(?:\s*,\s*[A-ZĐ][^,;:.“”\"]{2,120}?)?,(?=\s)")
 # What a caption or an attendance line says: only where ("phát biểu tại hội nghị", "… tại điểm cầu xã. Ảnh: …").
@@ -65,7 +66,7 @@ _SEVERAL_BODIES = re.compile(
 )
 _SINGLE_REPRESENTATIVE = re.compile(r"(?:[Đđ]ại diện|[Ll]ãnh đạo)\s+(?!các\b|nhiều\b|một số\b|một\s+số\b)")
 _MEETING_SUBJECT = re.compile(
-    r"(Hội nghị|Cuộc họp|Buổi làm việc|Phiên họp)\s+(?:(?:cũng|đã)\s+)*(thống nhất(?: đánh giá)?)(?!\w)"
+    rf"({MEETING_BODY_RE})\s+(?:(?:cũng|đã)\s+)*(thống nhất(?: đánh giá)?)(?!\w)"
 )
 _THEO_TITLE = re.compile(
     "(?:" + "|".join(map(re.escape, [h for h in TITLE_HEADS if h not in ("Ông", "Bà", "Đồng chí")])) + r")(?!\w)"

@@ -45,6 +45,7 @@ from rag.facts.mentions import Mention, full_name_for, person_mentions
 from rag.facts.speech import Statement, is_person_speaker
 from rag.textnorm import nfc, sentence_spans
 from rag.types import Article
+from rag.vi import MEETING_BODY_RE
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,7 @@ _COMMIT = re.compile(
 # "Sở Y tế, Sở Tài chính được giao …": the first body leads, as after "giao" (``split_assignee``)
 _PASSIVE = re.compile(rf"{_FRONT}(?P<unit>{BODY_NAME})(?:,\s*{BODY_NAME})*\s+được giao\s+(?:nhiệm vụ\s+)?")
 _MEETING_DECISION = re.compile(
-    r"(?P<body>Hội nghị|Cuộc họp|Buổi làm việc|Phiên họp)\s+(?:(?:cũng|đã)\s+)*thống nhất\s+"
+    rf"(?P<body>{MEETING_BODY_RE})\s+(?:(?:cũng|đã)\s+)*thống nhất\s+"
     r"(?:(?P<verb>giao|đề nghị|yêu cầu)\s+|thành lập\s+(?P<new>[^,;]+?)(?:\s+do\s|\s*,))"
 )
 _UNIT_WILL = re.compile(rf"(?:[^,;“”]{{0,60}},\s*)?(?P<unit>{UNIT_HEAD}\s[^,;“”]{{1,60}}?)\s+(?:cũng\s+)?sẽ\s+")
